@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "mdmbatch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "mdmbatch", targets: ["mdmbatch"]),
+        .library(name: "MDMBatchKit", targets: ["MDMBatchKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // The numbered SQL files of `migrations/`, compiled into the binary.
+        .target(
+            name: "MDMBatchMigrations",
+            path: "migrations",
+            resources: [
+                .embedInCode("v0001_init.sql"),
+            ]
+        ),
+        .target(
+            name: "MDMBatchKit",
+            dependencies: [
+                "MDMBatchMigrations",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "mdmbatch",
+            dependencies: [
+                "MDMBatchKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "MDMBatchKitTests",
+            dependencies: ["MDMBatchKit", "MDMBatchMigrations"],
+            resources: [.copy("Corpus")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["MDMBatchKit"]
+        ),
+    ]
+)

@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// One event for the audit trail.
+public struct AuditEvent: Sendable, Equatable {
+    public var event: String
+    public var actor: String
+    public var runID: String?
+    public var deviceID: String?
+    public var action: String?
+    public var outcome: String?
+    public var reason: String?
+    public var detail: [String: JSONValue]
+
+    public init(event: String, actor: String, runID: String? = nil, deviceID: String? = nil, action: String? = nil,
+                outcome: String? = nil, reason: String? = nil, detail: [String: JSONValue] = [:]) {
+        self.event = event
+        self.actor = actor
+        self.runID = runID
+        self.deviceID = deviceID
+        self.action = action
+        self.outcome = outcome
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
+/// The append-only audit trail. Each row is chained to the one before it:
+/// `hash = SHA-256(prev_hash ‖ canonical row)`, the first row's `prev_hash` being
+/// 64 zeros. The canonical row is the fields `seq, at, run_id, actor, event, device_id,
+/// action, outcome, reason, detail`, each written as `<byte length>:<UTF-8 bytes>;`,
+/// or `~;` for NULL (see README, "Audit trail").
+public enum AuditLog {
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Appends `event` inside the caller's transaction; returns its sequence number.
+    @discardableResult
+    public static func append(_ event: AuditEvent, at time: Date, in db: Database) throws -> Int64 {
+        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        let seq: Int64 = (head?["seq"] as Int64? ?? 0) + 1
+        let prevHash: String = head?["hash"] ?? genesisHash
+        let at = ISOTimestamp.formatMillis(time)
+        let detail = JSONValue.object(event.detail).canonicalText
+        let fields: [String?] = [String(seq), at, event.runID, event.actor, event.event, event.deviceID,
+                                 event.action, event.outcome, event.reason, detail]
+        let hash = chainHash(prevHash: prevHash, fields: fields)
+        try db.execute(
+            sql: """
+                INSERT INTO audit_log (seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [seq, at, event.runID, event.actor, event.event, event.deviceID, event.action,
+                        event.outcome, event.reason, detail, prevHash, hash])
+        return seq
+    }
+
+    /// The canonical encoding of a row's fields.
+    public static func canonicalEncoding(_ fields: [String?]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for field in fields {
+            if let field {
+                bytes.append(contentsOf: "\(field.utf8.count):".utf8)
+                bytes.append(contentsOf: field.utf8)
+            } else {
+                bytes.append(UInt8(ascii: "~"))
+            }
+            bytes.append(UInt8(ascii: ";"))
+        }
+        return bytes
+    }
+
+    public static func chainHash(prevHash: String, fields: [String?]) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(prevHash.utf8))
+        hasher.update(data: canonicalEncoding(fields))
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension ISOTimestamp {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, UTC.
+    public static func formatMillis(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let fraction = Int(millis - seconds * 1000)
+        let base = format(epochSeconds: seconds)
+        return String(base.dropLast()) + "." + String(format: "%03d", fraction) + "Z"
+    }
+}

@@ -1,0 +1,134 @@
+/// Small, allocation-free readers of field bytes shared by the importers.
+enum FieldText {
+    /// The bytes without leading and trailing spaces and tabs.
+    @inline(__always)
+    static func trimmed(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var lower = 0, upper = bytes.count
+        while lower < upper && (bytes[lower] == 0x20 || bytes[lower] == 0x09) { lower += 1 }
+        while upper > lower && (bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09) { upper -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[lower..<upper])
+    }
+
+    static func string(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `true` / `false` (any case) → 1 / 0; empty → nil (unknown).
+    static func passcodeFlag(_ bytes: UnsafeRawBufferPointer) throws(RowErrorMessage) -> Int32? {
+        if bytes.isEmpty { return nil }
+        switch looseKey(string(bytes)) {
+        case "true": return 1
+        case "false": return 0
+        default: throw RowErrorMessage("expected true, false or empty, got \"\(string(bytes))\"")
+        }
+    }
+}
+
+struct RowErrorMessage: Error {
+    var text: String
+    init(_ text: String) { self.text = text }
+}
+
+/// ISO 8601 timestamps: `YYYY-MM-DD`, optionally `T` (or a space) `HH:MM[:SS[.fraction]]`,
+/// optionally `Z` or `±HH[:]MM`. Without a zone the time is taken as UTC. The result is
+/// normalised to `YYYY-MM-DDTHH:MM:SSZ` so that stored times compare as text.
+public enum ISOTimestamp {
+    public static func normalise(_ text: String) -> String? {
+        guard let seconds = epochSeconds(text) else { return nil }
+        return format(epochSeconds: seconds)
+    }
+
+    public static func epochSeconds(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        var i = 0
+        func number(_ digits: Int) -> Int? {
+            guard i + digits <= b.count else { return nil }
+            var value = 0
+            for k in 0..<digits {
+                let c = b[i + k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                value = value * 10 + Int(c - 0x30)
+            }
+            i += digits
+            return value
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count && b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
+              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
+        var hour = 0, minute = 0, second = 0, offset = 0
+        if i < b.count && (b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == 0x20) {
+            i += 1
+            guard let h = number(2), expect(0x3A), let m = number(2), h < 24, m < 60 else { return nil }
+            hour = h; minute = m
+            if expect(0x3A) {
+                guard let s = number(2), s < 61 else { return nil }
+                second = min(s, 59)
+                if expect(0x2E) || expect(0x2C) {
+                    let start = i
+                    while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                    guard i > start else { return nil }
+                }
+            }
+            if i < b.count {
+                if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
+                    i += 1
+                } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+                    let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
+                    i += 1
+                    guard let oh = number(2) else { return nil }
+                    _ = expect(0x3A)
+                    guard let om = number(2), oh < 24, om < 60 else { return nil }
+                    offset = sign * (oh * 3600 + om * 60)
+                }
+            }
+        }
+        guard i == b.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
+    }
+
+    public static func format(epochSeconds: Int64) -> String {
+        let days = Int(floorDiv(epochSeconds, 86_400))
+        let rest = Int(epochSeconds - Int64(days) * 86_400)
+        let (y, m, d) = civilFromDays(days)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let year = String(y)
+        return "\(String(repeating: "0", count: max(0, 4 - year.count)))\(year)-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
+
+    private static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    // Howard Hinnant's algorithms: days since 1970-01-01 in the proleptic Gregorian calendar.
+    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    private static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import GRDBSQLite
+
+/// What the importer needs to know of one inventory: its fields, the names each
+/// format gives them, and how a row of field values becomes an upsert.
+protocol InventorySchema {
+    static var kind: InventoryKind { get }
+    /// Canonical field names, in field-index order.
+    static var fieldNames: [String] { get }
+    /// Index of the key field (unique in a file).
+    static var keyField: Int { get }
+    static func columnMap(for format: ImportFormat) -> ColumnMap?
+    static var table: String { get }
+    static var keyColumn: String { get }
+    /// The table columns bound by `bind`, in parameter order.
+    static var columns: [String] { get }
+    /// The table columns that field `index` fills.
+    static func columns(ofField index: Int) -> [String]
+
+    init()
+    /// Binds the values of one row (nil: no such column, or JSON null).
+    mutating func bind(_ values: [UnsafeRawBufferPointer?], to statement: RawStatement) throws(RowError)
+}
+
+extension InventorySchema {
+    /// Number of parameters of the upsert before the import id and line.
+    static var valueCount: Int32 { Int32(columns.count) }
+
+    /// An upsert of all `columns`, whose last two parameters are the import id and the
+    /// line. On conflict it updates only the columns of the fields the file has (a file
+    /// without a passcode column keeps the stored passcode state); it sets `seen_import`
+    /// to NULL, a NOT NULL violation, when the key was already seen in this import, and
+    /// `changed_import` to the import id when any value changed.
+    static func upsertSQL(presentFields: [Bool]) -> String {
+        let key = keyColumn
+        let updated = columns.filter { column in
+            presentFields.indices.contains { presentFields[$0] && columns(ofField: $0).contains(column) }
+        }
+        let all = columns + ["seen_import", "seen_line", "changed_import"]
+        let placeholders = (1...columns.count + 2).map { "?\($0)" } + ["?\(columns.count + 1)"]
+        let same = updated.map { "\(table).\($0) IS excluded.\($0) COLLATE BINARY" }.joined(separator: " AND ")
+        return """
+            INSERT INTO \(table) (\(all.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", ")))
+            ON CONFLICT (\(key)) DO UPDATE SET
+                seen_import = CASE WHEN \(table).seen_import = excluded.seen_import THEN NULL ELSE excluded.seen_import END,
+                seen_line = excluded.seen_line,
+                changed_import = CASE WHEN \(same) THEN \(table).changed_import ELSE excluded.seen_import END,
+                \((updated.map { "\($0) = excluded.\($0)" }).joined(separator: ",\n    "))
+            """
+    }
+
+    /// The value of field `index`, trimmed; nil when absent or empty.
+    @inline(__always)
+    static func value(_ values: [UnsafeRawBufferPointer?], _ index: Int) -> UnsafeRawBufferPointer? {
+        guard let raw = values[index] else { return nil }
+        let trimmed = FieldText.trimmed(raw)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}
+
+/// users: `upn` (required, unique regardless of case), `display_name`, `email`, `department`.
+struct UserSchema: InventorySchema {
+    static let kind = InventoryKind.users
+    static let fieldNames = ["upn", "display_name", "email", "department"]
+    static let keyField = 0
+    static let table = "users"
+    static let keyColumn = "upn"
+    static let columns = fieldNames
+
+    static func columns(ofField index: Int) -> [String] { [fieldNames[index]] }
+
+    static func columnMap(for format: ImportFormat) -> ColumnMap? {
+        switch format {
+        case .csv, .jsonl:
+            ColumnMap(format: format, names: [
+                ("upn", 0), ("userPrincipalName", 0), ("display_name", 1), ("email", 2), ("mail", 2), ("department", 3),
+            ], required: [0])
+        default: nil
+        }
+    }
+
+    func bind(_ values: [UnsafeRawBufferPointer?], to statement: RawStatement) throws(RowError) {
+        guard let upn = Self.value(values, 0) else { throw RowError(fieldIndex: 0, message: "upn is required") }
+        statement.bind(1, bytes: upn)
+        for field in 1..<4 { statement.bind(Int32(field + 1), bytesOrNull: Self.value(values, field)) }
+    }
+}
+
+/// devices: the canonical columns of DESIGN.md, normalised per RULES.md.
+struct DeviceSchema: InventorySchema {
+    enum Field: Int, CaseIterable {
+        case deviceID, deviceName, serialNumber, imei, platform, osVersion, management,
+             primaryUserUPN, enrolledByUPN, passcodeSet, lastCheckIn
+    }
+
+    static let kind = InventoryKind.devices
+    static let fieldNames = ["device_id", "device_name", "serial_number", "imei", "platform", "os_version", "management",
+                             "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in"]
+    static let keyField = Field.deviceID.rawValue
+    static let table = "devices"
+    static let keyColumn = "device_id"
+    static let columns = ["device_id", "device_name", "serial_number", "imei", "platform", "os_raw", "os_version",
+                          "management", "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in"]
+
+    static func columns(ofField index: Int) -> [String] {
+        index == Field.platform.rawValue ? ["platform", "os_raw"] : [fieldNames[index]]
+    }
+
+    /// Column names of each device format (DESIGN.md, "Input files"); the mapping
+    /// tables live here, next to the importer.
+    static func columnMap(for format: ImportFormat) -> ColumnMap? {
+        switch format {
+        case .csv, .jsonl:
+            ColumnMap(format: format, names: fieldNames.enumerated().map { ($0.element, $0.offset) },
+                      required: [Field.deviceID.rawValue, Field.platform.rawValue])
+        case .intuneCSV:
+            ColumnMap(format: format, names: [
+                ("Device ID", Field.deviceID.rawValue),
+                ("Device name", Field.deviceName.rawValue),
+                ("Serial number", Field.serialNumber.rawValue),
+                ("IMEI", Field.imei.rawValue),
+                ("OS", Field.platform.rawValue),
+                ("OS version", Field.osVersion.rawValue),
+                ("Managed by", Field.management.rawValue),
+                ("Primary user UPN", Field.primaryUserUPN.rawValue),
+                ("Enrolled by user UPN", Field.enrolledByUPN.rawValue),
+                ("Last check-in", Field.lastCheckIn.rawValue),
+            ], required: [Field.deviceID.rawValue, Field.platform.rawValue])
+        case .graphJSON:
+            ColumnMap(format: format, names: [
+                ("id", Field.deviceID.rawValue),
+                ("deviceName", Field.deviceName.rawValue),
+                ("serialNumber", Field.serialNumber.rawValue),
+                ("imei", Field.imei.rawValue),
+                ("operatingSystem", Field.platform.rawValue),
+                ("osVersion", Field.osVersion.rawValue),
+                ("managementAgent", Field.management.rawValue),
+                ("userPrincipalName", Field.primaryUserUPN.rawValue),
+                ("enrolledByUserPrincipalName", Field.enrolledByUPN.rawValue),
+                ("lastSyncDateTime", Field.lastCheckIn.rawValue),
+            ], required: [Field.deviceID.rawValue, Field.platform.rawValue])
+        case .auto: nil
+        }
+    }
+
+    // Most fleets have a handful of distinct OS and management strings: remember them.
+    private var families = ByteCache<PlatformNormaliser.Family?>()
+    private var managements = ByteCache<Management>()
+
+    init() {}
+
+    mutating func bind(_ values: [UnsafeRawBufferPointer?], to statement: RawStatement) throws(RowError) {
+        func field(_ f: Field) -> UnsafeRawBufferPointer? { Self.value(values, f.rawValue) }
+
+        guard let deviceID = field(.deviceID) else {
+            throw RowError(fieldIndex: Field.deviceID.rawValue, message: "device_id is required")
+        }
+        guard let os = field(.platform) else {
+            throw RowError(fieldIndex: Field.platform.rawValue, message: "platform is required")
+        }
+        let version = field(.osVersion)
+        let family: PlatformNormaliser.Family?
+        if let cached = families.lookup(os) {
+            family = cached
+        } else {
+            family = PlatformNormaliser.families[looseKey(FieldText.string(os))]
+            families.insert(os, family)
+        }
+        let resolution = PlatformNormaliser.resolve(family: family, version: version.flatMap { OSVersion(utf8: $0) })
+
+        var management: Management? = nil
+        if let raw = field(.management) {
+            if let cached = managements.lookup(raw) {
+                management = cached
+            } else if let parsed = Management(name: FieldText.string(raw)) {
+                managements.insert(raw, parsed)
+                management = parsed
+            } else {
+                throw RowError(fieldIndex: Field.management.rawValue,
+                               message: "expected one of mdm, eas, eas_mdm, software_client, got \"\(FieldText.string(raw))\"")
+            }
+        }
+        var passcode: Int32? = nil
+        if let raw = field(.passcodeSet) {
+            do { passcode = try FieldText.passcodeFlag(raw) } catch {
+                throw RowError(fieldIndex: Field.passcodeSet.rawValue, message: error.text)
+            }
+        }
+        var checkIn: String? = nil
+        if let raw = field(.lastCheckIn) {
+            guard let normalised = ISOTimestamp.normalise(FieldText.string(raw)) else {
+                throw RowError(fieldIndex: Field.lastCheckIn.rawValue,
+                               message: "expected an ISO 8601 time (e.g. 2026-11-25T08:30:00Z), got \"\(FieldText.string(raw))\"")
+            }
+            checkIn = normalised
+        }
+
+        statement.bind(1, bytes: deviceID)
+        statement.bind(2, bytesOrNull: field(.deviceName))
+        statement.bind(3, bytesOrNull: field(.serialNumber))
+        statement.bind(4, bytesOrNull: field(.imei))
+        statement.bind(5, resolution.storedValue)
+        statement.bind(6, bytes: os)
+        statement.bind(7, bytesOrNull: version)
+        statement.bind(8, management?.rawValue)
+        statement.bind(9, bytesOrNull: field(.primaryUserUPN))
+        statement.bind(10, bytesOrNull: field(.enrolledByUPN))
+        statement.bind(11, passcode.map(Int64.init))
+        statement.bind(12, checkIn)
+    }
+}
+
+/// A few byte strings and what they stand for, compared byte for byte.
+struct ByteCache<Value> {
+    private var keys: [[UInt8]] = []
+    private var values: [Value] = []
+    private let capacity = 64
+
+    func lookup(_ bytes: UnsafeRawBufferPointer) -> Value? {
+        for (index, key) in keys.enumerated() where key.count == bytes.count {
+            let equal = key.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+            if equal { return values[index] }
+        }
+        return nil
+    }
+
+    mutating func insert(_ bytes: UnsafeRawBufferPointer, _ value: Value) {
+        guard keys.count < capacity else { return }
+        keys.append(Array(bytes))
+        values.append(value)
+    }
+}

@@ -1,0 +1,12 @@
+/// A name as matched loosely: lower-cased, without spaces, tabs, `_`, `-` and
+/// parentheses. Used for CSV headers, platform names and management values alike
+/// ("Device ID" = "device_id", "Android (work profile)" = "androidworkprofile").
+public func looseKey(_ text: some StringProtocol) -> String {
+    String(decoding: text.utf8.compactMap { c -> UInt8? in
+        switch c {
+        case 0x20, 0x09, UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"): return nil
+        case 0x41...0x5A: return c + 0x20
+        default: return c
+        }
+    }, as: UTF8.self)
+}

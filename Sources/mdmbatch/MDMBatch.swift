@@ -1,0 +1,32 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct MDMBatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mdmbatch",
+        abstract: "Send remote lock and passcode reset to fleets of managed devices, in checked, resumable, audited batches.",
+        discussion: """
+            Load your inventories with `import`, check a batch with `plan` (a dry run), then send it with `run`.
+            Every command takes --db PATH (default: $MDMBATCH_DB, else ./mdmbatch.sqlite); the database and its
+            schema are created on first use.
+
+            Exit status: 0 done; 1 some requests rejected or failed; 64 usage; 65 malformed input (nothing written);
+            66 input missing or unreadable; 73 cannot write an output file; 74 database I/O error; 75 try again later;
+            70 internal error.
+            """,
+        subcommands: [ImportCommand.self]
+    )
+
+    static func main() {
+        umask(0o077)  // database, journals, reports and passcode files: owner only
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}

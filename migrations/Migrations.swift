@@ -1,0 +1,9 @@
+// Registers the numbered SQL files of this folder, in order. Each file is compiled
+// into the binary (`.embedInCode` in Package.swift), so no resource bundle is needed.
+
+public enum Migrations {
+    /// Every migration, oldest first: (identifier, SQL).
+    public static let all: [(identifier: String, sql: String)] = [
+        ("v0001_init", String(decoding: PackageResources.v0001_init_sql, as: UTF8.self)),
+    ]
+}
