@@ -27,7 +27,7 @@ CREATE TABLE devices (
     seen_import      INTEGER NOT NULL,
     seen_line        INTEGER NOT NULL,
     changed_import   INTEGER NOT NULL
-);
+) WITHOUT ROWID;  -- rows live in the device_id B-tree: one tree to write per row, not two
 CREATE INDEX devices_serial ON devices(serial_number) WHERE serial_number IS NOT NULL;
 CREATE INDEX devices_imei ON devices(imei) WHERE imei IS NOT NULL;
 CREATE INDEX devices_primary_user ON devices(primary_user_upn) WHERE primary_user_upn IS NOT NULL;

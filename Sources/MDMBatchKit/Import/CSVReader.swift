@@ -34,7 +34,7 @@ public final class CSVReader {
 
     public init(source: ByteSource, chunkSize: Int = 1 << 20) {
         self.source = source
-        buffer = .allocate(byteCount: max(chunkSize, 64), alignment: 1)
+        buffer = .allocate(byteCount: max(chunkSize, 1), alignment: 1)
     }
 
     deinit { buffer.deallocate() }

@@ -33,6 +33,25 @@ struct RowErrorMessage: Error {
 /// optionally `Z` or `±HH[:]MM`. Without a zone the time is taken as UTC. The result is
 /// normalised to `YYYY-MM-DDTHH:MM:SSZ` so that stored times compare as text.
 public enum ISOTimestamp {
+    /// True when the bytes already are a valid `YYYY-MM-DDTHH:MM:SSZ` (the common case,
+    /// checked without allocating).
+    static func isNormalised(_ b: UnsafeRawBufferPointer) -> Bool {
+        guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == UInt8(ascii: "T"), b[13] == 0x3A, b[16] == 0x3A,
+              b[19] == UInt8(ascii: "Z") else { return false }
+        func number(_ at: Int, _ digits: Int) -> Int? {
+            var value = 0
+            for k in at..<at + digits {
+                guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }
+                value = value * 10 + Int(b[k] - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2) else { return false }
+        return (1...12).contains(month) && day >= 1 && day <= daysIn(month: month, year: year)
+            && hour < 24 && minute < 60 && second < 60
+    }
+
     public static func normalise(_ text: String) -> String? {
         guard let seconds = epochSeconds(text) else { return nil }
         return format(epochSeconds: seconds)
@@ -102,7 +121,7 @@ public enum ISOTimestamp {
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
+    static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30

@@ -69,9 +69,16 @@ public enum InventoryImporter {
         let started = now()
 
         return try database.write { db in
+            // A larger page cache for the bulk write (flat: it does not grow with the file).
+            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size")!
+            try db.execute(sql: "PRAGMA cache_size = -16000")
+            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
             let importID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM imports")!
             let countSQL = "SELECT count(*) FROM \(Schema.table)"
             let before = try Int.fetchOne(db, sql: countSQL)!
+            // Into an empty table, build the secondary indexes once at the end (a sort)
+            // instead of updating them row by row; DDL is part of the transaction.
+            let deferredIndexes = before == 0 ? try Self.dropSecondaryIndexes(of: Schema.table, db) : []
             var writer: UpsertWriter<Schema>?
             let makeWriter = { (present: [Bool]) throws -> UpsertWriter<Schema> in
                 let made = try UpsertWriter<Schema>(db: db, importID: importID, file: source.displayName, presentFields: present)
@@ -98,6 +105,7 @@ public enum InventoryImporter {
             }
 
             let rowsWritten = writer?.rowsWritten ?? 0
+            for sql in deferredIndexes { try db.execute(sql: sql) }
             let after = try Int.fetchOne(db, sql: countSQL)!
             let touched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(Schema.table) WHERE changed_import = ?",
                                            arguments: [importID])!
@@ -127,6 +135,17 @@ public enum InventoryImporter {
                 at: finished, in: db)
             return summary
         }
+    }
+}
+
+extension InventoryImporter {
+    /// Drops the indexes of `table` other than its key; returns the SQL that recreates them.
+    static func dropSecondaryIndexes(of table: String, _ db: Database) throws -> [String] {
+        let indexes = try Row.fetchAll(db, sql: """
+            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL
+            """, arguments: [table])
+        for index in indexes { try db.execute(sql: "DROP INDEX \(index["name"] as String)") }
+        return indexes.map { $0["sql"] }
     }
 }
 

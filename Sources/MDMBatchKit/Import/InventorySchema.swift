@@ -187,7 +187,8 @@ struct DeviceSchema: InventorySchema {
             }
         }
         var checkIn: String? = nil
-        if let raw = field(.lastCheckIn) {
+        let checkInRaw = field(.lastCheckIn)
+        if let raw = checkInRaw, !ISOTimestamp.isNormalised(raw) {
             guard let normalised = ISOTimestamp.normalise(FieldText.string(raw)) else {
                 throw RowError(fieldIndex: Field.lastCheckIn.rawValue,
                                message: "expected an ISO 8601 time (e.g. 2026-11-25T08:30:00Z), got \"\(FieldText.string(raw))\"")
@@ -206,7 +207,7 @@ struct DeviceSchema: InventorySchema {
         statement.bind(9, bytesOrNull: field(.primaryUserUPN))
         statement.bind(10, bytesOrNull: field(.enrolledByUPN))
         statement.bind(11, passcode.map(Int64.init))
-        statement.bind(12, checkIn)
+        if let checkIn { statement.bind(12, checkIn) } else { statement.bind(12, bytesOrNull: checkInRaw) }
     }
 }
 

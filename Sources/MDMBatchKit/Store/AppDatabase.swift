@@ -8,15 +8,25 @@ public struct AppDatabase: Sendable {
     public let writer: any DatabaseWriter
 
     /// Opens (creating when needed) the database at `path` and migrates it.
-    /// WAL, `synchronous = FULL`, a busy timeout, writes in IMMEDIATE transactions.
+    /// WAL (so that other processes read while a run writes), `synchronous = FULL`,
+    /// a busy timeout, writes in IMMEDIATE transactions.
+    ///
+    /// One connection (a GRDB queue): the command line does one thing at a time, and a
+    /// pool would create and drop a table at every open to make its WAL file exist
+    /// (GRDB issue 102), changing the file even when a command writes nothing.
     public static func open(path: String) throws -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        configuration.journalMode = .default  // set below, without GRDB's WAL set-up
         configuration.prepareDatabase { db in
+            if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                    throw DatabaseError(message: "could not switch \(db.description) to WAL mode")
+                }
+            }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
-        return try AppDatabase(pool)
+        return try AppDatabase(DatabaseQueue(path: path, configuration: configuration))
     }
 
     /// A private in-memory database, for tests.
@@ -38,6 +48,12 @@ public struct AppDatabase: Sendable {
             }
         }
         return migrator
+    }
+
+    /// Closes the database (on disk: checkpoints the WAL into the database file).
+    public func close() throws {
+        if let pool = writer as? DatabasePool { try pool.close() }
+        if let queue = writer as? DatabaseQueue { try queue.close() }
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+
+@Suite("mdmbatch import (the built binary)")
+struct ImportCommandTests {
+    @Test("imports the samples and reports counts; re-import is unchanged")
+    func importsSamples() throws {
+        let cli = try CLIHarness()
+        let users = try cli.run(["import", "users", cli.sample("users.csv")])
+        #expect(users.status == 0, "\(users.stderr)")
+        #expect(users.stdout.contains("9 inserted"))
+        let devices = try cli.run(["import", "devices", cli.sample("devices.csv")])
+        #expect(devices.status == 0 && devices.stdout.contains("38 inserted, 0 updated, 0 unchanged, 0 skipped"))
+        for file in ["devices-intune.csv", "devices-graph.json", "devices.csv"] {
+            let again = try cli.run(["import", "devices", cli.sample(file)])
+            #expect(again.status == 0 && again.stdout.contains("0 inserted, 0 updated, 38 unchanged"), "\(file): \(again.stdout)")
+        }
+        #expect(try cli.sql("SELECT count(*) FROM devices") == "38")
+        #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'import'") == "5")
+    }
+
+    @Test("--quiet prints nothing on success; - reads standard input")
+    func quietAndStdin() throws {
+        let cli = try CLIHarness()
+        let result = try cli.run(["import", "devices", "-", "--quiet"], stdin: "device_id,platform\nd1,iOS\n")
+        #expect(result.status == 0 && result.stdout.isEmpty && result.stderr.isEmpty)
+        #expect(try cli.sql("SELECT file_name FROM imports") == "<stdin>")
+    }
+
+    @Test("a malformed file exits 65 naming file:line:column and writes nothing")
+    func malformed() throws {
+        let cli = try CLIHarness()
+        _ = try cli.run(["import", "devices", cli.sample("devices.csv")])
+        let before = try cli.sql("SELECT count(*), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM imports) FROM devices")
+        let bad = try cli.write("bad.csv", "device_id,platform,management\nn1,iOS,mdm\nn2,Android,PCagentX\n")
+        let result = try cli.run(["import", "devices", bad])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("bad.csv:3:3: expected one of mdm, eas, eas_mdm, software_client, got \"PCagentX\""), "\(result.stderr)")
+        #expect(try cli.sql("SELECT count(*), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM imports) FROM devices") == before)
+    }
+
+    @Test("--skip-invalid imports the good rows and lists the skipped ones on stderr")
+    func skipInvalid() throws {
+        let cli = try CLIHarness()
+        let bad = try cli.write("bad.csv", "device_id,platform,management\nn1,iOS,mdm\nn2,Android,PCagentX\nn3,iOS\n")
+        let result = try cli.run(["import", "devices", bad, "--skip-invalid"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("1 inserted") && result.stdout.contains("2 skipped"))
+        #expect(result.stderr.contains("bad.csv:3:3") && result.stderr.contains("bad.csv:4:3"), "\(result.stderr)")
+    }
+
+    @Test("exit codes: missing file 66, bad flag 64, wrong format for users 64")
+    func exitCodes() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["import", "devices", cli.path("nope.csv")]).status == 66)
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--format", "xml"]).status == 64)
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--format", "graph-json"]).status == 64)
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--bogus"]).status == 64)
+    }
+
+    @Test("the database is created 0600 and honours $MDMBATCH_DB")
+    func databaseFile() throws {
+        let cli = try CLIHarness()
+        let target = cli.path("env.sqlite")
+        let result = try cli.run(["import", "users", cli.sample("users.csv")], db: false, environment: ["MDMBATCH_DB": target])
+        #expect(result.status == 0)
+        let mode = try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test("--help explains the command")
+    func help() throws {
+        let cli = try CLIHarness()
+        let result = try cli.run(["import", "devices", "--help"], db: false)
+        #expect(result.status == 0 && result.stdout.contains("--skip-invalid") && result.stdout.contains("intune-csv"))
+    }
+}

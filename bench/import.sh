@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Import benchmark: N canonical device rows (default 1,000,000), timed in one run,
+# alternating, best of ROUNDS (default 3):
+#   reference  sqlite3 .import of the same file into a table with the same columns
+#   reference+ the same into a table with mdmbatch's key and indexes
+#   mdmbatch   mdmbatch import devices (normalisation, validation, upsert, audit row)
+# Prints one JSON object with the figures and ratios (mdmbatch / reference).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${MDMBATCH:-$here/../.build/release/mdmbatch}
+rows=${ROWS:-1000000}
+rounds=${ROUNDS:-3}
+work=${WORK:-$here/work}
+mkdir -p "$work"
+csv="$work/devices-$rows.csv"
+[ -s "$csv" ] || python3 "$here/gen_devices.py" "$rows" > "$csv"
+
+columns="device_id TEXT, device_name TEXT, serial_number TEXT, imei TEXT, platform TEXT, os_version TEXT,
+  management TEXT, primary_user_upn TEXT, enrolled_by_upn TEXT, passcode_set TEXT, last_check_in TEXT"
+indexed="device_id TEXT NOT NULL PRIMARY KEY, device_name TEXT, serial_number TEXT, imei TEXT, platform TEXT,
+  os_version TEXT, management TEXT, primary_user_upn TEXT COLLATE NOCASE, enrolled_by_upn TEXT, passcode_set TEXT,
+  last_check_in TEXT);
+CREATE INDEX s ON devices(serial_number); CREATE INDEX i ON devices(imei); CREATE INDEX u ON devices(primary_user_upn"
+
+run_reference() {  # $1: column definitions; prints measure JSON
+  rm -f "$work/ref.sqlite"*
+  sqlite3 "$work/ref.sqlite" "CREATE TABLE devices ($1);"
+  python3 "$here/measure.py" -- sqlite3 "$work/ref.sqlite" -cmd ".import --csv --skip 1 $csv devices" ".exit"
+}
+run_mdmbatch() {
+  rm -f "$work/mdm.sqlite"*
+  python3 "$here/measure.py" -- "$bin" import devices "$csv" --db "$work/mdm.sqlite" --quiet
+}
+
+results=()
+for round in $(seq 1 "$rounds"); do
+  results+=("ref $(run_reference "$columns")")
+  results+=("refidx $(run_reference "$indexed")")
+  results+=("mdm $(run_mdmbatch)")
+  [ "$(sqlite3 "$work/mdm.sqlite" 'SELECT count(*) FROM devices')" = "$rows" ] || { echo "mdmbatch imported the wrong number of rows" >&2; exit 1; }
+  [ "$(sqlite3 "$work/ref.sqlite" 'SELECT count(*) FROM devices')" = "$rows" ] || { echo "sqlite3 .import imported the wrong number of rows" >&2; exit 1; }
+done
+
+printf '%s\n' "${results[@]}" | python3 -c '
+import json, sys
+rows, rounds = int(sys.argv[1]), int(sys.argv[2])
+best = {}
+for line in sys.stdin:
+    name, data = line.split(" ", 1)
+    m = json.loads(data)
+    if m["exit"] != 0: sys.exit("%s failed" % name)
+    if name not in best or m["seconds"] < best[name]["seconds"]: best[name] = m
+    best.setdefault(name + "_rss", 0)
+    best[name + "_rss"] = max(best[name + "_rss"], m["max_rss_kib"])
+out = {
+  "benchmark": "import", "rows": rows, "rounds": rounds,
+  "sqlite3_import_s": best["ref"]["seconds"], "sqlite3_import_indexed_s": best["refidx"]["seconds"],
+  "mdmbatch_s": best["mdm"]["seconds"], "mdmbatch_peak_rss_mib": round(best["mdm_rss"] / 1024, 1),
+  "ratio_vs_sqlite3_import": round(best["mdm"]["seconds"] / best["ref"]["seconds"], 3),
+  "ratio_vs_sqlite3_import_indexed": round(best["mdm"]["seconds"] / best["refidx"]["seconds"], 3),
+  "rows_per_s": round(rows / best["mdm"]["seconds"]),
+}
+print(json.dumps(out))
+' "$rows" "$rounds"
