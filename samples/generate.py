@@ -66,6 +66,40 @@ DEVICES = [
     ("d-0038", "Unmanaged-state iPhone", "F2LXK0PPHG7F", "356938035643858", "iOS", "17.2", "", "emuller@contoso.com", "emuller@contoso.com", "true", RECENT),
 ]
 
+# A batch after a bad week: lost and stolen devices, forgotten passcodes. Its requests
+# between them meet every verdict and reason code of RULES.md.
+HELPDESK = "helpdesk@contoso.com"
+BATCH = [
+    ("r-01", "lock", "d-0001", "", "Lost on the train", HELPDESK, "INC-1001"),
+    ("r-02", "remote_lock", "F2LXK0CCHG7F", "", "Stolen bag (serial number)", HELPDESK, "INC-1002"),
+    ("r-03", "lock", "352099001761481", "", "Warehouse theft (IMEI)", "security@contoso.com", "INC-1003"),
+    ("r-04", "resetPasscode", "d-0006", "device_id", "Scanner passcode forgotten", HELPDESK, "INC-1004"),
+    ("r-05", "reset_passcode", "d-0007", "", "Passcode forgotten", HELPDESK, "INC-1005"),
+    ("r-06", "lock", "jdoe@contoso.com", "user", "Jane's bag stolen: every device she uses", "security@contoso.com", "INC-1006"),
+    ("r-07", "lock", "d-0004", "", "Laptop left in a taxi", HELPDESK, "INC-1007"),
+    ("r-08", "lock", "d-0016", "", "Kiosk tablet missing", HELPDESK, "INC-1008"),
+    ("r-09", "lock", "d-0017", "", "Shared tablet missing", HELPDESK, "INC-1009"),
+    ("r-10", "lock", "d-0018", "", "Old tablet missing", HELPDESK, "INC-1010"),
+    ("r-11", "lock", "d-0020", "", "Lab PC stolen", HELPDESK, "INC-1011"),
+    ("r-12", "lock", "d-0024", "", "PC of unknown version stolen", HELPDESK, "INC-1012"),
+    ("r-13", "lock", "d-0026", "", "Finance PC stolen", HELPDESK, "INC-1013"),
+    ("r-14", "lock", "DUP-SERIAL-01", "", "Refurb phone lost", HELPDESK, "INC-1014"),
+    ("r-15", "lock", "ghost-device-99", "", "Typo in the ticket", HELPDESK, "INC-1015"),
+    ("r-16", "lock", "newhire@contoso.com", "", "New hire's phone (not enrolled yet)", HELPDESK, "INC-1016"),
+    ("r-17", "wipe", "d-0001", "", "Wipe is not an action of mdmbatch", HELPDESK, "INC-1017"),
+    ("r-18", "lock", "d-0033", "", "Loaner iPhone lost", HELPDESK, "INC-1018"),
+    ("r-19", "lock", "d-0034", "", "Test phone lost", HELPDESK, "INC-1019"),
+    ("r-20", "lock", "d-0035", "", "Drawer iPhone gone", HELPDESK, "INC-1020"),
+    ("r-21", "passcode_reset", "d-0011", "", "Passcode forgotten", HELPDESK, "INC-1021"),
+    ("r-22", "reset_passcode", "d-0013", "", "Passcode forgotten", HELPDESK, "INC-1022"),
+    ("r-23", "reset_passcode", "d-0018", "", "Passcode forgotten", HELPDESK, "INC-1023"),
+    ("r-24", "reset_passcode", "d-0001", "", "Passcode forgotten after the scare", HELPDESK, "INC-1024"),
+    ("r-25", "lock", "d-0028", "", "Build server 'lost'", HELPDESK, "INC-1025"),
+    ("r-26", "lock", "d-0038", "", "iPhone lost", HELPDESK, "INC-1026"),
+    ("r-27", "lock", "d-0030", "", "Exec phone lost abroad", "ciso@contoso.com", "INC-1027"),
+    ("r-28", "reset_passcode", "d-0019", "", "Reception PC passcode", HELPDESK, "INC-1028"),
+]
+
 INTUNE_MANAGED_BY = {"mdm": "Intune", "eas": "EAS", "eas_mdm": "MDM/EAS", "software_client": "Intune PC client", "": ""}
 GRAPH_AGENT = {"mdm": "mdm", "eas": "eas", "eas_mdm": "easMdm", "software_client": "intuneClient", "": None}
 
@@ -87,6 +121,7 @@ def main():
                "Primary user UPN", "Primary user display name", "Device ID", "Serial number", "IMEI", "Enrolled by user UPN"],
               [(d[1], INTUNE_MANAGED_BY[d[6]], "Corporate", "Compliant", d[4], d[5], d[10].replace("T", " ").replace("Z", ""),
                 d[7], next((u[1] for u in USERS if u[0] == d[7]), ""), d[0], d[2], d[3], d[8]) for d in DEVICES])
+    write_csv("batch-lost.csv", ["request_id", "action", "target", "target_type", "reason", "requested_by", "ticket"], BATCH)
     graph = {
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices",
         "value": [{

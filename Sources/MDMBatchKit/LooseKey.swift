@@ -10,3 +10,10 @@ public func looseKey(_ text: some StringProtocol) -> String {
         }
     }, as: UTF8.self)
 }
+
+/// A lookup table keyed by `looseKey` of each name (names that fold together are fine).
+func looseTable<Value>(_ entries: [(String, Value)]) -> [String: Value] {
+    var table: [String: Value] = [:]
+    for (name, value) in entries { table[looseKey(name)] = value }
+    return table
+}

@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+
+/// Turns a batch file into verdicts: the batch goes into a temporary table, targets are
+/// resolved against the store in a few set-based statements (no query per request),
+/// and the rules are applied to the joined rows as they stream out in line order.
+/// Nothing is written to the main database.
+public enum Planner {
+    /// Plans `batchPath` on `db` (outside any transaction): calls `loaded` once the whole
+    /// batch is read (its sha256 known), then `each` for every element, ordered by line
+    /// then device id.
+    public static func plan(
+        batchPath: String, in db: Database, rules: RuleSet, now: Int64,
+        loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void
+    ) throws -> Plan {
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.plan_requests;
+            DROP TABLE IF EXISTS temp.plan_matches;
+            CREATE TEMP TABLE plan_requests (
+                line INTEGER PRIMARY KEY, request_id TEXT, action TEXT, action_text TEXT NOT NULL, target TEXT NOT NULL,
+                target_type TEXT, valid INTEGER NOT NULL, justification TEXT, requested_by TEXT, ticket TEXT);
+            CREATE TEMP TABLE plan_matches (
+                line INTEGER NOT NULL, device_id TEXT NOT NULL, via TEXT NOT NULL, PRIMARY KEY (line, device_id)) WITHOUT ROWID;
+            """)
+        defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.plan_requests; DROP TABLE IF EXISTS temp.plan_matches") }
+
+        let batch = try loadBatch(batchPath, db)
+        try resolveTargets(db)
+        try loaded(batch)
+
+        var summary = PlanSummary()
+        var group: [Row] = []
+        func flush() throws {
+            guard let first = group.first else { return }
+            var isFirst = true
+            for item in items(for: group, first: first, rules: rules, now: now) {
+                summary.add(item, newRequest: isFirst)
+                isFirst = false
+                try each(item)
+            }
+            group.removeAll(keepingCapacity: true)
+        }
+        let rows = try Row.fetchCursor(db, sql: resultSQL)
+        while let row = try rows.next() {
+            if let first = group.first, (first["line"] as Int) != (row["line"] as Int) { try flush() }
+            group.append(row.copy())
+        }
+        try flush()
+        return Plan(batch: batch, summary: summary)
+    }
+
+    private static func loadBatch(_ path: String, _ db: Database) throws -> BatchFileInfo {
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO temp.plan_requests (line, request_id, action, action_text, target, target_type, valid,
+                                            justification, requested_by, ticket)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var info: BatchFileInfo?
+        try db.inTransaction(.deferred) {
+            info = try BatchFile.read(path: path) { request in
+                let type = (try? request.targetType.get()) ?? nil
+                try insert.execute(arguments: [
+                    request.line, request.requestID, request.action?.rawValue, request.actionText, request.target,
+                    type?.rawValue, request.isValid, request.justification, request.requestedBy, request.ticket,
+                ])
+            }
+            return .commit
+        }
+        return info!
+    }
+
+    /// Check 2: device id, then serial, then IMEI, then primary user (or only the given
+    /// target type), each statement taking only the requests still unmatched.
+    private static func resolveTargets(_ db: Database) throws {
+        let unmatched = "NOT EXISTS (SELECT 1 FROM temp.plan_matches m WHERE m.line = p.line)"
+        try db.inTransaction(.deferred) {
+            try db.execute(sql: """
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'device_id' FROM temp.plan_requests p JOIN main.devices d ON d.device_id = p.target
+                WHERE p.valid AND (p.target_type IS NULL OR p.target_type = 'device_id');
+
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'serial' FROM temp.plan_requests p JOIN main.devices d ON d.serial_number = p.target
+                WHERE p.valid AND (p.target_type = 'serial' OR (p.target_type IS NULL AND \(unmatched)));
+
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'imei' FROM temp.plan_requests p JOIN main.devices d ON d.imei = p.target
+                WHERE p.valid AND (p.target_type = 'imei' OR (p.target_type IS NULL AND \(unmatched)));
+
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'user' FROM temp.plan_requests p JOIN main.devices d ON d.primary_user_upn = p.target
+                WHERE p.valid AND (p.target_type = 'user' OR (p.target_type IS NULL AND \(unmatched)));
+                """)
+            return .commit
+        }
+    }
+
+    /// Every request with its matched devices (or none), the number of matches, and
+    /// for usable matches the occurrence of (action, device) in line order (check 3).
+    private static let resultSQL = """
+        WITH counted AS (
+            SELECT m.line, m.device_id, m.via, p.action, count(*) OVER (PARTITION BY m.line) AS match_count
+            FROM temp.plan_matches m JOIN temp.plan_requests p ON p.line = m.line
+        ), ranked AS (
+            SELECT line, device_id, via, match_count,
+                   CASE WHEN via IN ('device_id', 'user') OR match_count = 1 THEN
+                       row_number() OVER (PARTITION BY action,
+                                          CASE WHEN via IN ('device_id', 'user') OR match_count = 1 THEN device_id END
+                                          ORDER BY line)
+                   END AS occurrence
+            FROM counted
+        )
+        SELECT p.line, p.request_id, p.action, p.action_text, p.target, p.valid, p.justification, p.requested_by, p.ticket,
+               r.via, r.match_count, r.occurrence, r.device_id,
+               d.platform, d.os_version, d.management, d.primary_user_upn, d.enrolled_by_upn, d.passcode_set, d.last_check_in,
+               CASE WHEN r.device_id IS NULL AND p.valid AND (p.target_type IS NULL OR p.target_type = 'user')
+                    THEN EXISTS (SELECT 1 FROM main.users u WHERE u.upn = p.target) ELSE 0 END AS user_exists
+        FROM temp.plan_requests p
+        LEFT JOIN ranked r ON r.line = p.line
+        LEFT JOIN main.devices d ON d.device_id = r.device_id
+        ORDER BY p.line, r.device_id
+        """
+
+    /// The elements of one request (its rows share a line).
+    private static func items(for rows: [Row], first: Row, rules: RuleSet, now: Int64) -> [PlanItem] {
+        let action = (first["action"] as String?).flatMap(Action.init(rawValue:))
+        var base = PlanItem(
+            line: first["line"], requestID: first["request_id"], action: action?.rawValue ?? first["action_text"],
+            target: first["target"], deviceID: nil, platform: nil, verdict: .rejected(.invalidRequest),
+            requestedBy: first["requested_by"], justification: first["justification"], ticket: first["ticket"])
+        let valid: Bool = first["valid"]
+        guard valid else { return [base] }
+
+        let deviceID: String? = first["device_id"]
+        if deviceID == nil {
+            let userExists: Bool = first["user_exists"]
+            base.verdict = Evaluation.verdict(action: action, target: userExists ? .userWithoutDevices : .unknown,
+                                              duplicate: false, rules: rules, now: now)
+            return [base]
+        }
+        let via: String = first["via"]
+        let matches: Int = first["match_count"]
+        if (via == "serial" || via == "imei") && matches > 1 {
+            base.verdict = Evaluation.verdict(action: action, target: .ambiguous(deviceIDs: rows.map { $0["device_id"] }),
+                                              duplicate: false, rules: rules, now: now)
+            return [base]
+        }
+        return rows.map { row in
+            var item = base
+            let facts = deviceFacts(row)
+            item.deviceID = facts.deviceID
+            item.platform = row["platform"]
+            item.verdict = Evaluation.verdict(action: action, target: .device(facts),
+                                              duplicate: (row["occurrence"] as Int? ?? 1) > 1, rules: rules, now: now)
+            return item
+        }
+    }
+
+    static func deviceFacts(_ row: Row) -> DeviceFacts {
+        DeviceFacts(
+            deviceID: row["device_id"],
+            platform: PlatformResolution(storedValue: row["platform"]) ?? .unlisted,
+            osVersion: row["os_version"],
+            management: (row["management"] as String?).flatMap(Management.init(rawValue:)),
+            primaryUserUPN: row["primary_user_upn"],
+            enrolledByUPN: row["enrolled_by_upn"],
+            passcodeSet: row["passcode_set"],
+            lastCheckIn: (row["last_check_in"] as String?).flatMap(ISOTimestamp.epochSeconds))
+    }
+}
