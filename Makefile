@@ -20,7 +20,7 @@ test: debug ## Run the unit and end-to-end tests, then the benchmark smoke run
 	$(SWIFT) test --skip-build
 	MDMBATCH=$(DEBUG_BIN) bash bench/smoke.sh
 
-demo: build ## Build, import samples/ into demo/mdmbatch.sqlite and show what was loaded
+demo: build ## Build, import samples/ into demo/mdmbatch.sqlite, then plan the sample batch
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(RELEASE_BIN) import users samples/users.csv --db $(DEMO_DIR)/mdmbatch.sqlite
 	$(RELEASE_BIN) import devices samples/devices.csv --db $(DEMO_DIR)/mdmbatch.sqlite
@@ -30,6 +30,9 @@ demo: build ## Build, import samples/ into demo/mdmbatch.sqlite and show what wa
 	@echo "Devices by normalised platform (demo/mdmbatch.sqlite):"
 	@sqlite3 -column -header $(DEMO_DIR)/mdmbatch.sqlite \
 	  "SELECT platform, count(*) AS devices, group_concat(DISTINCT coalesce(management, '(unknown)')) AS management FROM devices GROUP BY platform ORDER BY platform"
+	@echo
+	@echo "Dry run of samples/batch-lost.csv:"
+	$(RELEASE_BIN) plan samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite
 
 bench: build ## Run every benchmark (heavy: minutes) and print the figures
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@Suite("mdmbatch plan and rules (the built binary)")
+struct PlanCommandTests {
+    func loadedFleet() throws -> CLIHarness {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet"]).status == 0)
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--quiet"]).status == 0)
+        return cli
+    }
+
+    @Test("plans the sample batch: every reason code, a table and a summary; only one audit row is written")
+    func samplePlan() throws {
+        let cli = try loadedFleet()
+        let before = try cli.sql("SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM users), (SELECT count(*) FROM imports)")
+        let result = try cli.run(["plan", cli.sample("batch-lost.csv")])
+        #expect(result.status == 0, "\(result.stderr)")
+        for reason in ["invalid_request", "unknown_target", "ambiguous_target", "no_devices_for_user", "duplicate_request",
+                       "software_client_unsupported", "unlisted_platform", "os_version_unknown", "unsupported_platform",
+                       "enrolling_user_unknown", "user_mismatch", "os_version_unsupported", "no_passcode"] {
+            #expect(result.stdout.contains(reason), "\(reason) missing from the plan")
+        }
+        #expect(result.stdout.contains("28 requests, 31 targets: 15 accepted, 16 rejected"))
+        #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'plan'") == "1")
+        #expect(try cli.sql("SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM users), (SELECT count(*) FROM imports)") == before)
+        #expect(try cli.sql("SELECT actor != '' AND detail LIKE '%batch_sha256%' FROM audit_log WHERE event = 'plan'") == "1")
+    }
+
+    @Test("--json prints the shape of DESIGN.md")
+    func planJSON() throws {
+        let cli = try loadedFleet()
+        let result = try cli.run(["plan", cli.sample("batch-lost.csv"), "--json"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let requests = object["requests"] as! [[String: Any]]
+        let summary = object["summary"] as! [String: Any]
+        #expect(requests.count == 31)
+        #expect(summary["accepted"] as? Int == 15 && summary["rejected"] as? Int == 16 && summary["requests"] as? Int == 28)
+        #expect((object["batch_sha256"] as? String)?.count == 64)
+        let user = requests.filter { $0["request_id"] as? String == "r-06" }
+        #expect(user.count == 4 && Set(user.compactMap { $0["line"] as? Int }) == [7])
+        let unknown = requests.first { $0["request_id"] as? String == "r-15" }!
+        #expect(unknown["device_id"] is NSNull && unknown["reason"] as? String == "unknown_target")
+    }
+
+    @Test("a broken batch exits 65 naming the place, and writes nothing; a missing one exits 66")
+    func brokenBatch() throws {
+        let cli = try loadedFleet()
+        let audits = try cli.sql("SELECT count(*) FROM audit_log")
+        let bad = try cli.write("bad.csv", "action,target\nlock,d-0001\n\"lock,d-0002\n")
+        let result = try cli.run(["plan", bad])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("bad.csv:3:1: unterminated quoted field"), "\(result.stderr)")
+        #expect(try cli.sql("SELECT count(*) FROM audit_log") == audits)
+        #expect(try cli.run(["plan", cli.path("missing.csv")]).status == 66)
+    }
+
+    @Test("reads the batch from standard input")
+    func stdinBatch() throws {
+        let cli = try loadedFleet()
+        let result = try cli.run(["plan", "-", "--json"], stdin: "{\"action\": \"lock\", \"target\": \"d-0001\"}\n")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("\"batch\": \"<stdin>\"") && result.stdout.contains("\"verdict\": \"accepted\""))
+    }
+
+    @Test("rules prints the matrix as a table and as JSON")
+    func rules() throws {
+        let cli = try CLIHarness()
+        let table = try cli.run(["rules"], db: false)
+        #expect(table.status == 0 && table.stdout.contains("android") && table.stdout.contains("if OS version < 7.0"))
+        let json = try cli.run(["rules", "--json"], db: false)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let platforms = object["platforms"] as! [String: [String: [String: Any]]]
+        #expect(platforms.count == 9)
+        #expect(platforms["windowsrt"]?["reset_passcode"]?["support"] as? String == "unlisted")
+        #expect(platforms["windows81"]?["lock"]?["support"] as? String == "same_user_as_enrolled")
+        #expect(platforms["android"]?["reset_passcode"]?["temporary_passcode"] as? Bool == true)
+    }
+}
