@@ -21,6 +21,7 @@ let package = Package(
             path: "migrations",
             resources: [
                 .embedInCode("v0001_init.sql"),
+                .embedInCode("v0002_runs.sql"),
             ]
         ),
         .target(

@@ -5,5 +5,6 @@ public enum Migrations {
     /// Every migration, oldest first: (identifier, SQL).
     public static let all: [(identifier: String, sql: String)] = [
         ("v0001_init", String(decoding: PackageResources.v0001_init_sql, as: UTF8.self)),
+        ("v0002_runs", String(decoding: PackageResources.v0002_runs_sql, as: UTF8.self)),
     ]
 }

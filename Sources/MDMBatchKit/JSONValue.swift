@@ -45,10 +45,35 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Compact JSON with sorted keys: one value, one text.
+    /// Compact JSON with keys sorted by their UTF-8 bytes: one value, one text.
     public var canonicalText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self)
+        var out = ""
+        write(into: &out)
+        return out
+    }
+
+    private func write(into out: inout String) {
+        switch self {
+        case .null: out += "null"
+        case .bool(let value): out += value ? "true" : "false"
+        case .number: out += scalarText!
+        case .string(let value): out += JSONText.quote(value)
+        case .array(let values):
+            out += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { out += "," }
+                value.write(into: &out)
+            }
+            out += "]"
+        case .object(let members):
+            out += "{"
+            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { out += "," }
+                out += JSONText.quote(key)
+                out += ":"
+                members[key]!.write(into: &out)
+            }
+            out += "}"
+        }
     }
 }

@@ -32,6 +32,20 @@ enum ExitStatus {
         }
     }
 
+    static func guardingAsync<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            let (kind, message) = classify(error)
+            Console.error("mdmbatch: \(message)")
+            throw ExitCode(code(for: kind))
+        }
+    }
+
     static func classify(_ error: any Error) -> (FailureKind, String) {
         if let classified = error as? any ClassifiedError {
             return (classified.failureKind, error.localizedDescription)

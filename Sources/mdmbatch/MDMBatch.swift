@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 @main
-struct MDMBatch: ParsableCommand {
+struct MDMBatch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mdmbatch",
         abstract: "Send remote lock and passcode reset to fleets of managed devices, in checked, resumable, audited batches.",
@@ -17,14 +17,19 @@ struct MDMBatch: ParsableCommand {
             66 input missing or unreadable; 73 cannot write an output file; 74 database I/O error; 75 try again later;
             70 internal error.
             """,
-        subcommands: [ImportCommand.self, PlanCommand.self, RulesCommand.self]
+        subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self, ReportCommand.self,
+                      RulesCommand.self]
     )
 
-    static func main() {
+    static func main() async {
         umask(0o077)  // database, journals, reports and passcode files: owner only
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
         } catch {
             exit(withError: error)
         }

@@ -37,22 +37,8 @@ public enum AuditLog {
     /// Appends `event` inside the caller's transaction; returns its sequence number.
     @discardableResult
     public static func append(_ event: AuditEvent, at time: Date, in db: Database) throws -> Int64 {
-        let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        let seq: Int64 = (head?["seq"] as Int64? ?? 0) + 1
-        let prevHash: String = head?["hash"] ?? genesisHash
-        let at = ISOTimestamp.formatMillis(time)
-        let detail = JSONValue.object(event.detail).canonicalText
-        let fields: [String?] = [String(seq), at, event.runID, event.actor, event.event, event.deviceID,
-                                 event.action, event.outcome, event.reason, detail]
-        let hash = chainHash(prevHash: prevHash, fields: fields)
-        try db.execute(
-            sql: """
-                INSERT INTO audit_log (seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [seq, at, event.runID, event.actor, event.event, event.deviceID, event.action,
-                        event.outcome, event.reason, detail, prevHash, hash])
-        return seq
+        var appender = try AuditAppender(db)
+        return try appender.append(event, at: time)
     }
 
     /// The canonical encoding of a row's fields.
@@ -74,7 +60,39 @@ public enum AuditLog {
         var hasher = SHA256()
         hasher.update(data: Array(prevHash.utf8))
         hasher.update(data: canonicalEncoding(fields))
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(hasher.finalize())
+    }
+}
+
+/// Appends many rows in one transaction: reads the chain head once, then chains in
+/// memory. Make one per transaction (another process may append between two).
+public struct AuditAppender {
+    private let insert: Statement
+    private var seq: Int64
+    private var head: String
+
+    public init(_ db: Database) throws {
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        seq = last?["seq"] ?? 0
+        head = last?["hash"] ?? AuditLog.genesisHash
+        insert = try db.cachedStatement(sql: """
+            INSERT INTO audit_log (seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
+    @discardableResult
+    public mutating func append(_ event: AuditEvent, at time: Date) throws -> Int64 {
+        seq += 1
+        let at = ISOTimestamp.formatMillis(time)
+        let detail = JSONValue.object(event.detail).canonicalText
+        let fields: [String?] = [String(seq), at, event.runID, event.actor, event.event, event.deviceID,
+                                 event.action, event.outcome, event.reason, detail]
+        let hash = AuditLog.chainHash(prevHash: head, fields: fields)
+        try insert.execute(arguments: [seq, at, event.runID, event.actor, event.event, event.deviceID, event.action,
+                                       event.outcome, event.reason, detail, head, hash])
+        head = hash
+        return seq
     }
 }
 
@@ -87,4 +105,17 @@ extension ISOTimestamp {
         let base = format(epochSeconds: seconds)
         return String(base.dropLast()) + "." + String(format: "%03d", fraction) + "Z"
     }
+}
+
+private let hexDigits = Array("0123456789abcdef".utf8)
+
+/// Lower-case hex of a digest.
+func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for byte in bytes {
+        out.append(hexDigits[Int(byte >> 4)])
+        out.append(hexDigits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

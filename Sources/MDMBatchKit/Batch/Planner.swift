@@ -6,13 +6,22 @@ import GRDB
 /// and the rules are applied to the joined rows as they stream out in line order.
 /// Nothing is written to the main database.
 public enum Planner {
-    /// Plans `batchPath` on `db` (outside any transaction): calls `loaded` once the whole
-    /// batch is read (its sha256 known), then `each` for every element, ordered by line
-    /// then device id.
+    /// Plans `batchPath` on `db`: calls `loaded` once the whole batch is read (its
+    /// sha256 known), then `each` for every element, ordered by line then device id.
     public static func plan(
         batchPath: String, in db: Database, rules: RuleSet, now: Int64,
         loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void
     ) throws -> Plan {
+        defer { try? cleanUp(db) }
+        let batch = try load(batchPath: batchPath, in: db)
+        try loaded(batch)
+        let summary = try stream(in: db, rules: rules, now: now, each: each)
+        return Plan(batch: batch, summary: summary)
+    }
+
+    /// Reads the batch into temporary tables and resolves its targets. Works inside or
+    /// outside a transaction; call `cleanUp` after.
+    public static func load(batchPath: String, in db: Database) throws -> BatchFileInfo {
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.plan_requests;
             DROP TABLE IF EXISTS temp.plan_matches;
@@ -22,12 +31,17 @@ public enum Planner {
             CREATE TEMP TABLE plan_matches (
                 line INTEGER NOT NULL, device_id TEXT NOT NULL, via TEXT NOT NULL, PRIMARY KEY (line, device_id)) WITHOUT ROWID;
             """)
-        defer { try? db.execute(sql: "DROP TABLE IF EXISTS temp.plan_requests; DROP TABLE IF EXISTS temp.plan_matches") }
-
         let batch = try loadBatch(batchPath, db)
         try resolveTargets(db)
-        try loaded(batch)
+        return batch
+    }
 
+    public static func cleanUp(_ db: Database) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.plan_requests; DROP TABLE IF EXISTS temp.plan_matches")
+    }
+
+    /// The elements of a loaded batch, in order; returns their counts.
+    public static func stream(in db: Database, rules: RuleSet, now: Int64, each: (PlanItem) throws -> Void) throws -> PlanSummary {
         var summary = PlanSummary()
         var group: [Row] = []
         func flush() throws {
@@ -46,7 +60,7 @@ public enum Planner {
             group.append(row.copy())
         }
         try flush()
-        return Plan(batch: batch, summary: summary)
+        return summary
     }
 
     private static func loadBatch(_ path: String, _ db: Database) throws -> BatchFileInfo {
@@ -56,7 +70,7 @@ public enum Planner {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var info: BatchFileInfo?
-        try db.inTransaction(.deferred) {
+        try db.inSavepoint {
             info = try BatchFile.read(path: path) { request in
                 let type = (try? request.targetType.get()) ?? nil
                 try insert.execute(arguments: [
@@ -73,7 +87,7 @@ public enum Planner {
     /// target type), each statement taking only the requests still unmatched.
     private static func resolveTargets(_ db: Database) throws {
         let unmatched = "NOT EXISTS (SELECT 1 FROM temp.plan_matches m WHERE m.line = p.line)"
-        try db.inTransaction(.deferred) {
+        try db.inSavepoint {
             try db.execute(sql: """
                 INSERT INTO temp.plan_matches (line, device_id, via)
                 SELECT p.line, d.device_id, 'device_id' FROM temp.plan_requests p JOIN main.devices d ON d.device_id = p.target

@@ -84,7 +84,7 @@ public final class ByteSource {
 
     /// Hex SHA-256 of every byte handed out so far (call once, at the end).
     public func finishDigest() -> String {
-        hasher.finalize().map { hexDigits[Int($0 >> 4)] + hexDigits[Int($0 & 0xF)] }.joined()
+        hexString(hasher.finalize())
     }
 
     private func rawRead(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
@@ -96,5 +96,3 @@ public final class ByteSource {
         }
     }
 }
-
-private let hexDigits = (0..<16).map { String($0, radix: 16) }

@@ -57,6 +57,7 @@ public struct AppDatabase: Sendable {
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
+    @discardableResult
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             var result: T?

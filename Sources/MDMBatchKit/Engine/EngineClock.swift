@@ -1,0 +1,92 @@
+import Foundation
+import Synchronization
+
+/// Time as a dependency: the engine never reads the system clock or sleeps directly,
+/// so that tests of pacing, backoff and the circuit breaker run in microseconds.
+public protocol EngineClock: Sendable {
+    /// Monotonic seconds since an arbitrary origin.
+    func now() -> Double
+    /// Suspends for `seconds` (throws when the task is cancelled).
+    func sleep(seconds: Double) async throws
+    /// Wall-clock time, for timestamps and HTTP dates.
+    func date() -> Date
+}
+
+/// The real clock.
+public struct SystemClock: EngineClock {
+    private let origin = ContinuousClock.now
+
+    public init() {}
+
+    public func now() -> Double {
+        let elapsed = origin.duration(to: .now)
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    public func sleep(seconds: Double) async throws {
+        guard seconds > 0 else { return }
+        try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    public func date() -> Date { Date() }
+}
+
+/// A clock that never waits: `sleep` moves its time forward at once. For tests.
+public final class ImmediateClock: EngineClock {
+    private let time: Mutex<Double>
+    private let epoch: Date
+
+    public init(start: Date = Date(timeIntervalSince1970: 1_795_000_000)) {
+        time = Mutex(0)
+        epoch = start
+    }
+
+    public func now() -> Double { time.withLock { $0 } }
+
+    public func sleep(seconds: Double) async throws {
+        try Task.checkCancellation()
+        if seconds > 0 { time.withLock { $0 += seconds } }
+        await Task.yield()
+    }
+
+    public func advance(seconds: Double) { time.withLock { $0 += seconds } }
+
+    public func date() -> Date { epoch.addingTimeInterval(now()) }
+}
+
+/// A small, fast, seedable generator (SplitMix64): the same seed gives the same jitter
+/// and the same injected faults.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform number in [0, 1) derived from a seed and a text, without shared state.
+    public static func unit(seed: UInt64, _ text: String) -> Double {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325 ^ seed
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        var generator = SeededGenerator(seed: hash)
+        return Double(generator.next() >> 11) / Double(1 << 53)
+    }
+}
+
+/// A generator shared by concurrent tasks.
+public final class SharedRandom: Sendable {
+    private let generator: Mutex<SeededGenerator>
+
+    public init(seed: UInt64) { generator = Mutex(SeededGenerator(seed: seed)) }
+
+    /// Uniform in [0, upper).
+    public func uniform(_ upper: Double) -> Double {
+        guard upper > 0 else { return 0 }
+        return generator.withLock { Double.random(in: 0..<upper, using: &$0) }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import MDMBatchKit
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "List runs and their progress, or show one run.",
+        discussion: "Reads without waiting for a run in progress."
+    )
+
+    @Argument(help: ArgumentHelp("A run id (default: every run).", valueName: "run-id"))
+    var runID: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        try ExitStatus.guarding {
+            let database = try options.openDatabase()
+            let runs: [(RunRecord, RunSummary)] = try database.read { db in
+                let records = try runID.map { id in
+                    guard let run = try RunReports.run(id, db) else { throw ReportError.noSuchRun(id) }
+                    return [run]
+                } ?? RunReports.runs(db)
+                return try records.map { ($0, try RunReports.summary(of: $0, db)) }
+            }
+            if json {
+                let items = runs.map { run, summary in
+                    "{\"run_id\": \(JSONText.quote(run.id)), \"state\": \(JSONText.quote(run.state)), "
+                        + "\"batch\": \(JSONText.quote(run.batchName)), \"started_at\": \(JSONText.quote(run.startedAt)), "
+                        + "\"finished_at\": \(JSONText.quote(run.finishedAt)), \"summary\": \(RunReportJSON.summary(summary))}"
+                }
+                print(runID == nil ? "[" + items.joined(separator: ",\n ") + "]" : items[0])
+            } else if runID != nil {
+                print(RunReportText.summary(runs[0].0, runs[0].1))
+            } else if runs.isEmpty {
+                print("no runs yet")
+            } else {
+                for (run, summary) in runs {
+                    let done = summary.targets - summary.open
+                    print("\(run.id)  \(run.state.padding(toLength: 11, withPad: " ", startingAt: 0))  \(run.startedAt)  "
+                          + "\(done)/\(summary.targets) done, \(summary.count(.succeeded)) succeeded, "
+                          + "\(summary.count(.failed) + summary.count(.unknownOutcome)) failed or unknown, "
+                          + "\(summary.rejected) rejected  \(run.batchName)")
+                }
+            }
+        }
+    }
+}
+
+enum ReportError: Error, ClassifiedError, CustomStringConvertible {
+    case noSuchRun(String)
+
+    var description: String {
+        switch self {
+        case .noSuchRun(let id): "no run \(id) in this database (mdmbatch status lists them)"
+        }
+    }
+
+    var failureKind: FailureKind { .usage }
+}
