@@ -36,7 +36,7 @@ public actor CircuitBreaker {
                     state = .halfOpen
                     continue
                 }
-                try await clock.sleep(seconds: until - now)
+                try await clock.sleep(until: until)
             case .halfOpen:
                 if !probing {
                     probing = true

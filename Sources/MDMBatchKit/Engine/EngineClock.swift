@@ -8,6 +8,8 @@ public protocol EngineClock: Sendable {
     func now() -> Double
     /// Suspends for `seconds` (throws when the task is cancelled).
     func sleep(seconds: Double) async throws
+    /// Suspends until `now()` reaches `deadline`.
+    func sleep(until deadline: Double) async throws
     /// Wall-clock time, for timestamps and HTTP dates.
     func date() -> Date
 }
@@ -28,10 +30,15 @@ public struct SystemClock: EngineClock {
         try await Task.sleep(for: .nanoseconds(Int64(seconds * 1e9)))
     }
 
+    public func sleep(until deadline: Double) async throws {
+        try await sleep(seconds: deadline - now())
+    }
+
     public func date() -> Date { Date() }
 }
 
-/// A clock that never waits: `sleep` moves its time forward at once. For tests.
+/// A clock that never waits: `sleep` moves its time forward at once, to the sleeper's
+/// deadline (never backwards: sleepers in parallel share the time they wait). For tests.
 public final class ImmediateClock: EngineClock {
     private let time: Mutex<Double>
     private let epoch: Date
@@ -46,6 +53,12 @@ public final class ImmediateClock: EngineClock {
     public func sleep(seconds: Double) async throws {
         try Task.checkCancellation()
         if seconds > 0 { time.withLock { $0 += seconds } }
+        await Task.yield()
+    }
+
+    public func sleep(until deadline: Double) async throws {
+        try Task.checkCancellation()
+        time.withLock { $0 = max($0, deadline) }
         await Task.yield()
     }
 

@@ -1,4 +1,4 @@
-/// A pace: at most `count` sends per `seconds`, with a burst of `count`.
+/// A pace: at most `count` sends in any window of `seconds`.
 public struct RatePolicy: Sendable, Equatable, CustomStringConvertible {
     public var count: Int
     public var seconds: Double
@@ -17,8 +17,8 @@ public struct RatePolicy: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) -> RatePolicy?? {
         if text.lowercased() == "off" { return .some(nil) }
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let count = Int(parts[0]), count > 0, let seconds = Double(parts[1]), seconds > 0,
-              seconds.isFinite else { return nil }
+        guard parts.count == 2, let count = Int(parts[0]), count > 0, count <= 1_000_000,
+              let seconds = Double(parts[1]), seconds > 0, seconds.isFinite else { return nil }
         return .some(RatePolicy(count: count, per: seconds))
     }
 
@@ -27,30 +27,51 @@ public struct RatePolicy: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A token bucket: starts full (`count` tokens), refills at `count / seconds`. A caller
-/// that finds it empty reserves the next token and sleeps until it is due, so that over
-/// any window of T seconds at most `count + T × rate` sends go out.
-public actor RateLimiter {
-    private let policy: RatePolicy
-    private let clock: any EngineClock
-    private var tokens: Double
-    private var updated: Double
+/// The times of the last `count` events, to keep at most `count` in any window.
+struct SlidingWindow: Sendable {
+    let policy: RatePolicy
+    private var times: [Double]
+    private var next = 0  // index of the oldest
 
-    public init(policy: RatePolicy, clock: any EngineClock) {
+    init(policy: RatePolicy) {
         self.policy = policy
-        self.clock = clock
-        tokens = Double(policy.count)
-        updated = clock.now()
+        times = Array(repeating: -.infinity, count: policy.count)
     }
 
-    /// Waits for one token.
-    public func acquire() async throws {
+    /// The earliest time at or after `now` when one more event keeps the limit, with a
+    /// margin so that a send a few milliseconds late still falls outside the window.
+    func earliest(after now: Double) -> Double {
+        max(now, times[next] + policy.seconds + margin)
+    }
+
+    var margin: Double { min(0.05, policy.seconds / 100) }
+
+    /// Records an event at `time` (not before `earliest`).
+    mutating func record(_ time: Double) {
+        times[next] = time
+        next = (next + 1) % times.count
+    }
+}
+
+/// Paces sends so that no window of `seconds` holds more than `count` of them: a batch of
+/// up to `count` goes out at once, a larger one waits for the window to move. Each caller
+/// reserves its slot, then sleeps until it is due, so concurrent callers keep the limit.
+public actor RateLimiter {
+    private let clock: any EngineClock
+    private var window: SlidingWindow
+
+    public init(policy: RatePolicy, clock: any EngineClock) {
+        self.clock = clock
+        window = SlidingWindow(policy: policy)
+    }
+
+    /// Waits for a slot; returns the clock time it was reserved for.
+    @discardableResult
+    public func acquire() async throws -> Double {
         let now = clock.now()
-        tokens = min(Double(policy.count), tokens + (now - updated) * policy.perSecond)
-        updated = now
-        tokens -= 1
-        if tokens >= 0 { return }
-        // reserved: wait until the bucket has refilled to this token
-        try await clock.sleep(seconds: -tokens / policy.perSecond)
+        let slot = window.earliest(after: now)
+        window.record(slot)
+        if slot > now { try await clock.sleep(until: slot) }
+        return slot
     }
 }

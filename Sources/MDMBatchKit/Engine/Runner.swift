@@ -153,6 +153,10 @@ public final class Runner: Sendable {
                 INSERT INTO runs (id, batch_name, batch_sha256, state, actor, started_at, options, requests, targets)
                 VALUES (?, ?, ?, 'running', ?, ?, ?, 0, 0)
                 """, arguments: [runID, batch.name, batch.sha256, options.actor, queuedAt, Self.optionsJSON(options)])
+            try audit.append(AuditEvent(event: "run_started", actor: options.actor, runID: runID, outcome: "running", detail: [
+                "batch": .string(batch.name), "batch_sha256": .string(batch.sha256),
+                "options": .string(Self.optionsJSON(options)),
+            ]), at: now)
             let summary = try Planner.stream(in: db, rules: rules, now: Int64(now.timeIntervalSince1970)) { item in
                 seq += 1
                 let key = item.verdict.accepted ? Self.idempotencyKey(item, batchSHA256: batch.sha256) : nil
@@ -191,8 +195,7 @@ public final class Runner: Sendable {
             if passcodesAhead > 0 && !canShowPasscodes { throw RunError.passcodesNeedAnOutput(passcodesAhead) }
             try db.execute(sql: "UPDATE runs SET requests = ?, targets = ? WHERE id = ?",
                            arguments: [summary.requests, summary.targets, runID])
-            try audit.append(AuditEvent(event: "run_started", actor: options.actor, runID: runID, outcome: "running", detail: [
-                "batch": .string(batch.name), "batch_sha256": .string(batch.sha256),
+            try audit.append(AuditEvent(event: "run_planned", actor: options.actor, runID: runID, outcome: "running", detail: [
                 "requests": .number(Double(summary.requests)), "targets": .number(Double(summary.targets)),
                 "accepted": .number(Double(summary.accepted - skipped.count)), "rejected": .number(Double(summary.rejected)),
                 "skipped": .number(Double(skipped.count)),
@@ -233,7 +236,7 @@ public final class Runner: Sendable {
     /// with the same key, which the service honours); a reset is never re-sent blindly:
     /// the transport is asked what became of its key.
     private func recover(runID: String, ledger: DispatchLedger) async throws {
-        let uncertain = try await fetchJobs(runID: runID, states: ["sending"], after: -1, limit: Int.max)
+        let uncertain = try fetchJobs(runID: runID, states: ["sending"], after: -1, limit: Int.max)
         for job in uncertain {
             let now = clock.date()
             if job.action == .lock {
@@ -293,9 +296,10 @@ public final class Runner: Sendable {
         var attempt = job.attempts
         while true {
             try await breaker.permit()
-            try await limiter?.acquire()
             attempt += 1
             try await ledger.record(.sending(job, attempt: attempt, at: clock.date()))
+            // the pace slot is taken last, so that the send follows it at once
+            try await limiter?.acquire()
             let command = DeviceCommand(idempotencyKey: job.key, action: job.action, deviceID: job.deviceID,
                                         platform: job.platform, management: job.management, attempt: attempt)
             let failure: TransportError
@@ -354,9 +358,9 @@ public final class Runner: Sendable {
     }
 
     /// A page of rows in `states` after `seq`, in order.
-    func fetchJobs(runID: String, states: [String], after seq: Int64, limit: Int) async throws -> [DispatchJob] {
+    func fetchJobs(runID: String, states: [String], after seq: Int64, limit: Int) throws -> [DispatchJob] {
         let actor = options.actor
-        return try await database.writer.read { db in
+        return try database.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT d.seq, d.line, d.action, d.device_id, d.platform, d.idempotency_key, d.attempts, d.request_id,
                        d.requested_by, d.temporary_passcode, d.first_sent_at, v.management
@@ -420,11 +424,13 @@ private actor WorkFeeder {
         self.stop = stop
     }
 
-    func next() async throws -> DispatchJob? {
+    /// Synchronous inside the actor (no suspension point), so that two workers never
+    /// fetch the same page.
+    func next() throws -> DispatchJob? {
         if stop.isRequested { return nil }
         if index == buffer.count {
             if exhausted { return nil }
-            buffer = try await runner.fetchJobs(runID: runID, states: ["queued", "retry_wait"], after: lastSeq, limit: 1024)
+            buffer = try runner.fetchJobs(runID: runID, states: ["queued", "retry_wait"], after: lastSeq, limit: 1024)
             index = 0
             if buffer.isEmpty {
                 exhausted = true

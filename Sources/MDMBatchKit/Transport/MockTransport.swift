@@ -42,16 +42,14 @@ public actor MockTransport: DeviceActionTransport {
     private let journal: Journal?
     private var applied: [String: TransportReceipt] = [:]
     public private(set) var devices: [String: DeviceState] = [:]
-    private var throttleTokens: Double
-    private var throttleUpdated: Double
+    private var throttleWindow: SlidingWindow?
     /// Sends received (all attempts, replays included).
     public private(set) var sends = 0
 
     public init(configuration: MockTransportConfiguration, clock: any EngineClock) throws {
         self.configuration = configuration
         self.clock = clock
-        throttleTokens = Double(configuration.throttle?.count ?? 0)
-        throttleUpdated = clock.now()
+        throttleWindow = configuration.throttle.map(SlidingWindow.init(policy:))
         if let path = configuration.journalPath {
             let journal = try Journal(path: path)
             applied = journal.appliedKeys
@@ -72,16 +70,16 @@ public actor MockTransport: DeviceActionTransport {
                          "action": .string(command.action.rawValue), "attempt": .number(Double(command.attempt)),
                          "channel": .string(channel)], at: clock.date())
 
-        if let throttle = configuration.throttle {
+        if var window = throttleWindow {
             let now = clock.now()
-            throttleTokens = min(Double(throttle.count), throttleTokens + (now - throttleUpdated) * throttle.perSecond)
-            throttleUpdated = now
-            if throttleTokens < 1 {
-                let wait = (1 - throttleTokens) / throttle.perSecond
+            let allowed = window.earliest(after: now)
+            if allowed > now {
                 fault(command, status: 429, kind: "throttled")
-                throw TransportError.transient(status: 429, retryAfter: String(format: "%.3f", wait), message: "Too Many Requests")
+                throw TransportError.transient(status: 429, retryAfter: String(format: "%.3f", allowed - now),
+                                               message: "Too Many Requests")
             }
-            throttleTokens -= 1
+            window.record(now)
+            throttleWindow = window
         }
 
         let roll = SeededGenerator.unit(seed: configuration.seed, "fault#\(command.idempotencyKey)#\(command.attempt)")

@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import Logging
+import Testing
+@testable import MDMBatchKit
+
+/// A transport whose answers a test writes.
+actor ScriptedTransport: DeviceActionTransport {
+    typealias Script = @Sendable (DeviceCommand) -> Result<TransportReceipt, TransportError>
+    private let script: Script
+    private let statusAnswer: TransportStatus
+    private let clock: any EngineClock
+    private(set) var sent: [(command: DeviceCommand, at: Double)] = []
+    private(set) var statusQueries: [String] = []
+
+    init(clock: any EngineClock, status: TransportStatus = .unknown, script: @escaping Script) {
+        self.clock = clock
+        self.script = script
+        statusAnswer = status
+    }
+
+    func send(_ command: DeviceCommand) async throws -> TransportReceipt {
+        sent.append((command, clock.now()))
+        return try script(command).get()
+    }
+
+    func status(idempotencyKey: String) async -> TransportStatus {
+        statusQueries.append(idempotencyKey)
+        return statusAnswer
+    }
+
+    func attempts(for deviceID: String) -> [Int] { sent.filter { $0.command.deviceID == deviceID }.map(\.command.attempt) }
+}
+
+@Suite("Runner: dispatch, retries, recovery")
+struct RunnerTests {
+    static let devices = """
+        device_id,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set
+        d-ios,iOS,17,mdm,a@c.com,a@c.com,true
+        d-and6,Android,6.0.1,mdm,a@c.com,a@c.com,true
+        d-and13,Android,13,mdm,a@c.com,a@c.com,true
+        d-mac,macOS,14,mdm,a@c.com,a@c.com,true
+        d-wp,Windows Phone,8.1,eas,a@c.com,a@c.com,true
+
+        """
+
+    static func fleet() throws -> AppDatabase {
+        let database = try AppDatabase.inMemory()
+        _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: try TestSupport.file("d.csv", devices), actor: "t"),
+                                      into: database)
+        return database
+    }
+
+    static func runner(_ database: AppDatabase, _ transport: any DeviceActionTransport, _ clock: ImmediateClock,
+                       maxAttempts: Int = 5, rate: RatePolicy? = nil, stop: StopSignal = StopSignal(),
+                       concurrency: Int = 4) -> Runner {
+        var options = RunOptions(actor: "tester")
+        options.rate = rate
+        options.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.5, maxDelay: 8)
+        options.concurrency = concurrency
+        return Runner(database: database, transport: transport, clock: clock, options: options,
+                      logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, stop: stop)
+    }
+
+    static func states(_ database: AppDatabase) throws -> [String: String] {
+        try database.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT device_id, action, state FROM dispatches WHERE device_id IS NOT NULL")
+                .map { ("\($0["device_id"] as String)/\($0["action"] as String)", $0["state"] as String) })
+        }
+    }
+
+    @Test("runs the batch through the mock: one effect per succeeded dispatch, audit rows for every step")
+    func mockRun() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let journal = try TestSupport.temporaryDirectory().appendingPathComponent("journal.jsonl").path
+        let mock = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
+        let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,lock,d-mac\nr4,reset_passcode,d-wp\n")
+        let passcodes = PasscodeBox()
+        let outcome = try await Self.runner(database, mock, clock).run(batchPath: batch) { passcodes.add($0) }
+        #expect(!outcome.interrupted && !outcome.resumed)
+        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
+                                              "d-mac/lock": "rejected", "d-wp/reset_passcode": "succeeded"])
+        #expect(passcodes.values.map(\.deviceID).sorted() == ["d-and6", "d-wp"])
+        let effects = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"type\":\"effect\"") }
+        #expect(effects.count == 3)
+        let deviceStates = await mock.devices
+        #expect(deviceStates["d-ios"]?.locked == true && deviceStates["d-wp"]?.temporaryPasscodeSet == true)
+        let events = try database.read { try String.fetchAll($0, sql: "SELECT event || ':' || coalesce(outcome, '') FROM audit_log WHERE run_id IS NOT NULL ORDER BY seq") }
+        #expect(events.first == "run_started:running" && events.last == "run_finished:finished")
+        #expect(events.filter { $0 == "rejected:rejected" }.count == 1)
+        #expect(events.firstIndex(of: "run_planned:running")! < events.firstIndex(of: "dispatch_sending:sending")!)
+        #expect(events.filter { $0 == "dispatch_sending:sending" }.count == 3)
+        #expect(events.filter { $0 == "dispatch_attempt:succeeded" }.count == 3)
+        // the WP device is EAS-managed: delivered over EAS; the Android one over FCM
+        let channels = try database.read { try Row.fetchAll($0, sql: "SELECT device_id, channel FROM dispatches WHERE channel IS NOT NULL") }
+        #expect(Set(channels.map { "\($0["device_id"] as String)=\($0["channel"] as String)" }) == ["d-ios=APNs", "d-and6=FCM", "d-wp=EAS"])
+    }
+
+    @Test("permanent errors fail at once; transient ones retry with backoff, honouring Retry-After, up to the limit")
+    func retries() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let transport = ScriptedTransport(clock: clock) { command in
+            switch (command.deviceID, command.attempt) {
+            case ("d-ios", _): return .failure(.permanent(status: 404, message: "Not Found"))
+            case ("d-and6", 1): return .failure(.transient(status: 429, retryAfter: "7", message: "Too Many Requests"))
+            case ("d-and6", 2): return .failure(.transient(status: 503, retryAfter: nil, message: "Service Unavailable"))
+            case ("d-and6", _): return .success(TransportReceipt(channel: "FCM", effect: "locked"))
+            default: return .failure(.transient(status: 503, retryAfter: nil, message: "Service Unavailable"))
+            }
+        }
+        let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\nlock,d-wp\n")
+        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch) { _ in }
+        #expect(try Self.states(database) == ["d-ios/lock": "failed", "d-and6/lock": "succeeded", "d-wp/lock": "failed"])
+        #expect(await transport.attempts(for: "d-ios") == [1])
+        #expect(await transport.attempts(for: "d-and6") == [1, 2, 3])
+        #expect(await transport.attempts(for: "d-wp") == [1, 2, 3])
+        let sends = await transport.sent.filter { $0.command.deviceID == "d-and6" }.map(\.at)
+        #expect(sends[1] - sends[0] >= 7, "Retry-After: 7 honoured")
+        let errors = try database.read { try Row.fetchAll($0, sql: "SELECT device_id, attempts, last_error FROM dispatches ORDER BY seq") }
+        #expect(errors[0]["last_error"] as String? == "HTTP 404 Not Found")
+        #expect((errors[2]["last_error"] as String?)?.hasPrefix("gave up after 3 attempts") == true)
+        let retryRows = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log WHERE outcome = 'retry_wait'") }
+        #expect(retryRows == 4)  // two for d-and6, two for d-wp
+    }
+
+    @Test("a reset whose outcome is uncertain is asked of the transport, never re-sent")
+    func uncertainReset() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let transport = ScriptedTransport(clock: clock, status: .unknown) { command in
+            command.action == .resetPasscode ? .failure(.unknownOutcome(message: "timed out"))
+                : .failure(.unknownOutcome(message: "timed out"))
+        }
+        let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,reset_passcode,d-ios\nr2,lock,d-and6\n")
+        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch) { _ in }
+        #expect(try Self.states(database) == ["d-ios/reset_passcode": "unknown_outcome", "d-and6/lock": "failed"])
+        #expect(await transport.attempts(for: "d-ios") == [1], "the reset went out once")
+        #expect(await transport.statusQueries == ["r1/d-ios"])
+        #expect(await transport.attempts(for: "d-and6") == [1, 2, 3], "a lock is idempotent: re-sent with its key")
+        #expect(Set(await transport.sent.filter { $0.command.deviceID == "d-and6" }.map(\.command.idempotencyKey)) == ["r2/d-and6"])
+    }
+
+    @Test("after an interruption: locks found sending are re-sent with their key (no second effect), resets are asked, not re-sent")
+    func recovery() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let journal = try TestSupport.temporaryDirectory().appendingPathComponent("journal.jsonl").path
+        let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,reset_passcode,d-ios\n")
+        let first = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
+        let run = try await Self.runner(database, first, clock).run(batchPath: batch) { _ in }
+        // as if the process had died after each call and before its result was committed
+        try database.write { db in
+            try db.execute(sql: "UPDATE dispatches SET state = 'sending' WHERE run_id = ?", arguments: [run.runID])
+            try db.execute(sql: "UPDATE runs SET state = 'interrupted', finished_at = NULL")
+        }
+        let second = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
+        let resumed = try await Self.runner(database, second, clock).run(batchPath: batch) { _ in }
+        #expect(resumed.resumed && resumed.runID == run.runID)
+        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "failed",
+                                              "d-ios/reset_passcode": "succeeded"])
+        #expect(await second.sends == 1, "only the lock was sent again")
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(text.split(separator: "\n").filter { $0.contains("\"type\":\"effect\"") }.count == 3, "no effect twice")
+        #expect(text.contains("\"type\":\"replay\""))
+        let error = try database.read { try String.fetchOne($0, sql: "SELECT last_error FROM dispatches WHERE device_id = 'd-and6'") }
+        #expect(error?.contains("temporary passcode never reached mdmbatch") == true)
+    }
+
+    @Test("a request_id that succeeded in an earlier run is skipped as already_done")
+    func alreadyDone() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
+        let first = try TestSupport.file("b1.csv", "request_id,action,target\nr1,lock,d-ios\n")
+        _ = try await Self.runner(database, mock, clock).run(batchPath: first) { _ in }
+        let second = try TestSupport.file("b2.csv", "request_id,action,target,reason\nr1,lock,d-ios,again\nr2,lock,d-and6,new\n")
+        let outcome = try await Self.runner(database, mock, clock).run(batchPath: second) { _ in }
+        let rows = try database.read { try Row.fetchAll($0, sql: "SELECT request_id, state, reason FROM dispatches WHERE run_id = ? ORDER BY seq", arguments: [outcome.runID]) }
+        #expect(rows.map { "\($0["request_id"] as String):\($0["state"] as String):\($0["reason"] as String? ?? "-")" }
+                == ["r1:skipped:already_done", "r2:succeeded:-"])
+        #expect(await mock.sends == 2)
+    }
+
+    @Test("a stop request ends the run as interrupted; the next run resumes it")
+    func stopAndResume() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let stop = StopSignal()
+        stop.request()
+        let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
+        let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\n")
+        let first = try await Self.runner(database, mock, clock, stop: stop).run(batchPath: batch) { _ in }
+        #expect(first.interrupted)
+        #expect(try database.read { try String.fetchOne($0, sql: "SELECT state FROM runs") } == "interrupted")
+        let second = try await Self.runner(database, mock, clock).run(batchPath: batch) { _ in }
+        #expect(second.resumed && !second.interrupted && second.runID == first.runID)
+        #expect(try Self.states(database).values.allSatisfy { $0 == "succeeded" })
+    }
+
+    @Test("a batch creating temporary passcodes is refused, before anything is sent, when they cannot be shown")
+    func passcodesNeedSomewhere() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
+        let batch = try TestSupport.file("b.csv", "action,target\nreset_passcode,d-and6\nlock,d-ios\n")
+        await #expect(throws: RunError.passcodesNeedAnOutput(1)) {
+            _ = try await Self.runner(database, mock, clock).run(batchPath: batch, canShowPasscodes: false) { _ in }
+        }
+        #expect(await mock.sends == 0)
+        #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
+    }
+
+    @Test("pacing: no window of the policy holds more sends than it allows")
+    func pacedRun() async throws {
+        let database = try AppDatabase.inMemory()
+        let rows = (0..<25).map { "d\($0),iOS,17,mdm,true" }.joined(separator: "\n")
+        _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: try TestSupport.file("d.csv", "device_id,platform,os_version,management,passcode_set\n" + rows), actor: "t"), into: database)
+        let clock = ImmediateClock()
+        let transport = ScriptedTransport(clock: clock) { _ in .success(TransportReceipt(channel: "APNs", effect: "locked")) }
+        let batch = try TestSupport.file("b.csv", "action,target\n" + (0..<25).map { "lock,d\($0)" }.joined(separator: "\n"))
+        // one worker: the test clock then reads exactly the slot each send went out at
+        _ = try await Self.runner(database, transport, clock, rate: RatePolicy(count: 10, per: 20), concurrency: 1)
+            .run(batchPath: batch) { _ in }
+        let times = await transport.sent.map(\.at)
+        #expect(times.count == 25)
+        #expect(EngineTests.busiestWindow(times, 20) <= 10)
+        #expect(times.prefix(10).allSatisfy { $0 == 0 } && times[10] > 20, "a burst of 10, then the window moves")
+    }
+}
+
+final class PasscodeBox: @unchecked Sendable {
+    // @unchecked: `lock` guards `values`.
+    private let lock = NSLock()
+    private(set) var values: [TemporaryPasscode] = []
+    func add(_ value: TemporaryPasscode) { lock.withLock { values.append(value) } }
+}
