@@ -20,7 +20,7 @@ test: debug ## Run the unit and end-to-end tests, then the benchmark smoke run
 	$(SWIFT) test --skip-build
 	MDMBATCH=$(DEBUG_BIN) bash bench/smoke.sh
 
-demo: build ## Build, import samples/ into demo/mdmbatch.sqlite, then plan the sample batch
+demo: build ## Build, import samples/ into demo/, plan the sample batch, run it over the mock and report
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(RELEASE_BIN) import users samples/users.csv --db $(DEMO_DIR)/mdmbatch.sqlite
 	$(RELEASE_BIN) import devices samples/devices.csv --db $(DEMO_DIR)/mdmbatch.sqlite
@@ -33,6 +33,13 @@ demo: build ## Build, import samples/ into demo/mdmbatch.sqlite, then plan the s
 	@echo
 	@echo "Dry run of samples/batch-lost.csv:"
 	$(RELEASE_BIN) plan samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite
+	@echo
+	@echo "Running it over the mock service (some transient faults injected; exit status 1: the batch has rejections):"
+	-$(RELEASE_BIN) run samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite --mock-latency-ms 20 \
+	  --mock-transient-rate 0.2 --mock-seed 7 --passcodes-out $(DEMO_DIR)/passcodes.csv --report $(DEMO_DIR)/report.json
+	@echo
+	@echo "Temporary passcodes (shown once, file mode 0600): $(DEMO_DIR)/passcodes.csv; full report: $(DEMO_DIR)/report.json"
+	$(RELEASE_BIN) status --db $(DEMO_DIR)/mdmbatch.sqlite
 
 bench: build ## Run every benchmark (heavy: minutes) and print the figures
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
