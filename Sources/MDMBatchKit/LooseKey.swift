@@ -1,3 +1,5 @@
+import Foundation
+
 /// A name as matched loosely: lower-cased, without spaces, tabs, `_`, `-` and
 /// parentheses. Used for CSV headers, platform names and management values alike
 /// ("Device ID" = "device_id", "Android (work profile)" = "androidworkprofile").
@@ -16,4 +18,13 @@ func looseTable<Value>(_ entries: [(String, Value)]) -> [String: Value] {
     var table: [String: Value] = [:]
     for (name, value) in entries { table[looseKey(name)] = value }
     return table
+}
+
+/// `text` without leading and trailing white space (Foundation's `.whitespaces`), without
+/// bridging to `NSString` in the common case where both ends are visible ASCII.
+func trimmingWhitespace(_ text: String) -> String {
+    func visibleASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
+    guard let first = text.utf8.first, let last = text.utf8.last else { return text }
+    if visibleASCII(first) && visibleASCII(last) { return text }
+    return text.trimmingCharacters(in: .whitespaces)
 }

@@ -96,7 +96,7 @@ public enum BatchFile {
 
     private static func request(line: Int, _ values: [String?]) -> BatchRequest {
         func value(_ index: Int) -> String? {
-            guard let text = values[index]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let text = values[index].map(trimmingWhitespace), !text.isEmpty else { return nil }
             return text
         }
         return BatchRequest(line: line, requestID: value(0), actionText: value(1) ?? "", target: value(2) ?? "",

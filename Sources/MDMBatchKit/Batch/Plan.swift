@@ -76,6 +76,8 @@ public enum PlanJSON {
 public enum JSONText {
     public static func quote(_ text: String?) -> String {
         guard let text else { return "null" }
+        // Most values need no escape: copy them whole. (0xE2 may start U+2028 or U+2029.)
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) { return "\"" + text + "\"" }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

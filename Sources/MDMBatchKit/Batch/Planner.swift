@@ -43,7 +43,7 @@ public enum Planner {
     /// The elements of a loaded batch, in order; returns their counts.
     public static func stream(in db: Database, rules: RuleSet, now: Int64, each: (PlanItem) throws -> Void) throws -> PlanSummary {
         var summary = PlanSummary()
-        var group: [Row] = []
+        var group: [JoinedRow] = []
         func flush() throws {
             guard let first = group.first else { return }
             var isFirst = true
@@ -56,15 +56,16 @@ public enum Planner {
         }
         let rows = try Row.fetchCursor(db, sql: resultSQL)
         while let row = try rows.next() {
-            if let first = group.first, (first["line"] as Int) != (row["line"] as Int) { try flush() }
-            group.append(row.copy())
+            let joined = JoinedRow(row)
+            if let first = group.first, first.line != joined.line { try flush() }
+            group.append(joined)
         }
         try flush()
         return summary
     }
 
     private static func loadBatch(_ path: String, _ db: Database) throws -> BatchFileInfo {
-        let insert = try db.makeStatement(sql: """
+        let insert = try RawStatement(db, sql: """
             INSERT INTO temp.plan_requests (line, request_id, action, action_text, target, target_type, valid,
                                             justification, requested_by, ticket)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -73,10 +74,17 @@ public enum Planner {
         try db.inSavepoint {
             info = try BatchFile.read(path: path) { request in
                 let type = (try? request.targetType.get()) ?? nil
-                try insert.execute(arguments: [
-                    request.line, request.requestID, request.action?.rawValue, request.actionText, request.target,
-                    type?.rawValue, request.isValid, request.justification, request.requestedBy, request.ticket,
-                ])
+                insert.bind(1, Int64(request.line))
+                insert.bind(2, request.requestID)
+                insert.bind(3, request.action?.rawValue)
+                insert.bind(4, request.actionText)
+                insert.bind(5, request.target)
+                insert.bind(6, type?.rawValue)
+                insert.bind(7, request.isValid ? 1 : 0)
+                insert.bind(8, request.justification)
+                insert.bind(9, request.requestedBy)
+                insert.bind(10, request.ticket)
+                try insert.execute(db)
             }
             return .commit
         }
@@ -135,50 +143,70 @@ public enum Planner {
         ORDER BY p.line, r.device_id
         """
 
-    /// The elements of one request (its rows share a line).
-    private static func items(for rows: [Row], first: Row, rules: RuleSet, now: Int64) -> [PlanItem] {
-        let action = (first["action"] as String?).flatMap(Action.init(rawValue:))
-        var base = PlanItem(
-            line: first["line"], requestID: first["request_id"], action: action?.rawValue ?? first["action_text"],
-            target: first["target"], deviceID: nil, platform: nil, verdict: .rejected(.invalidRequest),
-            requestedBy: first["requested_by"], justification: first["justification"], ticket: first["ticket"])
-        let valid: Bool = first["valid"]
-        guard valid else { return [base] }
+    /// One row of `resultSQL`, decoded by column position (the hot loop of a plan).
+    private struct JoinedRow {
+        var line: Int, requestID: String?, action: String?, actionText: String, target: String, valid: Bool
+        var justification: String?, requestedBy: String?, ticket: String?
+        var via: String?, matchCount: Int, occurrence: Int?, userExists: Bool
+        var device: DeviceFacts?, platform: String?
 
-        let deviceID: String? = first["device_id"]
-        if deviceID == nil {
-            let userExists: Bool = first["user_exists"]
-            base.verdict = Evaluation.verdict(action: action, target: userExists ? .userWithoutDevices : .unknown,
-                                              duplicate: false, rules: rules, now: now)
-            return [base]
-        }
-        let via: String = first["via"]
-        let matches: Int = first["match_count"]
-        if (via == "serial" || via == "imei") && matches > 1 {
-            base.verdict = Evaluation.verdict(action: action, target: .ambiguous(deviceIDs: rows.map { $0["device_id"] }),
-                                              duplicate: false, rules: rules, now: now)
-            return [base]
-        }
-        return rows.map { row in
-            var item = base
-            let facts = deviceFacts(row)
-            item.deviceID = facts.deviceID
-            item.platform = row["platform"]
-            item.verdict = Evaluation.verdict(action: action, target: .device(facts),
-                                              duplicate: (row["occurrence"] as Int? ?? 1) > 1, rules: rules, now: now)
-            return item
+        init(_ row: Row) {
+            line = row[0]
+            requestID = row[1]
+            action = row[2]
+            actionText = row[3]
+            target = row[4]
+            valid = row[5]
+            justification = row[6]
+            requestedBy = row[7]
+            ticket = row[8]
+            via = row[9]
+            matchCount = row[10] ?? 0
+            occurrence = row[11]
+            userExists = row[20]
+            let deviceID: String? = row[12]
+            platform = row[13]
+            device = deviceID.map { id in
+                DeviceFacts(
+                    deviceID: id,
+                    platform: platform.flatMap(PlatformResolution.init(storedValue:)) ?? .unlisted,
+                    osVersion: row[14],
+                    management: (row[15] as String?).flatMap(Management.init(rawValue:)),
+                    primaryUserUPN: row[16],
+                    enrolledByUPN: row[17],
+                    passcodeSet: row[18],
+                    lastCheckIn: (row[19] as String?).flatMap(ISOTimestamp.epochSeconds))
+            }
         }
     }
 
-    static func deviceFacts(_ row: Row) -> DeviceFacts {
-        DeviceFacts(
-            deviceID: row["device_id"],
-            platform: PlatformResolution(storedValue: row["platform"]) ?? .unlisted,
-            osVersion: row["os_version"],
-            management: (row["management"] as String?).flatMap(Management.init(rawValue:)),
-            primaryUserUPN: row["primary_user_upn"],
-            enrolledByUPN: row["enrolled_by_upn"],
-            passcodeSet: row["passcode_set"],
-            lastCheckIn: (row["last_check_in"] as String?).flatMap(ISOTimestamp.epochSeconds))
+    /// The elements of one request (its rows share a line).
+    private static func items(for rows: [JoinedRow], first: JoinedRow, rules: RuleSet, now: Int64) -> [PlanItem] {
+        let action = first.action.flatMap(Action.init(rawValue:))
+        var base = PlanItem(
+            line: first.line, requestID: first.requestID, action: action?.rawValue ?? first.actionText,
+            target: first.target, deviceID: nil, platform: nil, verdict: .rejected(.invalidRequest),
+            requestedBy: first.requestedBy, justification: first.justification, ticket: first.ticket)
+        guard first.valid else { return [base] }
+
+        guard first.device != nil else {
+            base.verdict = Evaluation.verdict(action: action, target: first.userExists ? .userWithoutDevices : .unknown,
+                                              duplicate: false, rules: rules, now: now)
+            return [base]
+        }
+        if (first.via == "serial" || first.via == "imei") && first.matchCount > 1 {
+            base.verdict = Evaluation.verdict(action: action, target: .ambiguous(deviceIDs: rows.compactMap { $0.device?.deviceID }),
+                                              duplicate: false, rules: rules, now: now)
+            return [base]
+        }
+        return rows.compactMap { row in
+            guard let facts = row.device else { return nil }
+            var item = base
+            item.deviceID = facts.deviceID
+            item.platform = row.platform
+            item.verdict = Evaluation.verdict(action: action, target: .device(facts),
+                                              duplicate: (row.occurrence ?? 1) > 1, rules: rules, now: now)
+            return item
+        }
     }
 }

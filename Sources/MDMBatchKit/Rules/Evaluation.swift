@@ -99,7 +99,7 @@ public enum Evaluation {
     }
 
     private static func nonEmpty(_ text: String?) -> String? {
-        guard let text, !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        guard let text, !trimmingWhitespace(text).isEmpty else { return nil }
         return text
     }
 }
