@@ -5,7 +5,7 @@ RELEASE_BIN = .build/release/mdmbatch
 DEBUG_BIN = .build/debug/mdmbatch
 DEMO_DIR = demo
 
-.PHONY: help build debug test demo bench bench-import bench-smoke install clean
+.PHONY: help build debug test demo bench bench-import bench-plan bench-run bench-smoke install clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -43,9 +43,17 @@ demo: build ## Build, import samples/ into demo/, plan the sample batch, run it 
 
 bench: build ## Run every benchmark (heavy: minutes) and print the figures
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
+	MDMBATCH=$(RELEASE_BIN) bash bench/plan.sh
+	MDMBATCH=$(RELEASE_BIN) bash bench/run.sh
 
 bench-import: build ## Import 1,000,000 devices vs sqlite3 .import: ratio and peak RSS
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
+
+bench-plan: build ## Plan 1,000,000 requests vs the same verdict counts by a pure-SQL join
+	MDMBATCH=$(RELEASE_BIN) bash bench/plan.sh
+
+bench-run: build ## Run 1,000,000 requests vs a pure-SQL pipeline; latency-bound and paced runs
+	MDMBATCH=$(RELEASE_BIN) bash bench/run.sh
 
 bench-smoke: debug ## The benchmark scripts on 10,000 rows, so they cannot rot
 	MDMBATCH=$(DEBUG_BIN) bash bench/smoke.sh

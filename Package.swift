@@ -22,6 +22,7 @@ let package = Package(
             resources: [
                 .embedInCode("v0001_init.sql"),
                 .embedInCode("v0002_runs.sql"),
+                .embedInCode("v0003_audit_hash_unindexed.sql"),
             ]
         ),
         .target(

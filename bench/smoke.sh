@@ -8,3 +8,7 @@ export WORK=$(mktemp -d "${TMPDIR:-/tmp}/mdmbatch-bench-smoke.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 ROWS=10000 ROUNDS=1 bash "$here/import.sh" > "$WORK/import.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["rows"] == 10000, r; print("bench smoke: import ok (%d rows)" % r["rows"])' "$WORK/import.json"
+ROWS=10000 ROUNDS=1 bash "$here/plan.sh" > "$WORK/plan.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["requests"] == 10000 and r["accepted"] > 0, r; print("bench smoke: plan ok (%d requests, counts equal to the SQL join)" % r["requests"])' "$WORK/plan.json"
+ROWS=10000 ROUNDS=1 LATENCY_REQUESTS=2000 PACED_REQUESTS=0 bash "$here/run.sh" > "$WORK/run.json"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["states"]["succeeded"] > 0 and r["latency_bound"]["dispatched"] > 0, r; print("bench smoke: run ok (%d dispatched, counts equal to the SQL pipeline)" % r["states"]["succeeded"])' "$WORK/run.json"

@@ -6,5 +6,6 @@ public enum Migrations {
     public static let all: [(identifier: String, sql: String)] = [
         ("v0001_init", String(decoding: PackageResources.v0001_init_sql, as: UTF8.self)),
         ("v0002_runs", String(decoding: PackageResources.v0002_runs_sql, as: UTF8.self)),
+        ("v0003_audit_hash_unindexed", String(decoding: PackageResources.v0003_audit_hash_unindexed_sql, as: UTF8.self)),
     ]
 }

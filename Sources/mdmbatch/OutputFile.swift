@@ -69,6 +69,15 @@ final class PasscodeOutput: @unchecked Sendable {
     /// True when a passcode can be shown: a file, or a terminal on stdout.
     var canShow: Bool { handle != nil || isatty(STDOUT_FILENO) == 1 }
 
+    /// Flushes the file to disk (the engine calls this before it records a passcode's
+    /// reset as done).
+    func makeDurable() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try handle?.synchronize()
+    }
+
+    /// Writes the passcode; `makeDurable` makes it durable.
     func show(_ notice: TemporaryPasscode) throws {
         lock.lock()
         defer { lock.unlock() }
@@ -77,7 +86,6 @@ final class PasscodeOutput: @unchecked Sendable {
             let line = [notice.deviceID, notice.requestID ?? "", String(notice.line), notice.passcode]
                 .map(CSVText.field).joined(separator: ",") + "\n"
             try handle.write(contentsOf: Array(line.utf8))
-            try handle.synchronize()
         } else {
             FileHandle.standardOutput.write(Data("temporary passcode for \(notice.deviceID) (line \(notice.line)\(notice.requestID.map { ", request \($0)" } ?? "")): \(notice.passcode)\n".utf8))
         }

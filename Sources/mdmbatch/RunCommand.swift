@@ -102,7 +102,8 @@ struct RunCommand: AsyncParsableCommand {
             defer { signals.cancel() }
             let runner = Runner(database: database, transport: transport, clock: clock, options: runOptions,
                                 logger: logger, stop: stop)
-            let outcome = try await runner.run(batchPath: batch, canShowPasscodes: passcodes.canShow) { notice in
+            let outcome = try await runner.run(batchPath: batch, canShowPasscodes: passcodes.canShow,
+                                               passcodesDurable: passcodes.makeDurable) { notice in
                 try passcodes.show(notice)
             }
             let (run, summary) = try database.read { db in

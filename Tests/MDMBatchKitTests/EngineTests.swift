@@ -118,23 +118,23 @@ struct EngineTests {
     func circuitBreaker() async throws {
         let clock = ImmediateClock()
         let breaker = CircuitBreaker(threshold: 3, cooldown: 5, maxCooldown: 20, clock: clock)
-        for _ in 0..<2 { await breaker.recordTransientFailure() }
-        #expect(await breaker.state == .closed)
-        await breaker.recordSuccess()  // resets the count
-        for _ in 0..<2 { await breaker.recordTransientFailure() }
-        #expect(await breaker.state == .closed)
-        await breaker.recordTransientFailure()
-        #expect(await breaker.state == .open(until: 5))
+        for _ in 0..<2 { breaker.recordTransientFailure() }
+        #expect(breaker.state == .closed)
+        breaker.recordSuccess()  // resets the count
+        for _ in 0..<2 { breaker.recordTransientFailure() }
+        #expect(breaker.state == .closed)
+        breaker.recordTransientFailure()
+        #expect(breaker.state == .open(until: 5))
         // a sender waits for the cooldown, then probes
         try await breaker.permit()
         #expect(clock.now() >= 5)
-        #expect(await breaker.state == .halfOpen)
+        #expect(breaker.state == .halfOpen)
         // the probe fails: open again with a doubled cooldown
-        await breaker.recordTransientFailure()
-        #expect(await breaker.state == .open(until: clock.now() + 10))
+        breaker.recordTransientFailure()
+        #expect(breaker.state == .open(until: clock.now() + 10))
         try await breaker.permit()
-        await breaker.recordSuccess()
-        #expect(await breaker.state == .closed)
-        #expect(await breaker.openings == 2)
+        breaker.recordSuccess()
+        #expect(breaker.state == .closed)
+        #expect(breaker.openings == 2)
     }
 }

@@ -199,6 +199,54 @@ struct RunnerTests {
         #expect(try Self.states(database).values.allSatisfy { $0 == "succeeded" })
     }
 
+    /// Answers every send; the first one waits until the next job is claimed (`sending`),
+    /// then asks the run to stop.
+    actor StopAfterClaim: DeviceActionTransport {
+        let database: AppDatabase
+        let stop: StopSignal
+        private(set) var sent: [DeviceCommand] = []
+        init(database: AppDatabase, stop: StopSignal) {
+            self.database = database
+            self.stop = stop
+        }
+
+        func send(_ command: DeviceCommand) async throws -> TransportReceipt {
+            sent.append(command)
+            if sent.count == 1 {
+                while try database.read({ try Int.fetchOne($0, sql: "SELECT count(*) FROM dispatches WHERE state = 'sending'") }) ?? 0 < 2 {
+                    await Task.yield()
+                }
+                stop.request()
+            }
+            return TransportReceipt(channel: "APNs", effect: "locked")
+        }
+
+        func status(idempotencyKey: String) async -> TransportStatus { .notReceived }
+    }
+
+    @Test("a job claimed (committed sending) while stopping goes back to the queue unsent, its attempt not counted")
+    func claimedButUnsent() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let stop = StopSignal()
+        let transport = StopAfterClaim(database: database, stop: stop)
+        let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\nlock,d-wp\n")
+        let first = try await Self.runner(database, transport, clock, stop: stop, concurrency: 1).run(batchPath: batch) { _ in }
+        #expect(first.interrupted)
+        let rows = try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT device_id, state, attempts, first_sent_at FROM dispatches ORDER BY seq")
+        }
+        #expect(rows.map { $0["state"] as String } == ["succeeded", "queued", "queued"])
+        #expect(rows[1]["attempts"] as Int == 0 && (rows[1]["first_sent_at"] as String?) == nil)
+        let unsent = try database.read { try String.fetchAll($0, sql: "SELECT device_id FROM audit_log WHERE event = 'dispatch_unsent'") }
+        #expect(unsent == ["d-and6"])
+
+        let second = try await Self.runner(database, transport, clock).run(batchPath: batch) { _ in }
+        #expect(second.resumed && !second.interrupted)
+        #expect(await transport.sent.map(\.deviceID) .sorted() == ["d-and6", "d-ios", "d-wp"])
+        #expect(await transport.sent.allSatisfy { $0.attempt == 1 })
+    }
+
     @Test("a batch creating temporary passcodes is refused, before anything is sent, when they cannot be shown")
     func passcodesNeedSomewhere() async throws {
         let database = try Self.fleet()

@@ -67,15 +67,17 @@ public enum AuditLog {
 /// Appends many rows in one transaction: reads the chain head once, then chains in
 /// memory. Make one per transaction (another process may append between two).
 public struct AuditAppender {
-    private let insert: Statement
+    private let db: Database
+    private let insert: RawStatement
     private var seq: Int64
     private var head: String
 
     public init(_ db: Database) throws {
+        self.db = db
         let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         seq = last?["seq"] ?? 0
         head = last?["hash"] ?? AuditLog.genesisHash
-        insert = try db.cachedStatement(sql: """
+        insert = try RawStatement(cached: db, sql: """
             INSERT INTO audit_log (seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -89,8 +91,11 @@ public struct AuditAppender {
         let fields: [String?] = [String(seq), at, event.runID, event.actor, event.event, event.deviceID,
                                  event.action, event.outcome, event.reason, detail]
         let hash = AuditLog.chainHash(prevHash: head, fields: fields)
-        try insert.execute(arguments: [seq, at, event.runID, event.actor, event.event, event.deviceID, event.action,
-                                       event.outcome, event.reason, detail, head, hash])
+        let values: [String?] = [at, event.runID, event.actor, event.event, event.deviceID, event.action, event.outcome,
+                                 event.reason, detail, head, hash]
+        insert.bind(1, seq)
+        for (offset, value) in values.enumerated() { insert.bind(Int32(offset + 2), value) }
+        try insert.execute(db)
         head = hash
         return seq
     }
@@ -102,8 +107,7 @@ extension ISOTimestamp {
         let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
         let fraction = Int(millis - seconds * 1000)
-        let base = format(epochSeconds: seconds)
-        return String(base.dropLast()) + "." + String(format: "%03d", fraction) + "Z"
+        return format(epochSeconds: seconds, millis: fraction)
     }
 }
 

@@ -80,7 +80,7 @@ public enum Planner {
                 insert.bind(4, request.actionText)
                 insert.bind(5, request.target)
                 insert.bind(6, type?.rawValue)
-                insert.bind(7, request.isValid ? 1 : 0)
+                insert.bind(7, Int64(request.isValid ? 1 : 0))
                 insert.bind(8, request.justification)
                 insert.bind(9, request.requestedBy)
                 insert.bind(10, request.ticket)

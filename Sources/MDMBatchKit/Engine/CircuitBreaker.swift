@@ -1,84 +1,111 @@
+import Synchronization
+
 /// Stops dispatch during an outage: after `threshold` transient failures in a row the
 /// circuit opens and senders wait (instead of burning attempts) for `cooldown` seconds;
 /// then one probe goes out (half-open): a success closes the circuit, a failure opens it
 /// again with the cooldown doubled (up to `maxCooldown`).
-public actor CircuitBreaker {
+///
+/// A lock, not an actor: every send passes through it twice, and a closed circuit must
+/// cost no hop between threads.
+public final class CircuitBreaker: Sendable {
     public enum State: Sendable, Equatable { case closed, open(until: Double), halfOpen }
 
     public let threshold: Int
     public let cooldown: Double
     public let maxCooldown: Double
     private let clock: any EngineClock
-    private var consecutiveFailures = 0
-    private var currentCooldown: Double
-    private var probing = false
-    public private(set) var state: State = .closed
-    /// How many times the circuit opened.
-    public private(set) var openings = 0
+    private let inner: Mutex<Inner>
+
+    private struct Inner {
+        var consecutiveFailures = 0
+        var currentCooldown: Double
+        var probing = false
+        var state: State = .closed
+        var openings = 0
+    }
 
     public init(threshold: Int = 5, cooldown: Double = 5, maxCooldown: Double = 120, clock: any EngineClock) {
         self.threshold = threshold
         self.cooldown = cooldown
         self.maxCooldown = maxCooldown
         self.clock = clock
-        currentCooldown = cooldown
+        inner = Mutex(Inner(currentCooldown: cooldown))
     }
+
+    public var state: State { inner.withLock { $0.state } }
+    /// How many times the circuit opened.
+    public var openings: Int { inner.withLock { $0.openings } }
+
+    private enum Wait { case none, until(Double), seconds(Double) }
 
     /// Waits until a send may go out.
     public func permit() async throws {
         while true {
-            switch state {
-            case .closed:
-                return
-            case .open(let until):
-                let now = clock.now()
-                if now >= until {
-                    state = .halfOpen
-                    continue
+            let now = clock.now()
+            let wait: Wait = inner.withLock { inner in
+                switch inner.state {
+                case .closed:
+                    return .none
+                case .open(let until):
+                    if now < until { return .until(until) }
+                    inner.state = .halfOpen
+                    inner.probing = true
+                    return .none
+                case .halfOpen:
+                    if !inner.probing {
+                        inner.probing = true
+                        return .none
+                    }
+                    // others wait for the probe's outcome
+                    return .seconds(min(inner.currentCooldown, 1) / 4)
                 }
-                try await clock.sleep(until: until)
-            case .halfOpen:
-                if !probing {
-                    probing = true
-                    return
-                }
-                // others wait for the probe's outcome
-                try await clock.sleep(seconds: min(currentCooldown, 1) / 4)
+            }
+            switch wait {
+            case .none: return
+            case .until(let time): try await clock.sleep(until: time)
+            case .seconds(let seconds): try await clock.sleep(seconds: seconds)
             }
         }
     }
 
     public func recordSuccess() {
-        consecutiveFailures = 0
-        if state != .closed {
-            state = .closed
-            currentCooldown = cooldown
+        inner.withLock { inner in
+            inner.consecutiveFailures = 0
+            if inner.state != .closed {
+                inner.state = .closed
+                inner.currentCooldown = cooldown
+            }
+            inner.probing = false
         }
-        probing = false
     }
 
     public func recordTransientFailure() {
-        consecutiveFailures += 1
-        if state == .halfOpen {
-            currentCooldown = min(maxCooldown, currentCooldown * 2)
-            open()
-        } else if state == .closed && consecutiveFailures >= threshold {
-            open()
+        let now = clock.now()
+        inner.withLock { inner in
+            inner.consecutiveFailures += 1
+            if inner.state == .halfOpen {
+                inner.currentCooldown = min(maxCooldown, inner.currentCooldown * 2)
+                open(&inner, now: now)
+            } else if inner.state == .closed && inner.consecutiveFailures >= threshold {
+                open(&inner, now: now)
+            }
+            inner.probing = false
         }
-        probing = false
     }
 
     /// A permanent failure says nothing about the service's health.
     public func recordOtherOutcome() {
-        if state == .halfOpen {
-            state = .closed
-            currentCooldown = cooldown
+        inner.withLock { inner in
+            if inner.state == .halfOpen {
+                inner.state = .closed
+                inner.currentCooldown = cooldown
+            }
+            inner.probing = false
         }
-        probing = false
     }
 
-    private func open() {
-        state = .open(until: clock.now() + currentCooldown)
-        openings += 1
+    private func open(_ inner: inout Inner, now: Double) {
+        inner.state = .open(until: now + inner.currentCooldown)
+        inner.openings += 1
     }
 }

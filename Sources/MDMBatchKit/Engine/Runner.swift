@@ -76,9 +76,12 @@ public final class Runner: Sendable {
 
     /// - Parameters:
     ///   - passcodes: receives each temporary passcode once, before its result is committed.
+    ///   - passcodesDurable: makes the passcodes received so far durable (a file's fsync);
+    ///     called before their results are committed, once per group commit.
     ///   - canShowPasscodes: false when there is nowhere safe to show a passcode: a batch
     ///     that would create one is then refused before anything is sent.
     public func run(batchPath: String, canShowPasscodes: Bool = true,
+                    passcodesDurable: @escaping @Sendable () throws -> Void = {},
                     passcodes: @escaping @Sendable (TemporaryPasscode) throws -> Void) async throws -> RunOutcome {
         let start = try prepare(batchPath: batchPath, canShowPasscodes: canShowPasscodes)
         var logger = self.logger
@@ -86,7 +89,7 @@ public final class Runner: Sendable {
         logger.info(start.resumed ? "resuming run" : "run started",
                     metadata: ["batch": "\(start.batch.name)", "queued": "\(start.queued)"])
 
-        let ledger = DispatchLedger(database: database, runID: start.runID)
+        let ledger = DispatchLedger(database: database, runID: start.runID, passcodesDurable: passcodesDurable)
         let shown = PasscodeCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await ledger.run() }
@@ -97,10 +100,10 @@ public final class Runner: Sendable {
                     shown.increment()
                 }
             } catch {
-                await ledger.close()
+                try? await ledger.close()
                 throw error
             }
-            await ledger.close()
+            try await ledger.close()
             try await group.waitForAll()
         }
         let interrupted = try finish(runID: start.runID)
@@ -278,9 +281,18 @@ public final class Runner: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, options.concurrency) {
                 group.addTask {
-                    while let job = try await feeder.next() {
+                    // Each worker claims its next job (committing it `sending`) while the
+                    // current call is out, so that the commit is not part of the cycle.
+                    var claimed = try await self.claim(from: feeder, ledger: ledger)
+                    while let job = claimed {
+                        async let following = self.claim(from: feeder, ledger: ledger)
                         try await self.send(job, ledger: ledger, limiter: limiter, breaker: breaker, random: random,
                                             logger: logger, passcodes: passcodes)
+                        claimed = try await following
+                        if let unsent = claimed, self.stop.isRequested {
+                            try await ledger.record(.unsent(unsent, at: self.clock.date()))
+                            claimed = nil
+                        }
                     }
                 }
             }
@@ -288,29 +300,47 @@ public final class Runner: Sendable {
         }
     }
 
-    /// One dispatch, through its retries, to a terminal state (or `retry_wait` when a
-    /// stop is requested while it waits).
-    private func send(_ job: DispatchJob, ledger: DispatchLedger, limiter: RateLimiter?, breaker: CircuitBreaker,
+    /// The next queued job, committed `sending` for its next attempt (its `attempts`
+    /// counts that attempt); nil when there is no more work or a stop is requested.
+    private func claim(from feeder: WorkFeeder, ledger: DispatchLedger) async throws -> DispatchJob? {
+        guard var job = try await feeder.next() else { return nil }
+        job.attempts += 1
+        try await ledger.record(.sending(job, attempt: job.attempts, at: clock.date()))
+        return job
+    }
+
+    /// One claimed dispatch, through its retries, to a terminal state (or `retry_wait`
+    /// when a stop is requested while it waits).
+    private func send(_ claimed: DispatchJob, ledger: DispatchLedger, limiter: RateLimiter?, breaker: CircuitBreaker,
                       random: SharedRandom, logger: Logger,
                       passcodes: @Sendable (TemporaryPasscode) throws -> Void) async throws {
+        var job = claimed
         var attempt = job.attempts
+        var committed = true  // the first attempt was committed `sending` by `claim`
         while true {
             try await breaker.permit()
-            attempt += 1
-            try await ledger.record(.sending(job, attempt: attempt, at: clock.date()))
+            if !committed {
+                attempt += 1
+                try await ledger.record(.sending(job, attempt: attempt, at: clock.date()))
+            }
+            committed = false
             // the pace slot is taken last, so that the send follows it at once
             try await limiter?.acquire()
+            job.sentAt = clock.date()
             let command = DeviceCommand(idempotencyKey: job.key, action: job.action, deviceID: job.deviceID,
                                         platform: job.platform, management: job.management, attempt: attempt)
             let failure: TransportError
             do {
                 let receipt = try await transport.send(command)
-                await breaker.recordSuccess()
+                breaker.recordSuccess()
                 if let passcode = receipt.temporaryPasscode {
                     try passcodes(TemporaryPasscode(deviceID: job.deviceID, requestID: job.requestID, line: job.line, passcode: passcode))
                 }
-                try await ledger.record(.finished(job, state: .succeeded, attempt: attempt, error: nil, channel: receipt.channel,
-                                                  effect: receipt.replayed ? "replayed" : receipt.effect, at: clock.date()))
+                let outcome = LedgerEntry.finished(job, state: .succeeded, attempt: attempt, error: nil, channel: receipt.channel,
+                                                   effect: receipt.replayed ? "replayed" : receipt.effect, at: clock.date())
+                // Not waiting for the commit keeps the worker busy; should it be lost, the row is
+                // still `sending` and the resume settles it.
+                try await ledger.post(outcome)
                 return
             } catch let error as TransportError {
                 failure = error
@@ -318,28 +348,28 @@ public final class Runner: Sendable {
 
             switch failure {
             case .permanent:
-                await breaker.recordOtherOutcome()
-                try await ledger.record(.finished(job, state: .failed, attempt: attempt, error: failure.description,
-                                                  channel: nil, effect: nil, at: clock.date()))
+                breaker.recordOtherOutcome()
+                try await ledger.post(.finished(job, state: .failed, attempt: attempt, error: failure.description,
+                                                channel: nil, effect: nil, at: clock.date()))
                 return
             case .unknownOutcome where job.action == .resetPasscode:
-                await breaker.recordTransientFailure()
+                breaker.recordTransientFailure()
                 let entry = await resolveUncertainReset(job, attempt: attempt, at: clock.date())
                 if case .requeued = entry { break }  // never arrived: safe to send again, below
                 try await ledger.record(entry)
                 return
             case .transient, .unknownOutcome:
-                await breaker.recordTransientFailure()
+                breaker.recordTransientFailure()
             }
             var retryAfter: Double? = nil
             if case .transient(_, let header?, _) = failure { retryAfter = RetryAfter.seconds(header, now: clock.date()) }
             guard let delay = options.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random) else {
-                try await ledger.record(.finished(job, state: .failed, attempt: attempt,
-                                                  error: "gave up after \(attempt) attempts: \(failure)", channel: nil, effect: nil,
-                                                  at: clock.date()))
+                try await ledger.post(.finished(job, state: .failed, attempt: attempt,
+                                                error: "gave up after \(attempt) attempts: \(failure)", channel: nil, effect: nil,
+                                                at: clock.date()))
                 return
             }
-            try await ledger.record(.retryWait(job, attempt: attempt, error: failure.description, delay: delay, at: clock.date()))
+            try await ledger.post(.retryWait(job, attempt: attempt, error: failure.description, delay: delay, at: clock.date()))
             logger.debug("retrying", metadata: ["device": "\(job.deviceID)", "attempt": "\(attempt)", "delay_s": "\(delay)"])
             if try await !sleep(seconds: delay) { return }  // stopping: the row stays retry_wait, resumable
         }

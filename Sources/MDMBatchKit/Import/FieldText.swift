@@ -111,12 +111,35 @@ public enum ISOTimestamp {
     }
 
     public static func format(epochSeconds: Int64) -> String {
+        format(epochSeconds: epochSeconds, millis: nil)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, or `YYYY-MM-DDTHH:MM:SS.mmmZ` with `millis`: written digit by
+    /// digit (timestamps are on every audit row and journal record).
+    static func format(epochSeconds: Int64, millis: Int?) -> String {
         let days = Int(floorDiv(epochSeconds, 86_400))
         let rest = Int(epochSeconds - Int64(days) * 86_400)
         let (y, m, d) = civilFromDays(days)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let year = String(y)
-        return "\(String(repeating: "0", count: max(0, 4 - year.count)))\(year)-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+        guard (0...9999).contains(y) else {
+            let year = String(y)
+            func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+            let fraction = millis.map { ".\(String(repeating: "0", count: $0 < 10 ? 2 : $0 < 100 ? 1 : 0))\($0)" } ?? ""
+            return "\(year)-\(two(m))-\(two(d))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))\(fraction)Z"
+        }
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            var i = 0
+            func put(_ byte: UInt8) { buffer[i] = byte; i += 1 }
+            func digits(_ value: Int, _ count: Int) {
+                var divisor = 1
+                for _ in 1..<count { divisor *= 10 }
+                while divisor > 0 { put(UInt8(0x30 + value / divisor % 10)); divisor /= 10 }
+            }
+            digits(y, 4); put(0x2D); digits(m, 2); put(0x2D); digits(d, 2); put(UInt8(ascii: "T"))
+            digits(rest / 3600, 2); put(0x3A); digits(rest / 60 % 60, 2); put(0x3A); digits(rest % 60, 2)
+            if let millis { put(0x2E); digits(millis, 3) }
+            put(UInt8(ascii: "Z"))
+            return i
+        }
     }
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }

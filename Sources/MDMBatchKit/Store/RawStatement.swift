@@ -12,6 +12,11 @@ struct RawStatement {
         statement = try db.makeStatement(sql: sql)
     }
 
+    /// The connection's cached statement for `sql` (prepared once, reused by later transactions).
+    init(cached db: Database, sql: String) throws {
+        statement = try db.cachedStatement(sql: sql)
+    }
+
     /// Binds bytes that stay valid until the next `step`: SQLite does not copy them.
     @inline(__always)
     func bind(_ index: Int32, bytes: UnsafeRawBufferPointer) {
@@ -31,6 +36,11 @@ struct RawStatement {
     func bind(_ index: Int32, _ text: String?) {
         guard let text else { sqlite3_bind_null(handle, index); return }
         sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
+    }
+
+    func bind(_ index: Int32, _ value: Double?) {
+        guard let value else { sqlite3_bind_null(handle, index); return }
+        sqlite3_bind_double(handle, index, value)
     }
 
     func bind(_ index: Int32, _ value: Int64?) {

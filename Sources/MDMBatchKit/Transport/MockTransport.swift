@@ -59,13 +59,19 @@ public actor MockTransport: DeviceActionTransport {
         }
     }
 
-    public func send(_ command: DeviceCommand) async throws -> TransportReceipt {
-        sends += 1
-        let channel = DeliveryChannel.of(platform: command.platform, management: command.management).rawValue
+    /// The latency is spent before the call enters the actor: the network, not the service,
+    /// and no hop back onto the actor after the wait.
+    public nonisolated func send(_ command: DeviceCommand) async throws -> TransportReceipt {
         if configuration.latencyMs > 0 {
             let factor = 0.5 + SeededGenerator.unit(seed: configuration.seed, "latency#\(command.idempotencyKey)#\(command.attempt)")
             try await clock.sleep(seconds: configuration.latencyMs / 1000 * factor)
         }
+        return try await receive(command)
+    }
+
+    private func receive(_ command: DeviceCommand) throws -> TransportReceipt {
+        sends += 1
+        let channel = DeliveryChannel.of(platform: command.platform, management: command.management).rawValue
         journal?.append(["type": .string("send"), "key": .string(command.idempotencyKey), "device_id": .string(command.deviceID),
                          "action": .string(command.action.rawValue), "attempt": .number(Double(command.attempt)),
                          "channel": .string(channel)], at: clock.date())
