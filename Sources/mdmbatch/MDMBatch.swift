@@ -17,7 +17,7 @@ struct MDMBatch: AsyncParsableCommand {
             66 input missing or unreadable; 73 cannot write an output file; 74 database I/O error; 75 try again later;
             70 internal error.
             """,
-        subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, StatusCommand.self, ReportCommand.self,
+        subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, RunSpoolCommand.self, StatusCommand.self, ReportCommand.self,
                       RulesCommand.self]
     )
 

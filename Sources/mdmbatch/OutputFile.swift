@@ -66,6 +66,13 @@ final class PasscodeOutput: @unchecked Sendable {
         try handle?.write(contentsOf: Array("device_id,request_id,line,temporary_passcode\n".utf8))
     }
 
+    /// How many passcodes were shown.
+    var shown: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+
     /// True when a passcode can be shown: a file, or a terminal on stdout.
     var canShow: Bool { handle != nil || isatty(STDOUT_FILENO) == 1 }
 

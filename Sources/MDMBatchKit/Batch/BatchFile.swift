@@ -57,6 +57,12 @@ public struct BatchFileInfo: Sendable, Equatable, Codable {
     public var name: String
     public var sha256: String
     public var requests: Int
+
+    public init(name: String, sha256: String, requests: Int) {
+        self.name = name
+        self.sha256 = sha256
+        self.requests = requests
+    }
 }
 
 /// Reads a batch file (CSV or JSONL) request by request: `request_id` (optional),

@@ -95,6 +95,9 @@ final class DispatchLedger: Sendable {
             if entries.contains(where: \.succeedsWithPasscode) { try passcodesDurable() }
             try db.inTransaction(.immediate) {
                 try Self.apply(entries, runID: runID, db)
+                if entries.contains(where: { if case .sending = $0 { true } else { false } }) {
+                    CrashPoint.beforeSendingCommit.reached()
+                }
                 return .commit
             }
         }
@@ -133,7 +136,8 @@ final class DispatchLedger: Sendable {
             for (offset, value) in values.enumerated() { statement.bind(first + Int32(offset), value) }
             try statement.execute(db)
         }
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
+            if index == entries.count / 2 && index > 0 { CrashPoint.midCommit.reached() }
             switch entry {
             case .sending(let job, let attempt, let at):
                 sending.bind(3, Int64(attempt))

@@ -32,6 +32,14 @@ public struct RunOutcome: Sendable {
     public var batch: BatchFileInfo
     /// Temporary passcodes handed to the sink in this process.
     public var passcodesShown: Int
+
+    public init(runID: String, resumed: Bool, interrupted: Bool, batch: BatchFileInfo, passcodesShown: Int) {
+        self.runID = runID
+        self.resumed = resumed
+        self.interrupted = interrupted
+        self.batch = batch
+        self.passcodesShown = passcodesShown
+    }
 }
 
 /// Why a run could not start.
@@ -62,9 +70,12 @@ public final class Runner: Sendable {
     private let logger: Logger
     private let rules: RuleSet
     private let stop: StopSignal
+    private let progress: RunProgress
 
     public init(database: AppDatabase, transport: any DeviceActionTransport, clock: any EngineClock,
-                options: RunOptions, logger: Logger, rules: RuleSet = .intune2017, stop: StopSignal = StopSignal()) {
+                options: RunOptions, logger: Logger, rules: RuleSet = .intune2017, stop: StopSignal = StopSignal(),
+                progress: RunProgress = RunProgress()) {
+        self.progress = progress
         self.database = database
         self.transport = transport
         self.clock = clock
@@ -89,6 +100,7 @@ public final class Runner: Sendable {
         logger.info(start.resumed ? "resuming run" : "run started",
                     metadata: ["batch": "\(start.batch.name)", "queued": "\(start.queued)"])
 
+        progress.start(total: start.queued)
         let ledger = DispatchLedger(database: database, runID: start.runID, passcodesDurable: passcodesDurable)
         let shown = PasscodeCounter()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -278,6 +290,32 @@ public final class Runner: Sendable {
         let limiter = options.rate.map { RateLimiter(policy: $0, clock: clock) }
         let breaker = CircuitBreaker(threshold: options.breakerThreshold, cooldown: options.breakerCooldown, clock: clock)
         let random = SharedRandom(seed: options.seed)
+        let workers = Task {
+            try await self.work(feeder: feeder, ledger: ledger, limiter: limiter, breaker: breaker, random: random,
+                                logger: logger, passcodes: passcodes)
+        }
+        // After a stop request the calls in flight get `stopGrace` seconds (wall time) to
+        // answer; then they are abandoned: their rows stay `sending`, settled on resume.
+        let stop = self.stop
+        let grace = options.stopGrace
+        let watchdog = Task {
+            await stop.waitUntilRequested()
+            try await Task.sleep(for: .milliseconds(Int64(grace * 1000)))
+            logger.warning("calls still in flight after the stop grace period: abandoning them (resolved on resume)",
+                           metadata: ["grace_s": "\(grace)"])
+            workers.cancel()
+        }
+        defer { watchdog.cancel() }
+        do {
+            try await workers.value
+        } catch is CancellationError where stop.isRequested {
+            // abandoned after the grace period: the run ends interrupted
+        }
+    }
+
+    private func work(feeder: WorkFeeder, ledger: DispatchLedger, limiter: RateLimiter?, breaker: CircuitBreaker,
+                      random: SharedRandom, logger: Logger,
+                      passcodes: @escaping @Sendable (TemporaryPasscode) throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<max(1, options.concurrency) {
                 group.addTask {
@@ -332,6 +370,7 @@ public final class Runner: Sendable {
             let failure: TransportError
             do {
                 let receipt = try await transport.send(command)
+                CrashPoint.afterCall.reached()
                 breaker.recordSuccess()
                 if let passcode = receipt.temporaryPasscode {
                     try passcodes(TemporaryPasscode(deviceID: job.deviceID, requestID: job.requestID, line: job.line, passcode: passcode))
@@ -341,6 +380,7 @@ public final class Runner: Sendable {
                 // Not waiting for the commit keeps the worker busy; should it be lost, the row is
                 // still `sending` and the resume settles it.
                 try await ledger.post(outcome)
+                progress.finished(.succeeded)
                 return
             } catch let error as TransportError {
                 failure = error
@@ -351,12 +391,14 @@ public final class Runner: Sendable {
                 breaker.recordOtherOutcome()
                 try await ledger.post(.finished(job, state: .failed, attempt: attempt, error: failure.description,
                                                 channel: nil, effect: nil, at: clock.date()))
+                progress.finished(.failed)
                 return
             case .unknownOutcome where job.action == .resetPasscode:
                 breaker.recordTransientFailure()
                 let entry = await resolveUncertainReset(job, attempt: attempt, at: clock.date())
                 if case .requeued = entry { break }  // never arrived: safe to send again, below
                 try await ledger.record(entry)
+                if case .finished(_, let state, _, _, _, _, _) = entry { progress.finished(state) }
                 return
             case .transient, .unknownOutcome:
                 breaker.recordTransientFailure()
@@ -367,6 +409,7 @@ public final class Runner: Sendable {
                 try await ledger.post(.finished(job, state: .failed, attempt: attempt,
                                                 error: "gave up after \(attempt) attempts: \(failure)", channel: nil, effect: nil,
                                                 at: clock.date()))
+                progress.finished(.failed)
                 return
             }
             try await ledger.post(.retryWait(job, attempt: attempt, error: failure.description, delay: delay, at: clock.date()))

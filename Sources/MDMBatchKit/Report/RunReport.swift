@@ -64,6 +64,22 @@ public enum RunReports {
         try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, id DESC").map(record)
     }
 
+    /// The latest finished run of the batch file at `path` (by its sha256), when no run of
+    /// it is unfinished: such a batch was done already.
+    public static func finishedRun(ofBatchAt path: String, _ db: Database) throws -> RunRecord? {
+        let source = try ByteSource(path: path)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
+        defer { buffer.deallocate() }
+        while try source.read(into: buffer) > 0 {}
+        let sha256 = source.finishDigest()
+        guard try String.fetchOne(db, sql: "SELECT id FROM runs WHERE batch_sha256 = ? AND state != 'finished'",
+                                  arguments: [sha256]) == nil,
+              let id = try String.fetchOne(db, sql: """
+                  SELECT id FROM runs WHERE batch_sha256 = ? AND state = 'finished' ORDER BY started_at DESC LIMIT 1
+                  """, arguments: [sha256]) else { return nil }
+        return try run(id, db)
+    }
+
     public static func run(_ id: String, _ db: Database) throws -> RunRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(record)
     }
