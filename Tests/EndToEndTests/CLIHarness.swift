@@ -72,11 +72,11 @@ struct CLIHarness {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// The output of `sqlite3 DB SQL`.
-    func sql(_ query: String) throws -> String {
+    /// The output of `sqlite3 [-json] DB SQL`.
+    func sql(_ query: String, json: Bool = false) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", database, query]
+        process.arguments = ["sqlite3"] + (json ? ["-json"] : []) + [database, query]
         let out = Pipe()
         process.standardOutput = out
         try process.run()

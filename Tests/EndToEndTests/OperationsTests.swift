@@ -1,0 +1,253 @@
+import Foundation
+import MDMBatchKit
+import Testing
+
+/// Cron-safety of the built binary: one run per database, crashes and kills at any point,
+/// signals, I/O errors, the spool.
+@Suite("Operations: lock, crash safety, signals, I/O errors, spool (the built binary)", .serialized)
+struct OperationsTests {
+    /// A fleet of `count` devices, every request accepted: locks on iPhones, resets on
+    /// Android 6 (temporary passcodes) and iPhones, each with a request_id.
+    static func bigFleet(_ cli: CLIHarness, count: Int) throws -> String {
+        var devices = "device_id,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set\n"
+        var batch = "request_id,action,target\n"
+        for i in 0..<count {
+            let android = i % 4 == 3
+            devices += "k-\(i),\(android ? "Android" : "iOS"),\(android ? "6.0.1" : "17.2"),mdm,u\(i)@c.com,u\(i)@c.com,true\n"
+            batch += "q-\(i),\(android || i % 4 == 1 ? "reset_passcode" : "lock"),k-\(i)\n"
+        }
+        try cli.write("fleet.csv", devices)
+        #expect(try cli.run(["import", "devices", cli.path("fleet.csv"), "--quiet"]).status == 0)
+        return try cli.write("big.csv", batch)
+    }
+
+    static func loadedSamples() throws -> CLIHarness {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet"]).status == 0)
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--quiet"]).status == 0)
+        return cli
+    }
+
+    /// After everything: every dispatch terminal, at most one effect per key in the mock's
+    /// journal and exactly one for each succeeded dispatch, and the audit chain intact.
+    static func checkNothingLostNothingDoubled(_ cli: CLIHarness, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state IN ('planned', 'queued', 'sending', 'retry_wait')") == "0",
+                sourceLocation: sourceLocation)
+        #expect(try cli.sql("SELECT count(*) FROM runs WHERE state != 'finished'") == "0", sourceLocation: sourceLocation)
+        var effects: [String: Int] = [:]
+        let journal = (try? String(contentsOfFile: cli.database + ".mock-journal.jsonl", encoding: .utf8)) ?? ""
+        for line in journal.split(separator: "\n") {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            if record["type"] as? String == "effect" { effects[record["key"] as! String, default: 0] += 1 }
+        }
+        #expect(effects.values.allSatisfy { $0 == 1 }, "a key took effect twice", sourceLocation: sourceLocation)
+        for key in try cli.sql("SELECT idempotency_key FROM dispatches WHERE state = 'succeeded'").split(separator: "\n") {
+            #expect(effects[String(key)] == 1, "succeeded without exactly one effect: \(key)", sourceLocation: sourceLocation)
+        }
+        try checkAuditChain(cli, sourceLocation: sourceLocation)
+    }
+
+    /// Recomputes the hash chain from the rows (as a third party would).
+    static func checkAuditChain(_ cli: CLIHarness, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let dump = try cli.sql("SELECT seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash FROM audit_log ORDER BY seq", json: true)
+        let rows = try JSONSerialization.jsonObject(with: Data(dump.utf8)) as! [[String: Any]]
+        var previous = AuditLog.genesisHash
+        var expectedSeq = 1
+        for row in rows {
+            let seq = row["seq"] as! Int
+            #expect(seq == expectedSeq, "audit seq gap at \(seq)", sourceLocation: sourceLocation)
+            let fields: [String?] = [String(seq)] + ["at", "run_id", "actor", "event", "device_id", "action", "outcome", "reason", "detail"]
+                .map { row[$0] as? String }
+            #expect(row["prev_hash"] as? String == previous, "prev_hash of \(seq)", sourceLocation: sourceLocation)
+            let hash = AuditLog.chainHash(prevHash: previous, fields: fields)
+            #expect(row["hash"] as? String == hash, "hash of \(seq)", sourceLocation: sourceLocation)
+            previous = hash
+            expectedSeq = seq + 1
+        }
+        #expect(!rows.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    /// Starts `mdmbatch ARGS --db DB` without waiting.
+    static func start(_ cli: CLIHarness, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = CLIHarness.binary
+        process.arguments = arguments + ["--db", cli.database]
+        process.currentDirectoryURL = cli.directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    static func waitForLockHolder(_ cli: CLIHarness) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: cli.database + ".lock", encoding: .utf8), text.contains("pid"),
+               (try? cli.sql("SELECT count(*) FROM dispatches WHERE state = 'sending'")) ?? "0" != "0" { return }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Issue.record("the first run never started sending")
+    }
+
+    @Test("a second run exits 75 at once naming the holder; readers do not wait; SIGTERM interrupts (75) and the next run resumes")
+    func lockReadersAndSignal() throws {
+        let cli = try Self.loadedSamples()
+        let first = try Self.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-latency-ms", "4000",
+                                         "--stop-grace", "0.3", "--passcodes-out", cli.path("p1.csv")])
+        try Self.waitForLockHolder(cli)
+
+        let started = Date()
+        let second = try cli.run(["run", cli.sample("batch-lost.csv"), "--passcodes-out", cli.path("p2.csv")])
+        #expect(second.status == 75)
+        #expect(Date().timeIntervalSince(started) < 1.0)
+        #expect(second.stderr.contains("pid \(first.processIdentifier)") && second.stderr.contains("started"))
+        #expect(!FileManager.default.fileExists(atPath: cli.path("p2.csv")), "the refused run must create nothing")
+
+        for reader in [["status"], ["plan", cli.sample("batch-lost.csv")], ["rules"]] {
+            let begin = Date()
+            #expect(try cli.run(reader).status == 0, "\(reader)")
+            #expect(Date().timeIntervalSince(begin) < 2.0, "\(reader) waited on the run")
+        }
+
+        kill(first.processIdentifier, SIGTERM)
+        first.waitUntilExit()
+        #expect(first.terminationStatus == 75)
+        #expect(try cli.sql("SELECT state FROM runs") == "interrupted")
+
+        let resumed = try cli.run(["run", cli.sample("batch-lost.csv"), "--rate", "off", "--passcodes-out", cli.path("p3.csv")])
+        #expect(resumed.status == 1, "rejections give 1: \(resumed.stderr)")
+        #expect(try cli.sql("SELECT count(*) FROM runs") == "1", "the same run was resumed")
+        try Self.checkNothingLostNothingDoubled(cli)
+    }
+
+    @Test("killed at each crash point, the next run finishes the batch: nothing lost, nothing doubled, the chain intact",
+          arguments: ["before-sending-commit", "after-call", "mid-commit", "after-call:7", "before-sending-commit:5", "mid-commit:3"])
+    func crashPoints(point: String) throws {
+        let cli = try CLIHarness()
+        let batch = try Self.bigFleet(cli, count: 40)
+        let crashed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("p1.csv")],
+                                  environment: [CrashPoint.environmentVariable: point])
+        #expect(crashed.status == 9 || crashed.stderr.contains("crash point"), "\(crashed.status) \(crashed.stderr)")
+        #expect(crashed.stderr.contains("crash point \(point.split(separator: ":")[0]) reached"))
+        let resumed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("p2.csv")])
+        #expect([0, 1].contains(resumed.status), "\(resumed.stderr)")
+        #expect(try cli.sql("SELECT count(*) FROM runs") == "1")
+        try Self.checkNothingLostNothingDoubled(cli)
+        // a reset whose passcode was lost in the crash is failed, never silently done
+        #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state = 'unknown_outcome'") == "0")
+    }
+
+    @Test("20 kill -9 at random moments of a latency-bound run, then a clean finish: nothing lost, nothing doubled")
+    func killNineLoop() throws {
+        let cli = try CLIHarness()
+        let batch = try Self.bigFleet(cli, count: 600)
+        var generator = SystemRandomNumberGenerator()
+        var kills = 0
+        for attempt in 1...40 where kills < 20 {
+            // 600 calls of 60 ms, 8 at a time: about 4.5 s of work, cut into pieces by the kills
+            let process = try Self.start(cli, ["run", batch, "--rate", "off", "--concurrency", "8", "--mock-latency-ms", "60",
+                                               "--passcodes-out", cli.path("p\(attempt).csv")])
+            Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.4, using: &generator))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(kills == 20)
+        let final = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("final.csv")])
+        #expect([0, 1].contains(final.status), "\(final.stderr)")
+        try Self.checkNothingLostNothingDoubled(cli)
+        #expect(try cli.sql("SELECT count(*) FROM runs") == "1", "every restart resumed the one run")
+        #expect(try cli.sql("SELECT count(*) FROM dispatches") == "600")
+        #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state = 'succeeded'") != "0")
+    }
+
+    @Test("a full disk exits 74 and leaves the database as it was")
+    func diskFull() throws {
+        let cli = try Self.loadedSamples()
+        let before = try cli.sql(".dump")
+        var devices = "device_id,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set\n"
+        for i in 0..<20_000 { devices += "f-\(i),iOS,17.2,mdm,someone\(i)@contoso.com,someone\(i)@contoso.com,true\n" }
+        try cli.write("many.csv", devices)
+        // a file size limit makes writes fail as a full disk does (SIGXFSZ ignored: EFBIG)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "trap '' XFSZ; ulimit -f 600; exec \"$0\" import devices many.csv --db \"$1\"",
+                             CLIHarness.binary.path, cli.database]
+        process.currentDirectoryURL = cli.directory
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 74, "\(message)")
+        #expect(try cli.sql(".dump") == before)
+    }
+
+    @Test("a read-only database exits 74 and is left as it was")
+    func readOnlyDatabase() throws {
+        let cli = try Self.loadedSamples()
+        _ = try cli.sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        let before = try Data(contentsOf: URL(fileURLWithPath: cli.database))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: cli.database)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: cli.database + suffix) }
+        try cli.write("more.csv", "device_id,platform\nro-1,iOS\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: cli.path("more.csv"))
+        let process = Process()
+        if geteuid() == 0 {
+            // root writes anyway: run as nobody, for whom the file is read-only
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", CLIHarness.binary.path,
+                                 "import", "devices", cli.path("more.csv"), "--db", cli.database]
+        } else {
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: cli.directory.path)
+            process.executableURL = CLIHarness.binary
+            process.arguments = ["import", "devices", cli.path("more.csv"), "--db", cli.database]
+        }
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
+        #expect(process.terminationStatus == 74, "\(message)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)
+    }
+
+    @Test("run-spool files each batch under done or failed with its report, only once its run is terminal; a crash leaves it for the next run")
+    func spool() throws {
+        let cli = try Self.loadedSamples()
+        let incoming = cli.directory.appendingPathComponent("spool/incoming")
+        try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: cli.sample("batch-lost.csv"), toPath: incoming.appendingPathComponent("01-lost.csv").path)
+        try Data("request_id,action,target\ns-1,lock,d-0001\n".utf8).write(to: incoming.appendingPathComponent("02-one.csv"))
+        try Data("action,target\n\"lock,d-0001\n".utf8).write(to: incoming.appendingPathComponent("03-broken.csv"))
+        let spool = cli.path("spool")
+
+        // the first attempt dies after a call: nothing is filed
+        let crashed = try cli.run(["run-spool", spool, "--rate", "off"], environment: [CrashPoint.environmentVariable: "after-call:3"])
+        #expect(crashed.stderr.contains("crash point"))
+        #expect(FileManager.default.fileExists(atPath: incoming.appendingPathComponent("01-lost.csv").path))
+
+        let result = try cli.run(["run-spool", spool, "--rate", "off"])
+        #expect(result.status == 1, "\(result.stderr)")
+        func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: cli.path("spool/" + path)) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: incoming.path).isEmpty)
+        #expect(exists("done/02-one.csv") && exists("done/02-one.csv.report.json"))
+        #expect(exists("failed/01-lost.csv") && exists("failed/01-lost.csv.report.json"))
+        #expect(exists("failed/03-broken.csv") && exists("failed/03-broken.csv.error.txt"))
+        let passcodeFiles = try FileManager.default.contentsOfDirectory(atPath: cli.path("spool/failed")).filter { $0.contains("passcodes") }
+        #expect(!passcodeFiles.isEmpty, "the sample batch makes temporary passcodes")
+        for name in passcodeFiles {
+            #expect(try FileManager.default.attributesOfItem(atPath: cli.path("spool/failed/" + name))[.posixPermissions] as? Int == 0o600)
+        }
+        #expect(try cli.sql("SELECT count(*) FROM runs") == "2")
+        try Self.checkNothingLostNothingDoubled(cli)
+
+        // nothing left: a second spool run does nothing and succeeds
+        #expect(try cli.run(["run-spool", spool]).status == 0)
+    }
+}
