@@ -164,6 +164,41 @@ struct OperationsTests {
         #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state = 'succeeded'") != "0")
     }
 
+    @Test("--quiet prints nothing when all went well; --log-format json writes one object per line; progress only on a terminal")
+    func quietLogsAndProgress() throws {
+        let cli = try CLIHarness()
+        let batch = try Self.bigFleet(cli, count: 40)
+        let locks = try cli.write("locks.csv", "request_id,action,target\nl-1,lock,k-0\nl-2,lock,k-2\n")
+        let quiet = try cli.run(["run", locks, "--quiet"])
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet)")
+
+        let logged = try cli.run(["run", batch, "--rate", "off", "--log-format", "json", "--passcodes-out", cli.path("p.csv")])
+        #expect(logged.status == 0)
+        let lines = logged.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty && !logged.stderr.contains("\r"), "no progress line in a pipe")
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["time"] is String && object?["level"] is String && object?["message"] is String, "\(line)")
+            #expect(object?["run"] is String, "every line of a run names it: \(line)")
+        }
+
+        // on a terminal (a pseudo-terminal from script(1)) the progress line is drawn on stderr
+        let again = try cli.write("again.csv", "action,target\nlock,k-0\nlock,k-2\nlock,k-4\n")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        let command = [CLIHarness.binary.path, "run", again, "--db", cli.database, "--mock-latency-ms", "400", "--rate", "off",
+                       "--concurrency", "1"].joined(separator: " ")
+        process.arguments = ["-qec", command, "/dev/null"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardInput = Pipe()
+        try process.run()
+        let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(screen)")
+        #expect(screen.contains("/3 done"), "\(screen)")
+    }
+
     @Test("a full disk exits 74 and leaves the database as it was")
     func diskFull() throws {
         let cli = try Self.loadedSamples()
