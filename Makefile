@@ -5,7 +5,7 @@ RELEASE_BIN = .build/release/mdmbatch
 DEBUG_BIN = .build/debug/mdmbatch
 DEMO_DIR = demo
 
-.PHONY: help build debug test demo bench bench-import bench-plan bench-run bench-smoke install clean
+.PHONY: help build debug test demo bench bench-import bench-plan bench-run bench-verify bench-smoke install clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -45,6 +45,7 @@ bench: build ## Run every benchmark (heavy: minutes) and print the figures
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
 	MDMBATCH=$(RELEASE_BIN) bash bench/plan.sh
 	MDMBATCH=$(RELEASE_BIN) bash bench/run.sh
+	MDMBATCH=$(RELEASE_BIN) bash bench/verify.sh
 
 bench-import: build ## Import 1,000,000 devices vs sqlite3 .import: ratio and peak RSS
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
@@ -54,6 +55,9 @@ bench-plan: build ## Plan 1,000,000 requests vs the same verdict counts by a pur
 
 bench-run: build ## Run 1,000,000 requests vs a pure-SQL pipeline; latency-bound and paced runs
 	MDMBATCH=$(RELEASE_BIN) bash bench/run.sh
+
+bench-verify: build ## Verify an audit chain of 1,000,000 rows (seconds)
+	MDMBATCH=$(RELEASE_BIN) bash bench/verify.sh
 
 bench-smoke: debug ## The benchmark scripts on 10,000 rows, so they cannot rot
 	MDMBATCH=$(DEBUG_BIN) bash bench/smoke.sh

@@ -18,13 +18,21 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .long, help: "Print nothing but errors (and nothing at all when all went well).")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Sign audit checkpoints with this Ed25519 key (default: $MDMBATCH_SIGNING_KEY).",
+                                            valueName: "file"))
+    var signingKey: String?
+
     /// --db, else $MDMBATCH_DB, else ./mdmbatch.sqlite
     var databasePath: String {
         db ?? ProcessInfo.processInfo.environment["MDMBATCH_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "mdmbatch.sqlite"
     }
 
+    /// Opens the database; first loads the signing key, if any, so that a bad key stops
+    /// the command before it writes anything.
     func openDatabase() throws -> AppDatabase {
-        try AppDatabase.open(path: databasePath)
+        let key = signingKey ?? ProcessInfo.processInfo.environment["MDMBATCH_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        AuditSigner.use(try key.map { try AuditSigner(keyFile: $0) })
+        return try AppDatabase.open(path: databasePath)
     }
 
     func makeLogger(label: String = "mdmbatch") -> Logger {

@@ -18,6 +18,7 @@ struct MDMBatch: AsyncParsableCommand {
             70 internal error.
             """,
         subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, RunSpoolCommand.self, StatusCommand.self, ReportCommand.self,
+                      AuditCommand.self,
                       RulesCommand.self]
     )
 

@@ -53,7 +53,7 @@ struct PlanCommand: ParsableCommand {
                     "batch": .string(plan.batch.name), "batch_sha256": .string(plan.batch.sha256),
                     "requests": .number(Double(plan.summary.requests)), "targets": .number(Double(plan.summary.targets)),
                     "accepted": .number(Double(plan.summary.accepted)), "rejected": .number(Double(plan.summary.rejected)),
-                ]), at: Date(), in: db)
+                ]), at: Date(), in: db, checkpoint: true)
             }
         }
     }

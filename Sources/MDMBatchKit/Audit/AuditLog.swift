@@ -34,11 +34,14 @@ public struct AuditEvent: Sendable, Equatable {
 public enum AuditLog {
     public static let genesisHash = String(repeating: "0", count: 64)
 
-    /// Appends `event` inside the caller's transaction; returns its sequence number.
+    /// Appends `event` inside the caller's transaction, then, with `checkpoint`, a
+    /// checkpoint sealing the chain; returns the event's sequence number.
     @discardableResult
-    public static func append(_ event: AuditEvent, at time: Date, in db: Database) throws -> Int64 {
+    public static func append(_ event: AuditEvent, at time: Date, in db: Database, checkpoint: Bool = false) throws -> Int64 {
         var appender = try AuditAppender(db)
-        return try appender.append(event, at: time)
+        let seq = try appender.append(event, at: time)
+        if checkpoint { try appender.appendCheckpoint(actor: event.actor, runID: event.runID, at: time) }
+        return seq
     }
 
     /// The canonical encoding of a row's fields.
@@ -82,6 +85,9 @@ public struct AuditAppender {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
+
+    /// The last row's seq and hash (0 and 64 zeros for an empty log).
+    public var chainHead: (seq: Int64, hash: String) { (seq, head) }
 
     @discardableResult
     public mutating func append(_ event: AuditEvent, at time: Date) throws -> Int64 {

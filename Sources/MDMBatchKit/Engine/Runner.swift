@@ -475,7 +475,8 @@ public final class Runner: Sendable {
             try db.execute(sql: "UPDATE runs SET state = ?, finished_at = ? WHERE id = ?",
                            arguments: [state, open > 0 ? nil : ISOTimestamp.formatMillis(now), runID])
             try AuditLog.append(AuditEvent(event: open > 0 ? "run_interrupted" : "run_finished", actor: actor, runID: runID,
-                                           outcome: state, detail: ["by_state": .object(counts)]), at: now, in: db)
+                                           outcome: state, detail: ["by_state": .object(counts)]), at: now, in: db,
+                                checkpoint: true)
             return open > 0
         }
     }

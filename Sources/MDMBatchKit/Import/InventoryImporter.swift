@@ -132,7 +132,7 @@ public enum InventoryImporter {
                     "inserted": .number(Double(inserted)), "updated": .number(Double(summary.updated)),
                     "unchanged": .number(Double(summary.unchanged)), "skipped": .number(Double(skipped)),
                 ]),
-                at: finished, in: db)
+                at: finished, in: db, checkpoint: true)
             return summary
         }
     }
