@@ -5,13 +5,7 @@
 #   reference+ the same into a table with mdmbatch's key and indexes
 #   mdmbatch   mdmbatch import devices (normalisation, validation, upsert, audit row)
 # Prints one JSON object with the figures and ratios (mdmbatch / reference).
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-bin=${MDMBATCH:-$here/../.build/release/mdmbatch}
-rows=${ROWS:-1000000}
-rounds=${ROUNDS:-3}
-work=${WORK:-$here/work}
-mkdir -p "$work"
+source "$(dirname "$0")/lib.sh"
 csv="$work/devices-$rows.csv"
 [ -s "$csv" ] || python3 "$here/gen_devices.py" "$rows" > "$csv"
 

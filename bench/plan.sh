@@ -6,25 +6,8 @@
 #   mdmbatch   mdmbatch plan BATCH --json (every element written to a file)
 # Both start from the same database (devices and users imported by mdmbatch). The script
 # fails unless both give the same count per reason. Prints one JSON object.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-bin=${MDMBATCH:-$here/../.build/release/mdmbatch}
-rows=${ROWS:-1000000}
-rounds=${ROUNDS:-3}
-work=${WORK:-$here/work}
-mkdir -p "$work"
-devices="$work/devices-$rows.csv"
-batch="$work/batch-$rows.csv"
-users="$work/users-$rows.csv"
-[ -s "$devices" ] || python3 "$here/gen_devices.py" "$rows" > "$devices"
-[ -s "$batch" ] && [ -s "$users" ] || python3 "$here/gen_batch.py" "$rows" "$rows" --users-out "$users" > "$batch"
-
-base="$work/plan-base-$rows.sqlite"
-if [ ! -s "$base" ]; then
-  rm -f "$base"*
-  "$bin" import users "$users" --db "$base" --quiet
-  "$bin" import devices "$devices" --db "$base" --quiet
-fi
+source "$(dirname "$0")/lib.sh"
+prepare_fleet
 
 run_reference() {
   rm -f "$work/plan-ref.sqlite"*

@@ -11,26 +11,10 @@
 #    (200 per 20 s): the largest number of sends in any 20 s window of the journal.
 #    PACED_REQUESTS=0 skips it.
 # Prints one JSON object.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-bin=${MDMBATCH:-$here/../.build/release/mdmbatch}
-rows=${ROWS:-1000000}
-rounds=${ROUNDS:-3}
+source "$(dirname "$0")/lib.sh"
 latency_requests=${LATENCY_REQUESTS:-60000}
 paced_requests=${PACED_REQUESTS:-1500}
-work=${WORK:-$here/work}
-mkdir -p "$work"
-devices="$work/devices-$rows.csv"
-batch="$work/batch-$rows.csv"
-users="$work/users-$rows.csv"
-[ -s "$devices" ] || python3 "$here/gen_devices.py" "$rows" > "$devices"
-[ -s "$batch" ] && [ -s "$users" ] || python3 "$here/gen_batch.py" "$rows" "$rows" --users-out "$users" > "$batch"
-base="$work/plan-base-$rows.sqlite"   # shared with plan.sh
-if [ ! -s "$base" ]; then
-  rm -f "$base"*
-  "$bin" import users "$users" --db "$base" --quiet
-  "$bin" import devices "$devices" --db "$base" --quiet
-fi
+prepare_fleet
 
 fresh() {  # $1: database copy name
   rm -f "$work/$1"* "$work/$1.passcodes"

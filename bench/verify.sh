@@ -2,13 +2,7 @@
 # Audit verify benchmark: ROWS chained audit rows (default 1,000,000), written with their
 # hashes by bench/gen_audit.py (Python's hashlib: a third party's computation), then
 # `mdmbatch audit verify` recomputes the chain. Best of ROUNDS (default 3). Prints JSON.
-set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-bin=${MDMBATCH:-$here/../.build/release/mdmbatch}
-rows=${ROWS:-1000000}
-rounds=${ROUNDS:-3}
-work=${WORK:-$here/work}
-mkdir -p "$work"
+source "$(dirname "$0")/lib.sh"
 db="$work/audit-$rows.sqlite"
 if [ ! -s "$db" ]; then
   rm -f "$db"*

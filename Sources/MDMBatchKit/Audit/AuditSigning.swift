@@ -12,12 +12,7 @@ public struct AuditSigner: Sendable {
     public var publicKeyBase64: String { key.publicKey.rawRepresentation.base64EncodedString() }
 
     public init(keyFile path: String) throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw AuditKeyError.unreadable(path, (error as NSError).localizedDescription)
-        }
+        let text = try AuditKeyError.readKeyFile(path)
         guard let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
               let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
             throw AuditKeyError.malformed(path, "expected one line: the base64 of a 32-byte Ed25519 private key")
@@ -51,12 +46,7 @@ public struct AuditPublicKey: Sendable {
     private var key: Curve25519.Signing.PublicKey { try! Curve25519.Signing.PublicKey(rawRepresentation: raw) }
 
     public init(file path: String) throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw AuditKeyError.unreadable(path, (error as NSError).localizedDescription)
-        }
+        let text = try AuditKeyError.readKeyFile(path)
         try self.init(base64: text.trimmingCharacters(in: .whitespacesAndNewlines), source: path)
     }
 
@@ -76,6 +66,14 @@ public struct AuditPublicKey: Sendable {
 public enum AuditKeyError: LocalizedError, ClassifiedError, Equatable {
     case unreadable(String, String)
     case malformed(String, String)
+
+    static func readKeyFile(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw AuditKeyError.unreadable(path, (error as NSError).localizedDescription)
+        }
+    }
 
     public var errorDescription: String? {
         switch self {
