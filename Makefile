@@ -41,11 +41,8 @@ demo: build ## Build, import samples/ into demo/, plan the sample batch, run it 
 	@echo "Temporary passcodes (shown once, file mode 0600): $(DEMO_DIR)/passcodes.csv; full report: $(DEMO_DIR)/report.json"
 	$(RELEASE_BIN) status --db $(DEMO_DIR)/mdmbatch.sqlite
 
-bench: build ## Run every benchmark (heavy: minutes) and print the figures
-	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
-	MDMBATCH=$(RELEASE_BIN) bash bench/plan.sh
-	MDMBATCH=$(RELEASE_BIN) bash bench/run.sh
-	MDMBATCH=$(RELEASE_BIN) bash bench/verify.sh
+bench: build ## Every benchmark at 10k, 100k, 1M (import also 5M) vs its reference: bench/RESULTS.md (tens of minutes)
+	MDMBATCH=$(RELEASE_BIN) bash bench/all.sh
 
 bench-import: build ## Import 1,000,000 devices vs sqlite3 .import: ratio and peak RSS
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh

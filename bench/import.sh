@@ -4,6 +4,7 @@
 #   reference  sqlite3 .import of the same file into a table with the same columns
 #   reference+ the same into a table with mdmbatch's key and indexes
 #   mdmbatch   mdmbatch import devices (normalisation, validation, upsert, audit row)
+#   and, when SQLITE_UTILS names a sqlite-utils executable, `sqlite-utils insert --csv`
 # Prints one JSON object with the figures and ratios (mdmbatch / reference).
 source "$(dirname "$0")/lib.sh"
 csv="$work/devices-$rows.csv"
@@ -21,6 +22,10 @@ run_reference() {  # $1: column definitions; prints measure JSON
   sqlite3 "$work/ref.sqlite" "CREATE TABLE devices ($1);"
   python3 "$here/measure.py" -- sqlite3 "$work/ref.sqlite" -cmd ".import --csv --skip 1 $csv devices" ".exit"
 }
+run_sqlite_utils() {  # with $SQLITE_UTILS (a sqlite-utils executable) only
+  rm -f "$work/su.sqlite"*
+  python3 "$here/measure.py" -- "$SQLITE_UTILS" insert "$work/su.sqlite" devices "$csv" --csv
+}
 run_mdmbatch() {
   rm -f "$work/mdm.sqlite"*
   python3 "$here/measure.py" -- "$bin" import devices "$csv" --db "$work/mdm.sqlite" --quiet
@@ -31,6 +36,7 @@ for round in $(seq 1 "$rounds"); do
   results+=("ref $(run_reference "$columns")")
   results+=("refidx $(run_reference "$indexed")")
   results+=("mdm $(run_mdmbatch)")
+  if [ -n "${SQLITE_UTILS:-}" ]; then results+=("su $(run_sqlite_utils)"); fi
   [ "$(sqlite3 "$work/mdm.sqlite" 'SELECT count(*) FROM devices')" = "$rows" ] || { echo "mdmbatch imported the wrong number of rows" >&2; exit 1; }
   [ "$(sqlite3 "$work/ref.sqlite" 'SELECT count(*) FROM devices')" = "$rows" ] || { echo "sqlite3 .import imported the wrong number of rows" >&2; exit 1; }
 done
@@ -54,5 +60,8 @@ out = {
   "ratio_vs_sqlite3_import_indexed": round(best["mdm"]["seconds"] / best["refidx"]["seconds"], 3),
   "rows_per_s": round(rows / best["mdm"]["seconds"]),
 }
+if "su" in best:
+    out["sqlite_utils_insert_s"] = best["su"]["seconds"]
+    out["ratio_vs_sqlite_utils"] = round(best["mdm"]["seconds"] / best["su"]["seconds"], 3)
 print(json.dumps(out))
 ' "$rows" "$rounds"

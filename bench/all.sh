@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark at 10k, 100k and 1M (import also 5M), each figure of mdmbatch
+# beside its reference from the same run; writes bench/results.json, bench/RESULTS.md and
+# bench/growth.svg (OUT, default bench/). Heavy: tens of minutes.
+#   SIZES="10000 100000 1000000"  ROUNDS=3  BIG=5000000 (BIG=0 skips)  PROFILE=1 (callgrind)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export MDMBATCH=${MDMBATCH:-$here/../.build/release/mdmbatch}
+export WORK=${WORK:-$here/work}
+out=${OUT:-$here}
+sizes=${SIZES:-10000 100000 1000000}
+rounds=${ROUNDS:-3}
+big=${BIG:-5000000}
+mkdir -p "$WORK"
+figures="$WORK/figures.jsonl"
+: > "$figures"
+
+# sqlite-utils from PyPI, in a virtual environment of its own
+if [ ! -x "$here/.venv/bin/sqlite-utils" ]; then
+  python3 -m venv "$here/.venv" && "$here/.venv/bin/pip" install --quiet sqlite-utils || echo "sqlite-utils unavailable: its column stays empty" >&2
+fi
+[ -x "$here/.venv/bin/sqlite-utils" ] && export SQLITE_UTILS="$here/.venv/bin/sqlite-utils"
+
+record() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["size"]=int(sys.argv[2]); print(json.dumps(r))' "$1" "$2" >> "$figures"; }
+largest=$(echo $sizes | tr ' ' '\n' | sort -n | tail -1)
+for size in $sizes; do
+  echo "bench: size $size" >&2
+  record "$(ROWS=$size ROUNDS=$rounds bash "$here/import.sh")" "$size"
+  record "$(ROWS=$size ROUNDS=$rounds bash "$here/plan.sh")" "$size"
+  if [ "$size" = "$largest" ]; then
+    record "$(ROWS=$size ROUNDS=$rounds bash "$here/run.sh")" "$size"
+  else  # the latency-bound and paced runs once, with the largest size
+    record "$(ROWS=$size ROUNDS=$rounds LATENCY_REQUESTS=3000 PACED_REQUESTS=0 bash "$here/run.sh")" "$size"
+  fi
+  record "$(ROWS=$size ROUNDS=$rounds bash "$here/verify.sh")" "$size"
+done
+if [ "$big" != "0" ]; then
+  echo "bench: import of $big rows (peak RSS)" >&2
+  record "$(ROWS=$big ROUNDS=1 SQLITE_UTILS= bash "$here/import.sh")" "$big"
+fi
+
+profile=""
+if [ "${PROFILE:-1}" = "1" ] && command -v valgrind > /dev/null; then
+  echo "bench: callgrind profile of a 20,000-row import" >&2
+  python3 "$here/gen_devices.py" 20000 > "$WORK/profile.csv"
+  rm -f "$WORK/profile.sqlite"* "$WORK/callgrind.out"
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$MDMBATCH" import devices "$WORK/profile.csv" \
+    --db "$WORK/profile.sqlite" --quiet 2> /dev/null
+  profile="$WORK/callgrind.txt"
+  callgrind_annotate --inclusive=no "$WORK/callgrind.out" 2> /dev/null | head -40 > "$profile"
+fi
+python3 "$here/report.py" "$figures" "$out" ${profile:+--profile "$profile"}
