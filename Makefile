@@ -36,9 +36,10 @@ demo: build ## Build, import samples/ into demo/, plan the sample batch, run it 
 	@echo
 	@echo "Running it over the mock service (some transient faults injected; exit status 1: the batch has rejections):"
 	-$(RELEASE_BIN) run samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite --mock-latency-ms 20 \
-	  --mock-transient-rate 0.2 --mock-seed 7 --passcodes-out $(DEMO_DIR)/passcodes.csv --report $(DEMO_DIR)/report.json
+	  --mock-transient-rate 0.2 --mock-seed 7 --passcodes-out $(DEMO_DIR)/passcodes.csv --report $(DEMO_DIR)/report.json \
+	  --report-html $(DEMO_DIR)/report.html
 	@echo
-	@echo "Temporary passcodes (shown once, file mode 0600): $(DEMO_DIR)/passcodes.csv; full report: $(DEMO_DIR)/report.json"
+	@echo "Temporary passcodes (shown once, file mode 0600): $(DEMO_DIR)/passcodes.csv; full report: $(DEMO_DIR)/report.json and $(DEMO_DIR)/report.html"
 	$(RELEASE_BIN) status --db $(DEMO_DIR)/mdmbatch.sqlite
 
 bench: build ## Every benchmark at 10k, 100k, 1M (import also 5M) vs its reference: bench/RESULTS.md (tens of minutes)

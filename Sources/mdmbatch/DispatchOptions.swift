@@ -119,10 +119,15 @@ struct BatchExecution {
         return Finished(outcome: outcome, run: run, summary: summary)
     }
 
-    func writeReport(_ finished: Finished, to path: String) throws {
+    /// The full report as JSON (or HTML) to `path`.
+    func writeReport(_ finished: Finished, to path: String, html: Bool = false) throws {
         try database.read { db in
             try OutputFile.write(path) { write in
-                try RunReportJSON.write(run: finished.run, summary: finished.summary, db: db, to: write)
+                if html {
+                    try RunReportHTML.write(run: finished.run, summary: finished.summary, db: db, to: write)
+                } else {
+                    try RunReportJSON.write(run: finished.run, summary: finished.summary, db: db, to: write)
+                }
             }
         }
     }

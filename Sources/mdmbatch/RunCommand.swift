@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write temporary passcodes to this new file (0600) instead of the terminal.", valueName: "file"))
     var passcodesOut: String?
 
+    @Option(name: .long, help: ArgumentHelp("Also write the report as one self-contained HTML page.", valueName: "file.html"))
+    var reportHtml: String?
+
     @Flag(name: .long, help: "Print the full report as JSON instead of the text summary.")
     var json = false
 
@@ -52,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
             let execution = BatchExecution(options: options, dispatch: dispatch, database: database, logger: logger)
             let finished = try await execution.run(batch: batch, passcodes: passcodes, stop: stop)
             if let report { try execution.writeReport(finished, to: report) }
+            if let reportHtml { try execution.writeReport(finished, to: reportHtml, html: true) }
             if json {
                 try execution.writeReport(finished, to: "-")
             } else if !(options.quiet && finished.allWell) {

@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+
+/// How a run's dispatch went over time: completions and calls in flight per time bucket
+/// (at most 120 buckets, however long the run), and a latency histogram.
+public struct RunActivity: Sendable, Equatable {
+    public var bucketSeconds = 1.0
+    /// Bucket start, seconds since the first send.
+    public var bucketStarts: [Double] = []
+    public var completions: [Double] = []
+    /// Calls out (sent, no outcome yet) on average over each bucket.
+    public var inFlight: [Double] = []
+    public var latencyEdges: [Double] = []
+    public var latencyBins: [Int] = []
+
+    public static func of(_ runID: String, _ db: Database) throws -> RunActivity {
+        var activity = RunActivity()
+        var spans: [(start: Double, end: Double)] = []
+        var latencies: [Double] = []
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT julianday(first_sent_at) * 86400.0, julianday(finished_at) * 86400.0, latency_ms, state
+            FROM dispatches WHERE run_id = ? AND first_sent_at IS NOT NULL AND finished_at IS NOT NULL
+            """, arguments: [runID])
+        while let row = try rows.next() {
+            let start: Double = row[0], end: Double = row[1]
+            spans.append((start, max(end, start)))
+            if (row[3] as String) == "succeeded", let latency: Double = row[2] { latencies.append(latency) }
+        }
+        guard let origin = spans.map(\.start).min(), let last = spans.map(\.end).max() else { return activity }
+        let length = max(last - origin, 0.001)
+        let buckets = min(120, max(30, Int(length.rounded(.up))))  // 1 s each, 30 to 120 of them
+        activity.bucketSeconds = length / Double(buckets)
+        activity.bucketStarts = (0..<buckets).map { Double($0) * activity.bucketSeconds }
+        activity.completions = Array(repeating: 0, count: buckets)
+        activity.inFlight = Array(repeating: 0, count: buckets)
+        for span in spans {
+            let startIndex = min(buckets - 1, Int((span.start - origin) / activity.bucketSeconds))
+            let endIndex = min(buckets - 1, Int((span.end - origin) / activity.bucketSeconds))
+            activity.completions[endIndex] += 1
+            for index in startIndex...endIndex {
+                let bucketStart = origin + Double(index) * activity.bucketSeconds
+                let overlap = min(span.end, bucketStart + activity.bucketSeconds) - max(span.start, bucketStart)
+                activity.inFlight[index] += max(0, overlap) / activity.bucketSeconds
+            }
+        }
+        if let high = latencies.max() {
+            let bins = 20
+            let width = max(high, 1) / Double(bins)
+            activity.latencyEdges = (0...bins).map { Double($0) * width }
+            activity.latencyBins = Array(repeating: 0, count: bins)
+            for latency in latencies { activity.latencyBins[min(bins - 1, Int(latency / width))] += 1 }
+        }
+        return activity
+    }
+}
+
+/// The run report as one self-contained HTML page: inline CSS and SVG, no script, no
+/// external fetch; every value escaped. Same model as the text and JSON reports.
+public enum RunReportHTML {
+    public static func write(run: RunRecord, summary s: RunSummary, db: Database, to write: (String) throws -> Void) throws {
+        let activity = try RunActivity.of(run.id, db)
+        func e(_ text: String?) -> String { HTMLText.escape(text ?? "") }
+        try write("""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>mdmbatch run \(e(run.id))</title>
+            <style>
+            body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1b;margin:2rem auto;max-width:1100px;padding:0 1rem}
+            h1{font-size:1.5rem;margin:0 0 .2rem}h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #ccc;padding-bottom:.2rem}
+            .meta{color:#555;margin:0 0 1rem}.tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:.6rem}
+            .tile{border:1px solid #ccc;border-radius:6px;padding:.5rem .7rem}.tile .n{font-size:1.5rem;font-weight:600;display:block}
+            .tile .k{color:#555;font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
+            .bad .n{color:#b00020}.good .n{color:#00704a}
+            table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #e3e3e3;vertical-align:top}
+            th{background:#f3f3f3}svg{max-width:100%;height:auto}details{margin:.4rem 0 1rem}
+            @media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,table,.tiles{break-inside:avoid}details{display:none}}
+            </style></head><body>
+            <h1>Run <span id="run-id">\(e(run.id))</span></h1>
+            <p class="meta">Batch <b>\(e(run.batchName))</b> (sha256 \(e(String(run.batchSHA256.prefix(16))))…) · started \(e(run.startedAt)) by \(e(run.actor)) · state <b id="run-state">\(e(run.state))</b>\(run.finishedAt.map { " · finished \(e($0))" } ?? "")</p>
+
+            """)
+        let tiles: [(String, String, String, String)] = [
+            ("requested", "Requested", String(s.requests), ""), ("targets", "Targets", String(s.targets), ""),
+            ("accepted", "Accepted", String(s.accepted), ""), ("succeeded", "Succeeded", String(s.count(.succeeded)), "good"),
+            ("failed", "Failed", String(s.count(.failed)), s.count(.failed) > 0 ? "bad" : ""),
+            ("rejected", "Rejected", String(s.rejected), s.rejected > 0 ? "bad" : ""),
+            ("unknown_outcome", "Unknown outcome", String(s.count(.unknownOutcome)), s.count(.unknownOutcome) > 0 ? "bad" : ""),
+            ("skipped", "Skipped (already done)", String(s.count(.skipped)), ""),
+            ("elapsed", "Elapsed", s.elapsedSeconds.map { String(format: "%.2f s", $0) } ?? "–", ""),
+            ("throughput", "Throughput", s.throughputPerSecond.map { String(format: "%.1f /s", $0) } ?? "–", ""),
+        ]
+        try write("<h2>Summary</h2><div class=\"tiles\">")
+        for (id, label, value, style) in tiles {
+            try write("<div class=\"tile \(style)\" id=\"tile-\(id)\"><span class=\"n\">\(e(value))</span><span class=\"k\">\(e(label))</span></div>")
+        }
+        try write("</div>\n")
+
+        let states = ["succeeded", "failed", "unknown_outcome", "rejected", "skipped", "queued", "retry_wait", "sending"]
+            .filter { state in s.byPlatform.values.contains { ($0[state] ?? 0) > 0 } }
+        let platforms = s.byPlatform.keys.sorted()
+        let platformBars = platforms.map { platform in
+            SVGChart.Bar(label: platform, segments: states.map { SVGChart.Segment(label: $0, value: Double(s.byPlatform[platform]?[$0] ?? 0)) })
+        }
+        try write("<h2>Outcomes by platform</h2>")
+        try write(SVGChart.bars(platformBars, keys: states, title: "Outcomes by platform",
+                                description: "Stacked bars: for each platform, the number of (request, device) pairs in each state."))
+        try write(dataTable(header: ["platform"] + states, rows: platforms.map { p in [p] + states.map { String(s.byPlatform[p]?[$0] ?? 0) } }))
+
+        let reasons = s.byReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        try write("<h2>Rejection reasons</h2>")
+        if reasons.isEmpty {
+            try write("<p>No request was rejected.</p>")
+        } else {
+            let bars = reasons.map { reason, count in
+                SVGChart.Bar(label: reason, note: ReasonCode(rawValue: reason)?.rule,
+                             segments: [SVGChart.Segment(label: "rejected", value: Double(count))])
+            }
+            try write(SVGChart.bars(bars, keys: ["rejected"], title: "Rejection reasons",
+                                    description: "Bars: how many (request, device) pairs each reason code rejected or skipped."))
+            try write(dataTable(header: ["reason", "count", "rule"],
+                                rows: reasons.map { [$0.key, String($0.value), ReasonCode(rawValue: $0.key)?.rule ?? ""] }, open: true))
+        }
+
+        try write("<h2>Dispatch timeline</h2>")
+        if activity.bucketStarts.isEmpty {
+            try write("<p>Nothing was sent.</p>")
+        } else {
+            try write(SVGChart.timeline(
+                x: activity.bucketStarts.map { $0 + activity.bucketSeconds }, bars: activity.completions,
+                barLabel: String(format: "completions per %.2f s", activity.bucketSeconds),
+                line: activity.inFlight, lineLabel: "calls in flight", unit: "seconds",
+                title: "Dispatch timeline", description: "Bars: outcomes per time bucket; line: the average number of calls in flight."))
+            try write(dataTable(header: ["from (s)", "completions", "in flight"], rows: activity.bucketStarts.indices.map {
+                [String(format: "%.2f", activity.bucketStarts[$0]), SVGChart.number(activity.completions[$0]),
+                 String(format: "%.1f", activity.inFlight[$0])]
+            }))
+            try write("<h2>Latency</h2><p>p50 \(s.latencyP50Ms.map { String(format: "%.1f", $0) } ?? "–") ms · p95 "
+                      + "\(s.latencyP95Ms.map { String(format: "%.1f", $0) } ?? "–") ms · max \(s.latencyMaxMs.map { String(format: "%.1f", $0) } ?? "–") ms</p>")
+            if !activity.latencyBins.isEmpty {
+                try write(SVGChart.histogram(activity.latencyBins, edges: activity.latencyEdges, unit: "milliseconds",
+                                             title: "Latency histogram",
+                                             description: "Succeeded dispatches by latency from first send to outcome, in 20 equal bins."))
+            }
+        }
+
+        try write("<h2>Not succeeded</h2><table id=\"not-succeeded\"><thead><tr><th>line</th><th>request</th><th>action</th><th>target</th>"
+                  + "<th>device</th><th>platform</th><th>state</th><th>reason</th><th>last error</th></tr></thead><tbody>\n")
+        var shown = 0
+        try RunReports.elements(of: run.id, db) { element in
+            guard element.state != .succeeded else { return }
+            shown += 1
+            let cells = [String(element.item.line), element.item.requestID ?? "", element.item.action, element.item.target,
+                         element.item.deviceID ?? "", element.item.platform ?? "", element.state.rawValue,
+                         element.item.verdict.reason?.rawValue ?? (element.state == .skipped ? "already_done" : ""), element.lastError ?? ""]
+            try write("<tr>" + cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n")
+        }
+        if shown == 0 { try write("<tr><td colspan=\"9\">Every request succeeded.</td></tr>") }
+        try write("</tbody></table>\n<p class=\"meta\">Written by mdmbatch. Temporary passcodes are never part of a report.</p></body></html>\n")
+    }
+
+    /// The numbers behind a chart, as a table (its text alternative).
+    static func dataTable(header: [String], rows: [[String]], open: Bool = false) -> String {
+        "<details\(open ? " open" : "")><summary>The numbers</summary><table><thead><tr>"
+            + header.map { "<th>\(HTMLText.escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+            + rows.map { "<tr>" + $0.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>" }.joined()
+            + "</tbody></table></details>"
+    }
+}
