@@ -19,27 +19,31 @@ enum OutputFile {
               let handle = FileHandle(forWritingAtPath: temporary.path) else {
             throw OutputFileError.cannotCreate(path, String(cString: strerror(errno)))
         }
+        // a failure to write is 73; any other error (a database error while producing the
+        // content, say) keeps its own kind
+        func writing(_ operation: () throws -> Void) throws {
+            do { try operation() } catch { throw OutputFileError.cannotCreate(path, "\(error.localizedDescription)") }
+        }
         do {
             var buffer: [UInt8] = []
             try body { text in
                 buffer.append(contentsOf: text.utf8)
                 if buffer.count > 1 << 16 {
-                    try handle.write(contentsOf: buffer)
+                    try writing { try handle.write(contentsOf: buffer) }
                     buffer.removeAll(keepingCapacity: true)
                 }
             }
-            try handle.write(contentsOf: buffer)
-            try handle.synchronize()
-            try handle.close()
+            try writing {
+                try handle.write(contentsOf: buffer)
+                try handle.synchronize()
+                try handle.close()
+            }
             guard rename(temporary.path, path) == 0 else {
                 throw OutputFileError.cannotCreate(path, String(cString: strerror(errno)))
             }
-        } catch let error as OutputFileError {
-            unlink(temporary.path)
-            throw error
         } catch {
             unlink(temporary.path)
-            throw OutputFileError.cannotCreate(path, "\(error.localizedDescription)")
+            throw error
         }
     }
 }
@@ -102,7 +106,8 @@ final class PasscodeOutput: @unchecked Sendable {
 enum CSVText {
     /// A CSV field, quoted when it needs to be.
     static func field(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+        // bytes, not Characters: "\r\n" is one Character, equal to neither "\r" nor "\n"
+        text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D })
             ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }
