@@ -3,9 +3,10 @@ import PackageDescription
 
 let package = Package(
     name: "mdmbatch",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mdmbatch", targets: ["mdmbatch"]),
+        .executable(name: "graph-sim", targets: ["graph-sim"]),
         .library(name: "MDMBatchKit", targets: ["MDMBatchKit"]),
     ],
     dependencies: [
@@ -13,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // The numbered SQL files of `migrations/`, compiled into the binary.
@@ -23,6 +26,7 @@ let package = Package(
                 .embedInCode("v0001_init.sql"),
                 .embedInCode("v0002_runs.sql"),
                 .embedInCode("v0003_audit_hash_unindexed.sql"),
+                .embedInCode("v0004_enrollment.sql"),
             ]
         ),
         .target(
@@ -33,6 +37,8 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: [
                 // The import and dispatch loops touch class state per row; exclusivity is
@@ -48,9 +54,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A Graph-shaped service on loopback, for the tests, the demo and the benchmarks.
+        .executableTarget(
+            name: "graph-sim",
+            dependencies: [
+                "MDMBatchKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "MDMBatchKitTests",
-            dependencies: ["MDMBatchKit", "MDMBatchMigrations"],
+            dependencies: ["MDMBatchKit", "MDMBatchMigrations", .product(name: "InMemoryLogging", package: "swift-log")],
             exclude: ["Corpus"]
         ),
         .testTarget(

@@ -7,5 +7,6 @@ public enum Migrations {
         ("v0001_init", String(decoding: PackageResources.v0001_init_sql, as: UTF8.self)),
         ("v0002_runs", String(decoding: PackageResources.v0002_runs_sql, as: UTF8.self)),
         ("v0003_audit_hash_unindexed", String(decoding: PackageResources.v0003_audit_hash_unindexed_sql, as: UTF8.self)),
+        ("v0004_enrollment", String(decoding: PackageResources.v0004_enrollment_sql, as: UTF8.self)),
     ]
 }

@@ -27,7 +27,7 @@ struct RulesMatrix {
         func pad(_ text: String, _ width: Int) -> String { text + String(repeating: " ", count: max(1, width - text.count)) }
         var lines = ["Rule set \(rules.name) — \(rules.source)", "",
                      pad("PLATFORM", 18) + pad("LOCK", 50) + "RESET_PASSCODE"]
-        for platform in PlatformID.allCases {
+        for platform in rules.platforms {
             let lock = rules.cell(platform, .lock), reset = rules.cell(platform, .resetPasscode)
             lines.append(pad(platform.rawValue, 18) + pad(describe(lock), 50) + describe(reset))
         }
@@ -54,7 +54,7 @@ struct RulesMatrix {
 
     var json: String {
         var platforms: [String] = []
-        for platform in PlatformID.allCases {
+        for platform in rules.platforms {
             let actions = Action.allCases.map { action -> String in
                 let cell = rules.cell(platform, action)
                 return "\"\(action.rawValue)\": {\"support\": \"\(cell.support.rawValue)\", \"temporary_passcode\": \(cell.temporaryPasscode), \"note\": \(JSONText.quote(cell.note))}"

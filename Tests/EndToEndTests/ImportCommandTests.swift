@@ -35,7 +35,7 @@ struct ImportCommandTests {
         let bad = try cli.write("bad.csv", "device_id,platform,management\nn1,iOS,mdm\nn2,Android,PCagentX\n")
         let result = try cli.run(["import", "devices", bad])
         #expect(result.status == 65)
-        #expect(result.stderr.contains("bad.csv:3:3: expected one of mdm, eas, eas_mdm, software_client, got \"PCagentX\""), "\(result.stderr)")
+        #expect(result.stderr.contains("bad.csv:3:3: expected one of mdm, eas, eas_mdm, software_client, other, got \"PCagentX\""), "\(result.stderr)")
         #expect(try cli.sql("SELECT count(*), (SELECT count(*) FROM audit_log), (SELECT count(*) FROM imports) FROM devices") == before)
     }
 

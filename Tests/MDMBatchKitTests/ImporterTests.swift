@@ -70,6 +70,45 @@ struct ImporterTests {
         #expect(graph.text("last_check_in") == "2026-11-01T08:00:00Z")
     }
 
+    @Test("enrollment: canonical values in files; Graph's deviceEnrollmentType and AOSP agent mapped; unknown stays empty")
+    func enrollment() throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importDevices("""
+            device_id,platform,os_version,enrollment,management
+            a1,Android,14,dedicated,mdm
+            a2,Android,14,PERSONAL_WORK_PROFILE,mdm
+            a3,Android,14,,mdm
+            a4,AOSP,13,,mdm
+            a5,Android,9,device_admin,other
+
+            """, into: database)
+        _ = try importDevices("""
+            {"value": [
+              {"id": "g1", "operatingSystem": "Android", "deviceEnrollmentType": "androidEnterpriseFullyManaged", "managementAgent": "mdm"},
+              {"id": "g2", "operatingSystem": "Android", "deviceEnrollmentType": "androidEnterpriseCorporateWorkProfile", "managementAgent": "mdm"},
+              {"id": "g3", "operatingSystem": "Android", "deviceEnrollmentType": "userEnrollment", "managementAgent": "intuneAosp"},
+              {"id": "g4", "operatingSystem": "Android", "deviceEnrollmentType": "userEnrollment", "managementAgent": "mdm"},
+              {"id": "g5", "operatingSystem": "macOS", "managementAgent": "jamf"},
+              {"id": "g6", "operatingSystem": "Windows", "osVersion": "10.0.19045", "managementAgent": "someFutureAgent"},
+              {"id": "g7", "operatingSystem": "Windows", "osVersion": "10.0.19045", "managementAgent": "configurationManagerClientMdmEas"}
+            ]}
+            """, into: database, format: .graphJSON, name: "g.json")
+        let devices = Dictionary(uniqueKeysWithValues: try database.devices().map { ($0.deviceID, $0) })
+        #expect(devices["a1"]?.enrollment == .dedicated)
+        #expect(devices["a2"]?.enrollment == .personalWorkProfile)
+        #expect(devices["a3"]?.enrollment == nil)
+        #expect(devices["a4"]?.enrollment == .aosp, "AOSP as the OS says the enrollment")
+        #expect(devices["a5"]?.enrollment == .deviceAdmin && devices["a5"]?.management == .other)
+        #expect(devices["a5"]?.managementRaw == "other")
+        #expect(devices["g1"]?.enrollment == .fullyManaged)
+        #expect(devices["g2"]?.enrollment == .corporateWorkProfile)
+        #expect(devices["g3"]?.enrollment == .aosp && devices["g3"]?.management == .mdm, "intuneAosp is MDM, enrolled AOSP")
+        #expect(devices["g4"]?.enrollment == nil, "userEnrollment names no Android enrollment: nothing is guessed")
+        #expect(devices["g5"]?.management == .other && devices["g5"]?.managementRaw == "jamf")
+        #expect(devices["g6"]?.management == .other && devices["g6"]?.managementRaw == "someFutureAgent")
+        #expect(devices["g7"]?.management == .easMDM && devices["g7"]?.managementRaw == nil)
+    }
+
     @Test("re-import upserts and counts inserted, updated and unchanged")
     func upsertCounts() throws {
         let database = try AppDatabase.inMemory()
@@ -103,7 +142,9 @@ struct ImporterTests {
 
     /// Bad files and where they must be refused.
     static let badFiles: [(name: String, text: String, line: Int, column: Int, fragment: String)] = [
-        ("unknown management", header + "d1,,,,iOS,17,PCagentX,,,,\n", 2, 7, "expected one of mdm, eas, eas_mdm, software_client, got \"PCagentX\""),
+        ("unknown management", header + "d1,,,,iOS,17,PCagentX,,,,\n", 2, 7, "expected one of mdm, eas, eas_mdm, software_client, other, got \"PCagentX\""),
+        ("unknown enrollment", "device_id,platform,enrollment\nd1,Android,work_profile\n", 2, 3,
+         "expected one of dedicated, fully_managed, corporate_work_profile, personal_work_profile, aosp, device_admin or empty, got \"work_profile\""),
         ("unterminated quote", header + "d1,\"open,,,iOS,17,mdm,,,,\n", 2, 2, "unterminated quoted field"),
         ("ragged row", header + "d1,,,,iOS,17,mdm,,,\n", 2, 11, "expected 11 fields as in the header, found 10"),
         ("duplicate key", header + "d1,,,,iOS,17,mdm,,,,\nd2,,,,iOS,17,mdm,,,,\nd1,,,,iOS,17,mdm,,,,\n", 4, 1, "duplicate device_id \"d1\" (first at line 2)"),
@@ -167,7 +208,7 @@ struct ImporterTests {
         }
         let lines = try TestSupport.file("d.jsonl", "{\"device_id\": \"a\", \"platform\": \"iOS\"}\n\n{\"device_id\": \"b\", \"management\": \"weird\", \"platform\": \"iOS\"}\n")
         #expect(throws: ImportError.malformed(SourceLocation(file: lines, line: 3, column: 1),
-                                              "\"management\": expected one of mdm, eas, eas_mdm, software_client, got \"weird\"")) {
+                                              "\"management\": expected one of mdm, eas, eas_mdm, software_client, other, got \"weird\"")) {
             _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: lines, actor: "t"), into: database)
         }
         #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM devices") } == 0)

@@ -55,14 +55,21 @@ struct PlatformNormalisationTests {
         ("eas_mdm", .easMDM), ("MDM/EAS", .easMDM), ("easMdm", .easMDM),
         ("software_client", .softwareClient), ("Intune PC client", .softwareClient), ("PC agent", .softwareClient),
         ("intuneClient", .softwareClient), ("easIntuneClient", .softwareClient),
+        ("googleCloudDevicePolicyController", .mdm), ("microsoft365ManagedMdm", .mdm), ("intuneAosp", .mdm),
+        ("configurationManagerClientMdmEas", .easMDM),
+        ("other", .other), ("ConfigMgr", .other), ("configurationManagerClient", .other), ("jamf", .other), ("msSense", .other),
+        ("unknown", .other),
     ])
     func management(name: String, expected: Management) {
         #expect(Management(name: name) == expected)
+        #expect(Management(graphAgent: name) == expected)
     }
 
-    @Test("other management values are refused", arguments: ["ConfigMgr", "jamf", "unknown", "mdm eas x"])
+    @Test("a file's management value outside the list is refused; Graph's future agents are other",
+          arguments: ["mdm eas x", "Blackberry UEM", "someFutureAgent"])
     func otherManagement(name: String) {
         #expect(Management(name: name) == nil)
+        #expect(Management(graphAgent: name) == .other)
     }
 }
 

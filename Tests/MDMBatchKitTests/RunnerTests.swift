@@ -8,12 +8,12 @@ import Testing
 actor ScriptedTransport: DeviceActionTransport {
     typealias Script = @Sendable (DeviceCommand) -> Result<TransportReceipt, TransportError>
     private let script: Script
-    private let statusAnswer: TransportStatus
+    private let statusAnswer: ActionLookup
     private let clock: any EngineClock
     private(set) var sent: [(command: DeviceCommand, at: Double)] = []
     private(set) var statusQueries: [String] = []
 
-    init(clock: any EngineClock, status: TransportStatus = .unknown, script: @escaping Script) {
+    init(clock: any EngineClock, status: ActionLookup = .unknown("scripted"), script: @escaping Script) {
         self.clock = clock
         self.script = script
         statusAnswer = status
@@ -24,8 +24,8 @@ actor ScriptedTransport: DeviceActionTransport {
         return try script(command).get()
     }
 
-    func status(idempotencyKey: String) async -> TransportStatus {
-        statusQueries.append(idempotencyKey)
+    func lookup(_ query: ActionQuery) async -> ActionLookup {
+        statusQueries.append(query.idempotencyKey)
         return statusAnswer
     }
 
@@ -103,7 +103,7 @@ struct RunnerTests {
         let clock = ImmediateClock()
         let transport = ScriptedTransport(clock: clock) { command in
             switch (command.deviceID, command.attempt) {
-            case ("d-ios", _): return .failure(.permanent(status: 404, message: "Not Found"))
+            case ("d-ios", _): return .failure(.permanent(status: 404, code: nil, message: "Not Found"))
             case ("d-and6", 1): return .failure(.transient(status: 429, retryAfter: "7", message: "Too Many Requests"))
             case ("d-and6", 2): return .failure(.transient(status: 503, retryAfter: nil, message: "Service Unavailable"))
             case ("d-and6", _): return .success(TransportReceipt(channel: "FCM", effect: "locked"))
@@ -129,7 +129,7 @@ struct RunnerTests {
     func uncertainReset() async throws {
         let database = try Self.fleet()
         let clock = ImmediateClock()
-        let transport = ScriptedTransport(clock: clock, status: .unknown) { command in
+        let transport = ScriptedTransport(clock: clock, status: .unknown("cannot tell")) { command in
             command.action == .resetPasscode ? .failure(.unknownOutcome(message: "timed out"))
                 : .failure(.unknownOutcome(message: "timed out"))
         }
@@ -221,7 +221,7 @@ struct RunnerTests {
             return TransportReceipt(channel: "APNs", effect: "locked")
         }
 
-        func status(idempotencyKey: String) async -> TransportStatus { .notReceived }
+        func lookup(_ query: ActionQuery) async -> ActionLookup { .notReceived }
     }
 
     @Test("a job claimed (committed sending) while stopping goes back to the queue unsent, its attempt not counted")

@@ -264,15 +264,18 @@ public final class Runner: Sendable {
 
     /// What to record for a reset whose outcome is uncertain, once the transport was asked.
     private func resolveUncertainReset(_ job: DispatchJob, attempt: Int, at now: Date) async -> LedgerEntry {
-        switch await transport.status(idempotencyKey: job.key) {
-        case .succeeded(let receipt):
+        let query = ActionQuery(idempotencyKey: job.key, action: job.action, deviceID: job.deviceID, platform: job.platform,
+                                firstSentAt: job.firstSentAt, secret: job.temporaryPasscode ? .temporaryPasscode : nil,
+                                requestID: UUID().uuidString)
+        switch (try? await transport.lookup(query)) ?? .unknown("the service could not be asked") {
+        case .received:
             if job.temporaryPasscode {
                 return .finished(job, state: .failed, attempt: attempt,
                                  error: "the passcode was reset, but its temporary passcode never reached mdmbatch: "
-                                     + "reset it again with a new request_id", channel: receipt.channel, effect: receipt.effect, at: now)
+                                     + "reset it again with a new request_id", channel: nil, effect: nil, at: now)
             }
-            return .finished(job, state: .succeeded, attempt: attempt, error: nil, channel: receipt.channel,
-                             effect: receipt.effect, at: now)
+            return .finished(job, state: .succeeded, attempt: attempt, error: nil, channel: nil,
+                             effect: "received", at: now)
         case .notReceived:
             return .requeued(job, at: now)
         case .unknown:
@@ -366,14 +369,15 @@ public final class Runner: Sendable {
             try await limiter?.acquire()
             job.sentAt = clock.date()
             let command = DeviceCommand(idempotencyKey: job.key, action: job.action, deviceID: job.deviceID,
-                                        platform: job.platform, management: job.management, attempt: attempt)
+                                        platform: job.platform, management: job.management, attempt: attempt,
+                                        attemptID: UUID().uuidString, secret: job.temporaryPasscode ? .temporaryPasscode : nil)
             let failure: TransportError
             do {
                 let receipt = try await transport.send(command)
                 CrashPoint.afterCall.reached()
                 breaker.recordSuccess()
-                if let passcode = receipt.temporaryPasscode {
-                    try passcodes(TemporaryPasscode(deviceID: job.deviceID, requestID: job.requestID, line: job.line, passcode: passcode))
+                if let secret = receipt.secret {
+                    try passcodes(TemporaryPasscode(deviceID: job.deviceID, requestID: job.requestID, line: job.line, passcode: secret.value))
                 }
                 let outcome = LedgerEntry.finished(job, state: .succeeded, attempt: attempt, error: nil, channel: receipt.channel,
                                                    effect: receipt.replayed ? "replayed" : receipt.effect, at: clock.date())
@@ -402,6 +406,8 @@ public final class Runner: Sendable {
                 return
             case .transient, .unknownOutcome:
                 breaker.recordTransientFailure()
+            case .signInRefused, .permissionDenied:
+                throw failure
             }
             var retryAfter: Double? = nil
             if case .transient(_, let header?, _) = failure { retryAfter = RetryAfter.seconds(header, now: clock.date()) }

@@ -3,7 +3,7 @@
 enum CSVRecords {
     /// Reads the whole file; returns the format its header matched.
     static func read<Schema: InventorySchema>(
-        _ source: ByteSource, preferred: ImportFormat, makeWriter: ([Bool]) throws -> UpsertWriter<Schema>,
+        _ source: ByteSource, preferred: ImportFormat, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>,
         skip: (SkippedRow) throws -> Void
     ) throws -> ImportFormat {
         let reader = CSVReader(source: source)
@@ -25,7 +25,7 @@ enum CSVRecords {
         let (map, columnOfField) = try matchHeader(headers, preferred: preferred, kind: Schema.kind,
                                                    line: reader.recordLine, file: file)
         let width = headers.count
-        let writer = try makeWriter(columnOfField.map { $0 != nil })
+        let writer = try makeWriter(map.format, columnOfField.map { $0 != nil })
         var values = [UnsafeRawBufferPointer?](repeating: nil, count: Schema.fieldNames.count)
 
         while true {

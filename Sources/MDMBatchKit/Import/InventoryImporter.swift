@@ -80,8 +80,9 @@ public enum InventoryImporter {
             // instead of updating them row by row; DDL is part of the transaction.
             let deferredIndexes = before == 0 ? try Self.dropSecondaryIndexes(of: Schema.table, db) : []
             var writer: UpsertWriter<Schema>?
-            let makeWriter = { (present: [Bool]) throws -> UpsertWriter<Schema> in
-                let made = try UpsertWriter<Schema>(db: db, importID: importID, file: source.displayName, presentFields: present)
+            let makeWriter = { (format: ImportFormat, present: [Bool]) throws -> UpsertWriter<Schema> in
+                let made = try UpsertWriter<Schema>(db: db, importID: importID, file: source.displayName, format: format,
+                                                    presentFields: present)
                 writer = made
                 return made
             }
@@ -155,14 +156,15 @@ final class UpsertWriter<Schema: InventorySchema> {
     private let db: Database
     private let statement: RawStatement
     private let firstLine: Statement
-    private var schema = Schema()
+    private var schema: Schema
     private let importID: Int64
     let file: String
     private(set) var rowsWritten = 0
 
     /// `presentFields`: which fields the file has a column (or JSON member) for.
-    init(db: Database, importID: Int64, file: String, presentFields: [Bool]) throws {
+    init(db: Database, importID: Int64, file: String, format: ImportFormat, presentFields: [Bool]) throws {
         self.db = db
+        schema = Schema(format: format)
         self.importID = importID
         self.file = file
         statement = try RawStatement(db, sql: Schema.upsertSQL(presentFields: presentFields))

@@ -17,7 +17,8 @@ protocol InventorySchema {
     /// The table columns that field `index` fills.
     static func columns(ofField index: Int) -> [String]
 
-    init()
+    /// A schema reading rows of `format`.
+    init(format: ImportFormat)
     /// Binds the values of one row (nil: no such column, or JSON null).
     mutating func bind(_ values: [UnsafeRawBufferPointer?], to statement: RawStatement) throws(RowError)
 }
@@ -69,6 +70,8 @@ struct UserSchema: InventorySchema {
 
     static func columns(ofField index: Int) -> [String] { [fieldNames[index]] }
 
+    init(format: ImportFormat) {}
+
     static func columnMap(for format: ImportFormat) -> ColumnMap? {
         switch format {
         case .csv, .jsonl:
@@ -90,20 +93,25 @@ struct UserSchema: InventorySchema {
 struct DeviceSchema: InventorySchema {
     enum Field: Int, CaseIterable {
         case deviceID, deviceName, serialNumber, imei, platform, osVersion, management,
-             primaryUserUPN, enrolledByUPN, passcodeSet, lastCheckIn
+             primaryUserUPN, enrolledByUPN, passcodeSet, lastCheckIn, enrollment
     }
 
     static let kind = InventoryKind.devices
     static let fieldNames = ["device_id", "device_name", "serial_number", "imei", "platform", "os_version", "management",
-                             "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in"]
+                             "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in", "enrollment"]
     static let keyField = Field.deviceID.rawValue
     static let table = "devices"
     static let keyColumn = "device_id"
     static let columns = ["device_id", "device_name", "serial_number", "imei", "platform", "os_raw", "os_version",
-                          "management", "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in"]
+                          "management", "management_raw", "primary_user_upn", "enrolled_by_upn", "passcode_set",
+                          "last_check_in", "enrollment"]
 
     static func columns(ofField index: Int) -> [String] {
-        index == Field.platform.rawValue ? ["platform", "os_raw"] : [fieldNames[index]]
+        switch Field(rawValue: index)! {
+        case .platform: ["platform", "os_raw"]
+        case .management: ["management", "management_raw"]
+        default: [fieldNames[index]]
+        }
     }
 
     /// Column names of each device format (DESIGN.md, "Input files"); the mapping
@@ -138,6 +146,7 @@ struct DeviceSchema: InventorySchema {
                 ("userPrincipalName", Field.primaryUserUPN.rawValue),
                 ("enrolledByUserPrincipalName", Field.enrolledByUPN.rawValue),
                 ("lastSyncDateTime", Field.lastCheckIn.rawValue),
+                ("deviceEnrollmentType", Field.enrollment.rawValue),
             ], required: [Field.deviceID.rawValue, Field.platform.rawValue])
         case .auto: nil
         }
@@ -146,8 +155,14 @@ struct DeviceSchema: InventorySchema {
     // Most fleets have a handful of distinct OS and management strings: remember them.
     private var families = ByteCache<PlatformNormaliser.Family?>()
     private var managements = ByteCache<Management>()
+    /// Graph's values are read as the service gives them: an agent Intune does not act
+    /// through is `other`, an enrollment type that names no Android enrollment is unknown.
+    /// A file of ours must say exactly one of the canonical values.
+    private let fromGraph: Bool
 
-    init() {}
+    init(format: ImportFormat) {
+        fromGraph = format == .graphJSON
+    }
 
     mutating func bind(_ values: [UnsafeRawBufferPointer?], to statement: RawStatement) throws(RowError) {
         func field(_ f: Field) -> UnsafeRawBufferPointer? { Self.value(values, f.rawValue) }
@@ -169,16 +184,34 @@ struct DeviceSchema: InventorySchema {
         let resolution = PlatformNormaliser.resolve(family: family, version: version.flatMap { OSVersion(utf8: $0) })
 
         var management: Management? = nil
-        if let raw = field(.management) {
+        let managementRaw = field(.management)
+        if let raw = managementRaw {
             if let cached = managements.lookup(raw) {
                 management = cached
-            } else if let parsed = Management(name: FieldText.string(raw)) {
+            } else if let parsed = fromGraph ? Management(graphAgent: FieldText.string(raw)) : Management(name: FieldText.string(raw)) {
                 managements.insert(raw, parsed)
                 management = parsed
             } else {
                 throw RowError(fieldIndex: Field.management.rawValue,
-                               message: "expected one of mdm, eas, eas_mdm, software_client, got \"\(FieldText.string(raw))\"")
+                               message: "expected one of mdm, eas, eas_mdm, software_client, other, got \"\(FieldText.string(raw))\"")
             }
+        }
+        var enrollment: Enrollment? = nil
+        if let raw = field(.enrollment) {
+            let text = FieldText.string(raw)
+            if fromGraph {
+                enrollment = Enrollment(graphEnrollmentType: text)
+            } else {
+                guard let parsed = Enrollment(canonical: text) else {
+                    throw RowError(fieldIndex: Field.enrollment.rawValue, message: "expected one of "
+                        + Enrollment.allCases.map(\.rawValue).joined(separator: ", ") + " or empty, got \"\(text)\"")
+                }
+                enrollment = parsed
+            }
+        }
+        // Graph's AOSP agent, or AOSP as the operating system, says how the device is enrolled
+        if enrollment == nil && (Self.isAOSP(os) || (fromGraph && managementRaw.map { looseKey(FieldText.string($0)) == "intuneaosp" } == true)) {
+            enrollment = .aosp
         }
         var passcode: Int32? = nil
         if let raw = field(.passcodeSet) {
@@ -204,10 +237,16 @@ struct DeviceSchema: InventorySchema {
         statement.bind(6, bytes: os)
         statement.bind(7, bytesOrNull: version)
         statement.bind(8, management?.rawValue)
-        statement.bind(9, bytesOrNull: field(.primaryUserUPN))
-        statement.bind(10, bytesOrNull: field(.enrolledByUPN))
-        statement.bind(11, passcode.map(Int64.init))
-        if let checkIn { statement.bind(12, checkIn) } else { statement.bind(12, bytesOrNull: checkInRaw) }
+        if management == .other { statement.bind(9, bytesOrNull: managementRaw) } else { statement.bind(9, nil as String?) }
+        statement.bind(10, bytesOrNull: field(.primaryUserUPN))
+        statement.bind(11, bytesOrNull: field(.enrolledByUPN))
+        statement.bind(12, passcode.map(Int64.init))
+        if let checkIn { statement.bind(13, checkIn) } else { statement.bind(13, bytesOrNull: checkInRaw) }
+        statement.bind(14, enrollment?.rawValue)
+    }
+
+    private static func isAOSP(_ os: UnsafeRawBufferPointer) -> Bool {
+        os.count == 4 && looseKey(FieldText.string(os)) == "aosp"
     }
 }
 

@@ -5,11 +5,11 @@ import Foundation
 /// located by the line and column where it starts.
 enum JSONRecords {
     static func readDocument<Schema: InventorySchema>(
-        _ source: ByteSource, makeWriter: ([Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        _ source: ByteSource, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
     ) throws {
         let bytes = try source.readAll()
         let map = Schema.columnMap(for: .graphJSON) ?? Schema.columnMap(for: .jsonl)!
-        let writer = try makeWriter(presentFields(of: map, count: Schema.fieldNames.count))
+        let writer = try makeWriter(map.format, presentFields(of: map, count: Schema.fieldNames.count))
         var scanner = JSONScanner(bytes: bytes, file: source.displayName)
         try scanner.skipByteOrderMark()
         try scanner.enterRecordArray()
@@ -20,12 +20,12 @@ enum JSONRecords {
     }
 
     static func readLines<Schema: InventorySchema>(
-        _ source: ByteSource, makeWriter: ([Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        _ source: ByteSource, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
     ) throws {
         var bytes = try source.readAll()[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         let map = Schema.columnMap(for: .jsonl)!
-        let writer = try makeWriter(presentFields(of: map, count: Schema.fieldNames.count))
+        let writer = try makeWriter(map.format, presentFields(of: map, count: Schema.fieldNames.count))
         var line = 0
         for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             line += 1

@@ -1,6 +1,30 @@
-/// The platforms of the rules matrix (RULES.md, "The matrix").
+/// The platform ids of the rule sets (RULES.md, "The matrix" of each set). A rule set
+/// uses some of them; `ios` and `macos` are in both.
 public enum PlatformID: String, Sendable, CaseIterable, Codable {
+    // intune-2017
     case macos, ios, android, windows10mobile, windows10desktop, windowsphone8, windowsrt81, windowsrt, windows81
+    // intune-2025
+    case visionos
+    case androidDedicated = "android_dedicated"
+    case androidFullyManaged = "android_fully_managed"
+    case androidCorporateWorkProfile = "android_corporate_work_profile"
+    case androidPersonalWorkProfile = "android_personal_work_profile"
+    case androidAOSP = "android_aosp"
+    case androidDeviceAdmin = "android_device_admin"
+    case windows, linux, chromeos
+
+    /// Who makes the platform: it decides the delivery channel.
+    public enum Family: Sendable { case apple, android, windows, other }
+
+    public var family: Family {
+        switch self {
+        case .macos, .ios, .visionos: .apple
+        case .android, .androidDedicated, .androidFullyManaged, .androidCorporateWorkProfile, .androidPersonalWorkProfile,
+             .androidAOSP, .androidDeviceAdmin: .android
+        case .windows10mobile, .windows10desktop, .windowsphone8, .windowsrt81, .windowsrt, .windows81, .windows: .windows
+        case .linux, .chromeos: .other
+        }
+    }
 }
 
 /// What a platform / OS string and version normalise to.
@@ -134,24 +158,67 @@ public enum PlatformNormaliser {
     }
 }
 
-/// How a device is managed (RULES.md, "Management values").
+/// How a device is managed (RULES.md, "Management values"; DESIGN.md, "Inventories from
+/// the service").
 public enum Management: String, Sendable, CaseIterable, Codable {
     case mdm, eas, easMDM = "eas_mdm", softwareClient = "software_client"
+    /// An agent Intune does not act through (Jamf, Configuration Manager only, Defender, …).
+    case other
 
-    static let names: [String: Management] = {
-        var table: [String: Management] = [:]
-        for name in ["mdm", "MDM", "Intune", "Co-managed", "configurationManagerClientMdm"] { table[looseKey(name)] = .mdm }
-        for name in ["eas", "EAS", "Exchange ActiveSync"] { table[looseKey(name)] = .eas }
-        for name in ["eas_mdm", "MDM/EAS", "easMdm"] { table[looseKey(name)] = .easMDM }
-        for name in ["software_client", "Intune PC client", "PC agent", "intuneClient", "easIntuneClient"] {
-            table[looseKey(name)] = .softwareClient
-        }
-        return table
-    }()
+    static let names: [String: Management] = looseTable(
+        ["mdm", "MDM", "Intune", "Co-managed", "configurationManagerClientMdm", "googleCloudDevicePolicyController",
+         "microsoft365ManagedMdm", "intuneAosp"].map { ($0, .mdm) }
+        + ["eas", "EAS", "Exchange ActiveSync"].map { ($0, .eas) }
+        + ["eas_mdm", "MDM/EAS", "easMdm", "configurationManagerClientMdmEas"].map { ($0, .easMDM) }
+        + ["software_client", "Intune PC client", "PC agent", "intuneClient", "easIntuneClient"].map { ($0, .softwareClient) }
+        + ["other", "configurationManagerClient", "ConfigMgr", "Configuration Manager", "jamf", "msSense",
+           "Microsoft Defender for Endpoint", "unknown"].map { ($0, .other) })
 
     /// Nil for a value that is none of the accepted names.
     public init?(name: some StringProtocol) {
         guard let value = Management.names[looseKey(name)] else { return nil }
+        self = value
+    }
+
+    /// Graph's `managementAgent`: every value Intune does not act through, future ones
+    /// included, is `other` (a real tenant's inventory must import whole).
+    public init(graphAgent name: some StringProtocol) {
+        self = Management(name: name) ?? .other
+    }
+}
+
+/// How an Android device is enrolled (RULES.md, "Enrollment"); kept, and ignored, on
+/// other platforms. Unknown is nil: nothing is guessed.
+public enum Enrollment: String, Sendable, CaseIterable, Codable {
+    case dedicated
+    case fullyManaged = "fully_managed"
+    case corporateWorkProfile = "corporate_work_profile"
+    case personalWorkProfile = "personal_work_profile"
+    case aosp
+    case deviceAdmin = "device_admin"
+
+    /// A canonical value (a CSV `enrollment` cell); nil for anything else.
+    public init?(canonical text: some StringProtocol) {
+        guard let value = Enrollment(rawValue: String(text).lowercased()) else { return nil }
+        self = value
+    }
+
+    /// The Graph `deviceEnrollmentType` that names this enrollment, where one does.
+    public var graphEnrollmentType: String? {
+        switch self {
+        case .dedicated: "androidEnterpriseDedicatedDevice"
+        case .fullyManaged: "androidEnterpriseFullyManaged"
+        case .corporateWorkProfile: "androidEnterpriseCorporateWorkProfile"
+        case .personalWorkProfile, .aosp, .deviceAdmin: nil
+        }
+    }
+
+    /// A Graph `deviceEnrollmentType`; nil for every value that names no Android
+    /// Enterprise enrollment (`userEnrollment`, `unknown`, …).
+    public init?(graphEnrollmentType text: some StringProtocol) {
+        guard let value = Enrollment.allCases.first(where: { $0.graphEnrollmentType.map(looseKey) == looseKey(text) }) else {
+            return nil
+        }
         self = value
     }
 }

@@ -35,6 +35,11 @@ public struct RuleSet: Sendable {
     /// Days without check-in after which a device is stale (a warning).
     public var staleAfterDays: Int
 
+    /// The platform ids of this set's table, in the order it lists them.
+    public var platforms: [PlatformID] {
+        PlatformID.allCases.filter { cells[$0] != nil }
+    }
+
     public func cell(_ platform: PlatformID, _ action: Action) -> RuleCell {
         cells[platform]?[action] ?? RuleCell(.unlisted, note: "not listed")
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The delivery channel of a platform: how the service reaches the device.
 public enum DeliveryChannel: String, Sendable, Codable {
     case apns = "APNs", fcm = "FCM", wns = "WNS", eas = "EAS"
@@ -6,86 +8,208 @@ public enum DeliveryChannel: String, Sendable, Codable {
     /// platform's push service.
     public static func of(platform: PlatformID, management: Management?) -> DeliveryChannel {
         if management == .eas { return .eas }
-        switch platform {
-        case .ios, .macos: return .apns
+        switch platform.family {
+        case .apple: return .apns
         case .android: return .fcm
-        case .windows10mobile, .windows10desktop, .windowsphone8, .windowsrt81, .windowsrt, .windows81: return .wns
+        case .windows, .other: return .wns
         }
     }
 }
 
-/// One action for one device.
+/// A secret an action makes: shown once, in the secrets file, never stored.
+public enum SecretKind: String, Sendable, Codable, CaseIterable {
+    /// A reset's temporary passcode (Android, Windows Phone, Windows 10 Mobile).
+    case temporaryPasscode = "temporary_passcode"
+    /// The PIN that unlocks a Mac locked remotely (today's rules).
+    case unlockPIN = "unlock_pin"
+}
+
+/// A secret as the service hands it out. Its description never shows the value, so that
+/// a log line or an error message that interpolates it leaks nothing.
+public struct ServiceSecret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var kind: SecretKind
+    public var value: String
+
+    public init(kind: SecretKind, value: String) {
+        self.kind = kind
+        self.value = value
+    }
+
+    public var description: String { "<\(kind.rawValue), redacted>" }
+    public var debugDescription: String { description }
+}
+
+/// One action for one device: one attempt of it.
 public struct DeviceCommand: Sendable, Equatable {
-    /// The same key for every attempt: a service that honours it acts once.
+    /// The same key for every attempt. The mock honours it (a repeat acts once); Graph
+    /// has no such key, so the engine never re-sends what must not happen twice.
     public var idempotencyKey: String
     public var action: Action
     public var deviceID: String
+    /// The platform id under the rule set in force.
     public var platform: PlatformID
     public var management: Management?
     /// 1 for the first attempt.
     public var attempt: Int
+    /// A new id for every attempt (Graph's `client-request-id`), recorded in the attempt's
+    /// audit row so that a support case can be traced at the service.
+    public var attemptID: String
+    /// The secret the action makes under the rule set in force, if any.
+    public var secret: SecretKind?
 
     public init(idempotencyKey: String, action: Action, deviceID: String, platform: PlatformID,
-                management: Management?, attempt: Int) {
+                management: Management?, attempt: Int, attemptID: String, secret: SecretKind? = nil) {
         self.idempotencyKey = idempotencyKey
         self.action = action
         self.deviceID = deviceID
         self.platform = platform
         self.management = management
         self.attempt = attempt
+        self.attemptID = attemptID
+        self.secret = secret
     }
 }
 
-/// What the service answered to a successful send.
+/// What the service answered to an accepted send.
 public struct TransportReceipt: Sendable, Equatable {
-    public var channel: String
-    /// What the action did (`locked`, `passcode_cleared`, `temporary_passcode_set`).
+    /// How the service reaches the device (the mock names it; Graph does not say).
+    public var channel: String?
+    /// What the action did, as far as the answer tells (`locked`, `accepted`, …).
     public var effect: String
-    /// A reset's temporary passcode: shown once, never stored.
-    public var temporaryPasscode: String?
-    /// The key had been acted on before: nothing new happened.
+    /// A secret handed out with the answer (the mock does; Graph never does in a 204:
+    /// its secrets come through `lookup`).
+    public var secret: ServiceSecret?
+    /// The key had been acted on before: nothing new happened (the mock only).
     public var replayed: Bool
 
-    public init(channel: String, effect: String, temporaryPasscode: String? = nil, replayed: Bool = false) {
+    public init(channel: String?, effect: String, secret: ServiceSecret? = nil, replayed: Bool = false) {
         self.channel = channel
         self.effect = effect
-        self.temporaryPasscode = temporaryPasscode
+        self.secret = secret
         self.replayed = replayed
     }
 }
 
-/// Why a send failed.
+/// Why a send (or a question) failed.
 public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Try again later (429, 503, 504): `retryAfter` is the raw Retry-After header, if any.
-    case transient(status: Int, retryAfter: String?, message: String)
-    /// Will never work (400, 403, 404).
-    case permanent(status: Int, message: String)
-    /// The request may or may not have been acted on (a timeout, a dropped connection).
+    /// Try again later: 429, 500, 502, 503, 504, or a refused connection (no status).
+    /// `retryAfter` is the raw Retry-After header, if any.
+    case transient(status: Int?, retryAfter: String?, message: String)
+    /// Will never work for this element: 400, 404, 409 (`code` is the service's error code).
+    case permanent(status: Int, code: String?, message: String)
+    /// The request was written but no answer came (a timeout, a dropped connection): the
+    /// service may or may not have acted.
     case unknownOutcome(message: String)
+    /// The service refused the sign-in (bad secret, expired certificate, unknown app).
+    case signInRefused(message: String)
+    /// A 403: the app lacks a permission. Application permissions are tenant-wide, so the
+    /// run stops (it resumes once the permission is granted).
+    case permissionDenied(permission: String, message: String)
 
     public var description: String {
         switch self {
         case .transient(let status, let retryAfter, let message):
-            "HTTP \(status) \(message)" + (retryAfter.map { " (Retry-After: \($0))" } ?? "")
-        case .permanent(let status, let message): "HTTP \(status) \(message)"
+            (status.map { "HTTP \($0) " } ?? "") + message + (retryAfter.map { " (Retry-After: \($0))" } ?? "")
+        case .permanent(let status, let code, let message):
+            "HTTP \(status) " + (code.map { "\($0): " } ?? "") + message
         case .unknownOutcome(let message): "outcome unknown: \(message)"
+        case .signInRefused(let message): "sign-in refused: \(message)"
+        case .permissionDenied(let permission, let message): "permission \(permission) missing: \(message)"
+        }
+    }
+
+    /// The error stops the whole run (nothing more is sent): sign-in or permission.
+    public var stopsRun: Bool {
+        switch self {
+        case .signInRefused, .permissionDenied: true
+        case .transient, .permanent, .unknownOutcome: false
         }
     }
 }
 
-/// What the service knows of an idempotency key.
-public enum TransportStatus: Sendable, Equatable {
-    case succeeded(TransportReceipt)
-    case notReceived
-    /// The service cannot tell.
-    case unknown
+/// The state of an action on the device, as the service reports it (Graph `actionState`).
+public enum DeviceActionState: String, Sendable, Codable, CaseIterable {
+    case pending, active, done, failed
+    case notSupported = "notSupported"
+    case canceled
+
+    /// No further change will come.
+    public var isFinal: Bool {
+        switch self {
+        case .done, .failed, .notSupported, .canceled: true
+        case .pending, .active: false
+        }
+    }
 }
 
-/// The device-management service, as the engine sees it. Implementations: the mock;
-/// later an HTTP one for Microsoft Graph.
+/// A question about an action sent earlier: did the service receive it, and what became of it?
+public struct ActionQuery: Sendable, Equatable {
+    public var idempotencyKey: String
+    public var action: Action
+    public var deviceID: String
+    public var platform: PlatformID
+    /// When the first attempt went out: an action the service reports as started before
+    /// this (less a clock-skew allowance) is an older one, not ours.
+    public var firstSentAt: Date?
+    /// The secret the action makes, if any: the answer includes it while the service holds it.
+    public var secret: SecretKind?
+    /// A new id for this request (Graph's `client-request-id`).
+    public var requestID: String
+
+    public init(idempotencyKey: String, action: Action, deviceID: String, platform: PlatformID, firstSentAt: Date?,
+                secret: SecretKind?, requestID: String) {
+        self.idempotencyKey = idempotencyKey
+        self.action = action
+        self.deviceID = deviceID
+        self.platform = platform
+        self.firstSentAt = firstSentAt
+        self.secret = secret
+        self.requestID = requestID
+    }
+}
+
+/// What the service says of an action it received.
+public struct ActionReport: Sendable, Equatable {
+    public var state: DeviceActionState
+    public var startedAt: Date?
+    public var updatedAt: Date?
+    /// The secret, while the service still holds it.
+    public var secret: ServiceSecret?
+    /// The action makes a secret but the service no longer holds it (Graph keeps a reset's
+    /// passcode for 7 days).
+    public var secretGone: Bool
+
+    public init(state: DeviceActionState, startedAt: Date? = nil, updatedAt: Date? = nil, secret: ServiceSecret? = nil,
+                secretGone: Bool = false) {
+        self.state = state
+        self.startedAt = startedAt
+        self.updatedAt = updatedAt
+        self.secret = secret
+        self.secretGone = secretGone
+    }
+}
+
+/// The answer to an `ActionQuery`.
+public enum ActionLookup: Sendable, Equatable {
+    /// The service received the action.
+    case received(ActionReport)
+    /// The service has no such action: it never arrived, and it is safe to send.
+    case notReceived
+    /// The service could not be asked, or cannot tell.
+    case unknown(String)
+}
+
+/// The device-management service, as the engine sees it: the mock, or Microsoft Graph.
 public protocol DeviceActionTransport: Sendable {
     /// Sends one command; throws `TransportError`.
     func send(_ command: DeviceCommand) async throws -> TransportReceipt
-    /// Asks what became of an idempotency key (after a crash or a timeout).
-    func status(idempotencyKey: String) async -> TransportStatus
+    /// Asks what became of an action sent earlier (after a crash or a timeout, and to confirm).
+    /// A `signInRefused` or `permissionDenied` is thrown; anything else that goes wrong is `.unknown`.
+    func lookup(_ query: ActionQuery) async throws -> ActionLookup
+    /// Releases what the transport holds (an HTTP client's connections). Called once, at the end.
+    func shutdown() async
+}
+
+extension DeviceActionTransport {
+    public func shutdown() async {}
 }

@@ -90,10 +90,11 @@ public actor MockTransport: DeviceActionTransport {
 
         let roll = SeededGenerator.unit(seed: configuration.seed, "fault#\(command.idempotencyKey)#\(command.attempt)")
         if roll < configuration.permanentRate {
-            let statuses = [(404, "Not Found: device not enrolled"), (403, "Forbidden"), (400, "Bad Request")]
-            let (status, message) = statuses[Int(roll / configuration.permanentRate * 3) % 3]
+            let statuses = [(404, "ResourceNotFound", "device not enrolled"), (409, "Conflict", "another action is pending"),
+                            (400, "BadRequest", "not supported on this device")]
+            let (status, code, message) = statuses[Int(roll / configuration.permanentRate * 3) % 3]
             fault(command, status: status, kind: "permanent")
-            throw TransportError.permanent(status: status, message: message)
+            throw TransportError.permanent(status: status, code: code, message: message)
         }
         if roll < configuration.permanentRate + configuration.transientRate {
             let kind = SeededGenerator.unit(seed: configuration.seed, "kind#\(command.idempotencyKey)#\(command.attempt)")
@@ -113,9 +114,9 @@ public actor MockTransport: DeviceActionTransport {
         return apply(command, channel: channel)
     }
 
-    public func status(idempotencyKey: String) async -> TransportStatus {
-        if let receipt = applied[idempotencyKey] { return .succeeded(receipt) }
-        return .notReceived
+    public func lookup(_ query: ActionQuery) async -> ActionLookup {
+        guard applied[query.idempotencyKey] != nil else { return .notReceived }
+        return .received(ActionReport(state: .done))
     }
 
     /// Does what the command asks, once per idempotency key.
@@ -124,7 +125,7 @@ public actor MockTransport: DeviceActionTransport {
             journal?.append(["type": .string("replay"), "key": .string(command.idempotencyKey),
                              "device_id": .string(command.deviceID)], at: clock.date())
             earlier.replayed = true
-            earlier.temporaryPasscode = nil
+            earlier.secret = nil
             return earlier
         }
         var state = devices[command.deviceID] ?? DeviceState()
@@ -135,8 +136,7 @@ public actor MockTransport: DeviceActionTransport {
             state.locked = true
             effect = "locked"
         case .resetPasscode:
-            let rules = RuleSet.intune2017.cell(command.platform, .resetPasscode)
-            if rules.temporaryPasscode {
+            if command.secret == .temporaryPasscode {
                 state.temporaryPasscodeSet = true
                 effect = "temporary_passcode_set"
                 passcode = Self.passcode(seed: configuration.seed, key: command.idempotencyKey)
@@ -153,7 +153,8 @@ public actor MockTransport: DeviceActionTransport {
                         at: clock.date())
         let receipt = TransportReceipt(channel: channel, effect: effect)
         applied[command.idempotencyKey] = receipt
-        return TransportReceipt(channel: channel, effect: effect, temporaryPasscode: passcode)
+        return TransportReceipt(channel: channel, effect: effect,
+                                secret: passcode.map { ServiceSecret(kind: .temporaryPasscode, value: $0) })
     }
 
     private func fault(_ command: DeviceCommand, status: Int, kind: String) {

@@ -1,0 +1,54 @@
+import GRDB
+
+/// A row of `devices`, as stored (DESIGN.md, "Input files" and "Precise points").
+public struct DeviceRecord: Codable, Sendable, Equatable, FetchableRecord {
+    public var deviceID: String
+    public var deviceName: String?
+    public var serialNumber: String?
+    public var imei: String?
+    /// The platform id under intune-2017, `unlisted` or `version_needed`.
+    public var platform: String
+    /// The platform / OS string exactly as imported.
+    public var osRaw: String
+    public var osVersion: String?
+    public var management: Management?
+    /// The management value as imported, kept when it maps to `other`.
+    public var managementRaw: String?
+    public var enrollment: Enrollment?
+    public var primaryUserUPN: String?
+    public var enrolledByUPN: String?
+    public var passcodeSet: Bool?
+    /// ISO 8601, UTC.
+    public var lastCheckIn: String?
+
+    enum CodingKeys: String, CodingKey {
+        case deviceID = "device_id", deviceName = "device_name", serialNumber = "serial_number", imei, platform
+        case osRaw = "os_raw", osVersion = "os_version", management, managementRaw = "management_raw", enrollment
+        case primaryUserUPN = "primary_user_upn", enrolledByUPN = "enrolled_by_upn", passcodeSet = "passcode_set"
+        case lastCheckIn = "last_check_in"
+    }
+}
+
+/// A row of `users`.
+public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord {
+    public var upn: String
+    public var displayName: String?
+    public var email: String?
+    public var department: String?
+
+    enum CodingKeys: String, CodingKey {
+        case upn, displayName = "display_name", email, department
+    }
+}
+
+extension AppDatabase {
+    /// Every device, in `device_id` order.
+    public func devices() throws -> [DeviceRecord] {
+        try read { db in try DeviceRecord.fetchAll(db, sql: "SELECT * FROM devices ORDER BY device_id") }
+    }
+
+    /// Every user, in `upn` order.
+    public func users() throws -> [UserRecord] {
+        try read { db in try UserRecord.fetchAll(db, sql: "SELECT * FROM users ORDER BY upn") }
+    }
+}
