@@ -1,6 +1,6 @@
 /// The kind of a failure, so that the command line maps every error to one exit
 /// status in one place (sysexits: 64 usage, 65 data, 66 no input, 73 can't create,
-/// 74 I/O, 75 temporary, 70 software).
+/// 74 I/O, 75 temporary, 77 no permission, 78 configuration, 70 software).
 public enum FailureKind: Sendable, Equatable {
     case usage
     case dataError
@@ -8,6 +8,11 @@ public enum FailureKind: Sendable, Equatable {
     case cannotCreate
     case ioError
     case temporary
+    /// The service refused the sign-in or a permission (77).
+    case noPermission
+    /// Missing or unsafe configuration: no credentials, a credentials file others can
+    /// read, a plain-HTTP URL that is not loopback, a signing key required (78).
+    case configuration
     case software
 }
 

@@ -13,6 +13,8 @@ enum ExitStatus {
         case .cannotCreate: 73
         case .ioError: 74
         case .temporary: 75
+        case .noPermission: 77
+        case .configuration: 78
         case .software: 70
         }
     }
