@@ -27,6 +27,7 @@ let package = Package(
                 .embedInCode("v0002_runs.sql"),
                 .embedInCode("v0003_audit_hash_unindexed.sql"),
                 .embedInCode("v0004_enrollment.sql"),
+                .embedInCode("v0005_secrets_device_state.sql"),
             ]
         ),
         .target(

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import MDMBatchKit
 
 /// The one place where errors become exit statuses (sysexits) and messages.
@@ -19,49 +18,37 @@ enum ExitStatus {
         }
     }
 
-    /// Runs a command body; prints any error to stderr and exits with its status.
-    static func guarding<T>(_ body: () throws -> T) throws -> T {
+    /// Runs a command body; reports any error on stderr (as the log format says) and exits with its status.
+    static func guarding<T>(_ options: GlobalOptions, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as ExitCode {
-            throw error
-        } catch let error as ValidationError {
-            throw error
         } catch {
-            let (kind, message) = classify(error)
-            Console.error("mdmbatch: \(message)")
-            throw ExitCode(code(for: kind))
+            throw report(error, options)
         }
     }
 
-    static func guardingAsync<T>(_ body: () async throws -> T) async throws -> T {
+    static func guardingAsync<T>(_ options: GlobalOptions, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
-        } catch let error as ExitCode {
-            throw error
-        } catch let error as ValidationError {
-            throw error
         } catch {
-            let (kind, message) = classify(error)
-            Console.error("mdmbatch: \(message)")
-            throw ExitCode(code(for: kind))
+            throw report(error, options)
         }
+    }
+
+    private static func report(_ error: any Error, _ options: GlobalOptions) -> any Error {
+        if error is ExitCode || error is ValidationError { return error }
+        let (kind, message) = classify(error)
+        if options.logFormat == .json {
+            options.makeLogger().error("\(message)", metadata: ["exit_status": "\(code(for: kind))"])
+        } else {
+            Console.error("mdmbatch: \(TerminalText.escaped(message))")
+        }
+        return ExitCode(code(for: kind))
     }
 
     static func classify(_ error: any Error) -> (FailureKind, String) {
         if let classified = error as? any ClassifiedError {
             return (classified.failureKind, error.localizedDescription)
-        }
-        if let database = error as? DatabaseError {
-            switch database.resultCode {
-            case .SQLITE_BUSY, .SQLITE_LOCKED:
-                return (.temporary, "database is busy: \(database.message ?? "")")
-            case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB,
-                 .SQLITE_PERM, .SQLITE_AUTH:
-                return (.ioError, "database error: \(database.message ?? "\(database.resultCode)")")
-            default:
-                return (.software, "internal database error: \(database)")
-            }
         }
         return (.software, "internal error: \(error)")
     }

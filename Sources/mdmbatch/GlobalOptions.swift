@@ -7,12 +7,12 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }
 
-/// Options every subcommand takes.
+/// Options every subcommand takes; the only place that reads the environment for them.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The database file.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $MDMBATCH_DB, else ./mdmbatch.sqlite).", valueName: "path"))
     var db: String?
 
-    @Option(name: .long, help: "Log format on stderr: text or json.")
+    @Option(name: .long, help: "Log format on stderr: text or json (errors included).")
     var logFormat: LogFormat = .text
 
     @Flag(name: .long, help: "Print nothing but errors (and nothing at all when all went well).")
@@ -22,17 +22,19 @@ struct GlobalOptions: ParsableArguments {
                                             valueName: "file"))
     var signingKey: String?
 
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
     /// --db, else $MDMBATCH_DB, else ./mdmbatch.sqlite
     var databasePath: String {
-        db ?? ProcessInfo.processInfo.environment["MDMBATCH_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "mdmbatch.sqlite"
+        db ?? Self.environment["MDMBATCH_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "mdmbatch.sqlite"
     }
 
     /// Opens the database; first loads the signing key, if any, so that a bad key stops
     /// the command before it writes anything.
-    func openDatabase() throws -> AppDatabase {
-        let key = signingKey ?? ProcessInfo.processInfo.environment["MDMBATCH_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        AuditSigner.use(try key.map { try AuditSigner(keyFile: $0) })
-        return try AppDatabase.open(path: databasePath)
+    func openDatabase(_ mode: AppDatabase.OpenMode) throws -> AppDatabase {
+        let key = signingKey ?? Self.environment["MDMBATCH_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        let signer = try key.map { try AuditSigner(keyFile: $0) }
+        return try AppDatabase.open(path: databasePath, mode: mode, signer: signer)
     }
 
     func makeLogger(label: String = "mdmbatch") -> Logger {
@@ -45,6 +47,18 @@ struct GlobalOptions: ParsableArguments {
     /// Who is acting: the OS user.
     var osUser: String {
         if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
-        return ProcessInfo.processInfo.environment["USER"] ?? "uid-\(geteuid())"
+        return Self.environment["USER"] ?? "uid-\(geteuid())"
+    }
+
+    /// What a run takes from outside: the system's clock and ids, and the crash point a
+    /// test armed with MDMBATCH_CRASH_AT=NAME[:K] (tests only).
+    var runDependencies: RunDependencies {
+        let crashPoints = Self.environment["MDMBATCH_CRASH_AT"].flatMap { text in
+            CrashPoints(specification: text) { point in
+                Console.error("mdmbatch: crash point \(point.rawValue) reached: killing myself")
+                kill(getpid(), SIGKILL)
+            }
+        } ?? .none
+        return RunDependencies(clock: SystemClock(), ids: SystemIdentifiers(), crashPoints: crashPoints)
     }
 }

@@ -20,16 +20,16 @@ struct ImportArguments: ParsableArguments {
     var skipInvalid = false
 
     func run(kind: InventoryKind, format: ImportFormat, options: GlobalOptions) throws {
-        try ExitStatus.guarding {
-            let database = try options.openDatabase()
+        try ExitStatus.guarding(options) {
+            let database = try options.openDatabase(.createIfMissing)
             let logger = options.makeLogger()
             let summary = try InventoryImporter.run(
                 ImportRequest(kind: kind, path: file, format: format, skipInvalid: skipInvalid, actor: options.osUser),
                 into: database,
-                onSkip: { row in logger.warning("skipped \(row)") })
+                onSkip: { row in logger.warning("row skipped", metadata: ["at": "\(row.location)", "why": "\(row.message)"]) })
             if !options.quiet {
                 print("""
-                    \(summary.file): \(summary.rows) \(kind.rawValue) (\(summary.format.rawValue)): \
+                    \(TerminalText.escaped(summary.file)): \(summary.rows) \(kind.rawValue) (\(summary.format.rawValue)): \
                     \(summary.inserted) inserted, \(summary.updated) updated, \(summary.unchanged) unchanged, \
                     \(summary.skipped) skipped — import #\(summary.importID), sha256 \(summary.sha256.prefix(12))…
                     """)
@@ -77,7 +77,8 @@ struct ImportDevices: ParsableCommand {
             intune-csv: the device export of the Intune admin center (Device ID, Device name, OS, OS version, …).
             graph-json: a Microsoft Graph managedDevice array, or {"value": [...]}.
             auto (the default) tells them apart from the content.
-            Platforms and management values are normalised as RULES.md says; the raw OS string is kept.
+            Platforms and management values are normalised (the raw OS string is kept); `mdmbatch rules` shows the
+            platform ids.
             A bad file is refused whole (exit 65, naming file:line:column) unless --skip-invalid.
             """
     )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MDMBatchKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,13 +11,20 @@ struct MDMBatch: AsyncParsableCommand {
         abstract: "Send remote lock and passcode reset to fleets of managed devices, in checked, resumable, audited batches.",
         discussion: """
             Load your inventories with `import`, check a batch with `plan` (a dry run), then send it with `run`.
-            Every command takes --db PATH (default: $MDMBATCH_DB, else ./mdmbatch.sqlite); the database and its
-            schema are created on first use.
+            Every command takes --db PATH (default: $MDMBATCH_DB, else ./mdmbatch.sqlite); `import` and `run` create the
+            database and its schema on first use, the other commands need an existing one.
 
             Exit status: 0 done; 1 some requests rejected or failed; 64 usage; 65 malformed input (nothing written);
             66 input missing or unreadable; 73 cannot write an output file; 74 database I/O error; 75 try again later;
-            70 internal error.
+            77 the service refused the sign-in or a permission; 78 configuration error; 70 internal error.
+
+            EXAMPLES
+              mdmbatch import devices devices.csv
+              mdmbatch plan lost.csv
+              mdmbatch run lost.csv --passcodes-out passcodes.csv
+              mdmbatch status
             """,
+        version: MDMBatchVersion.current,
         subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, RunSpoolCommand.self, StatusCommand.self, ReportCommand.self,
                       AuditCommand.self,
                       RulesCommand.self]

@@ -1,9 +1,7 @@
 import ArgumentParser
 import MDMBatchKit
 
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, html
-}
+extension ReportFormat: ExpressibleByArgument {}
 
 struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,6 +11,10 @@ struct ReportCommand: ParsableCommand {
             --format html writes one self-contained page (inline CSS and SVG charts, no script, nothing fetched):
             summary tiles, outcomes by platform, rejection reasons with their rules, a dispatch timeline, a latency
             histogram and every (request, device) that did not succeed. All three formats come from one model.
+
+            EXAMPLES
+              mdmbatch report run-20261126-080000-3fa2c1b7e0
+              mdmbatch report run-20261126-080000-3fa2c1b7e0 --format html --output run.html
             """
     )
 
@@ -22,25 +24,16 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .long, help: "text, json or html.")
     var format: ReportFormat = .text
 
-    @Option(name: .long, help: ArgumentHelp("Write to this file (0600) instead of standard output.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write to this file (0600, written whole) instead of standard output.", valueName: "file"))
     var output: String?
 
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try ExitStatus.guarding {
-            let database = try options.openDatabase()
-            try database.read { db in
-                guard let run = try RunReports.run(runID, db) else { throw ReportError.noSuchRun(runID) }
-                let summary = try RunReports.summary(of: run, db)
-                try OutputFile.write(output ?? "-") { write in
-                    switch format {
-                    case .json: try RunReportJSON.write(run: run, summary: summary, db: db, to: write)
-                    case .text: try RunReportText.write(run: run, summary: summary, db: db, to: write)
-                    case .html: try RunReportHTML.write(run: run, summary: summary, db: db, to: write)
-                    }
-                }
-            }
+        try ExitStatus.guarding(options) {
+            if let output { try OutputFile.checkWritable(output) }
+            let database = try options.openDatabase(.mustExist)
+            try Output.write(output ?? "-") { write in try RunReports.write(database, runID: runID, format: format, to: write) }
         }
     }
 }

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Dispatch
 import Foundation
-import Logging
 import MDMBatchKit
 
 struct RunCommand: AsyncParsableCommand {
@@ -10,16 +8,22 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Send a batch: plan it, then dispatch the accepted requests through the transport.",
         discussion: """
             Running a batch whose sha256 matches an unfinished run resumes that run: finished requests are not sent
-            again, and a request_id that succeeded in any earlier run is skipped (already_done).
+            again; a request_id that succeeded on the same device in any earlier run is skipped (already_done), and an
+            element that ended with an unknown outcome in an earlier run is skipped too (unknown_earlier).
             Transport: the built-in mock of the device-management service (--mock-* options); its journal of every send
             and effect goes to --mock-journal (default: next to the database).
-            Temporary passcodes (Android < 7.0, Windows Phone, Windows 10 Mobile) are shown once: on the terminal, or in
-            --passcodes-out FILE (created 0600). They are never stored.
+            Secrets (temporary passcodes) are shown once: on the terminal, or in --passcodes-out FILE (created 0600,
+            CSV device_id,request_id,line,action,kind,secret). They are never stored.
             One run per database at a time: a second one exits 75 at once, naming the holder (lock file DB.lock).
-            SIGINT or SIGTERM stops taking new work, lets the calls in flight answer (up to --stop-grace seconds),
-            records the run as interrupted and exits 75. A progress line is drawn on stderr when it is a terminal.
+            SIGINT or SIGTERM stops taking new work, lets the calls in flight answer (up to --stop-grace seconds; a second
+            signal stops at once), records the run as interrupted and exits 75. A progress line is drawn on stderr when it
+            is a terminal.
             Exit status: 0 every request succeeded; 1 some were rejected, failed or ended unknown; 75 interrupted
             or another run holds the database (run it again to resume).
+
+            EXAMPLES
+              mdmbatch run lost.csv --passcodes-out passcodes.csv --report report.json
+              mdmbatch run nightly.csv --quiet --max-run-time 2h
             """
     )
 
@@ -29,7 +33,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write the full report as JSON to this file.", valueName: "file.json"))
     var report: String?
 
-    @Option(name: .long, help: ArgumentHelp("Write temporary passcodes to this new file (0600) instead of the terminal.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write secrets (temporary passcodes) to this new file (0600) instead of the terminal.",
+                                            valueName: "file"))
     var passcodesOut: String?
 
     @Option(name: .long, help: ArgumentHelp("Also write the report as one self-contained HTML page.", valueName: "file.html"))
@@ -43,49 +48,53 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
-        try await ExitStatus.guardingAsync {
+        try await ExitStatus.guardingAsync(options) {
             let lock = try RunLock(databasePath: options.databasePath, command: "mdmbatch run \(batch)")
             defer { withExtendedLifetime(lock) {} }
-            let database = try options.openDatabase()
+            // every output is checked before anything is sent
+            for path in [report, reportHtml, passcodesOut].compactMap({ $0 }) { try OutputFile.checkWritable(path) }
+            let database = try options.openDatabase(.createIfMissing)
             let logger = options.makeLogger()
-            let passcodes = try PasscodeOutput(path: passcodesOut)
+            let secrets: any SecretSink = try passcodesOut.map { try SecretsFile(path: $0) } ?? TerminalSecrets()
             let stop = StopSignal()
             let signals = SignalWatch(stop: stop, logger: logger)
             defer { signals.cancel() }
-            let execution = BatchExecution(options: options, dispatch: dispatch, database: database, logger: logger)
-            let finished = try await execution.run(batch: batch, passcodes: passcodes, stop: stop)
-            if let report { try execution.writeReport(finished, to: report) }
-            if let reportHtml { try execution.writeReport(finished, to: reportHtml, html: true) }
+            let batchRun = try dispatch.batchRun(options, database: database, logger: logger)
+            let progress = RunProgress()
+            let ticker = ProgressLine.start(progress, enabled: !options.quiet)
+            let finished: BatchRun.Finished
+            do {
+                finished = try await batchRun.run(batchPath: batch, secrets: secrets, stop: stop, progress: progress)
+                await ticker.finish()
+                await batchRun.transport.shutdown()
+            } catch {
+                await ticker.finish()
+                await batchRun.transport.shutdown()
+                throw error
+            }
+            for (path, format) in [(report, ReportFormat.json), (reportHtml, .html)] {
+                guard let path else { continue }
+                try OutputFile.write(path) { write in try RunReports.write(database, runID: finished.run.id, format: format, to: write) }
+            }
             if json {
-                try execution.writeReport(finished, to: "-")
+                try Output.write("-") { write in try RunReports.write(database, runID: finished.run.id, format: .json, to: write) }
             } else if !(options.quiet && finished.allWell) {
                 print(RunReportText.summary(finished.run, finished.summary))
                 if finished.outcome.interrupted { print("  interrupted: run the same batch again to resume") }
             }
-            if finished.outcome.interrupted { throw ExitCode(75) }
-            if !finished.allWell { throw ExitCode(1) }
+            try RunExit.check(finished.outcome, allWell: finished.allWell)
         }
     }
 }
 
-/// SIGINT and SIGTERM ask the run to stop taking new work; in-flight calls finish.
-final class SignalWatch {
-    private let sources: [DispatchSourceSignal]
-
-    init(stop: StopSignal, logger: Logger) {
-        sources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                logger.warning("signal received: stopping after the calls in flight", metadata: ["signal": "\(number)"])
-                stop.request()
-            }
-            source.resume()
-            return source
+/// The exit status of a run that ended: 77 when the service refused the sign-in or a
+/// permission, 75 when it was interrupted otherwise, 1 when something did not succeed.
+enum RunExit {
+    static func check(_ outcome: RunOutcome, allWell: Bool) throws {
+        if case .serviceRefused(let error)? = outcome.stopReason {
+            throw RunStopped.serviceRefused(outcome.runID, error)
         }
-    }
-
-    func cancel() {
-        for source in sources { source.cancel() }
+        if outcome.interrupted { throw ExitCode(75) }
+        if !allWell { throw ExitCode(1) }
     }
 }

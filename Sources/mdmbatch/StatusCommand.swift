@@ -5,7 +5,13 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "List runs and their progress, or show one run.",
-        discussion: "Reads without waiting for a run in progress."
+        discussion: """
+            Reads without waiting for a run in progress.
+
+            EXAMPLES
+              mdmbatch status
+              mdmbatch status run-20261126-080000-3fa2c1b7e0 --json
+            """
     )
 
     @Argument(help: ArgumentHelp("A run id (default: every run).", valueName: "run-id"))
@@ -17,18 +23,12 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
-        try ExitStatus.guarding {
-            let database = try options.openDatabase()
-            let runs: [(RunRecord, RunSummary)] = try database.read { db in
-                let records = try runID.map { id in
-                    guard let run = try RunReports.run(id, db) else { throw ReportError.noSuchRun(id) }
-                    return [run]
-                } ?? RunReports.runs(db)
-                return try records.map { ($0, try RunReports.summary(of: $0, db)) }
-            }
+        try ExitStatus.guarding(options) {
+            let database = try options.openDatabase(.mustExist)
+            let runs = try RunReports.status(database, runID: runID)
             if json {
                 let items = runs.map { run, summary in
-                    "{\"run_id\": \(JSONText.quote(run.id)), \"state\": \(JSONText.quote(run.state)), "
+                    "{\"run_id\": \(JSONText.quote(run.id)), \"state\": \(JSONText.quote(run.state.rawValue)), "
                         + "\"batch\": \(JSONText.quote(run.batchName)), \"started_at\": \(JSONText.quote(run.startedAt)), "
                         + "\"finished_at\": \(JSONText.quote(run.finishedAt)), \"summary\": \(RunReportJSON.summary(summary))}"
                 }
@@ -40,24 +40,12 @@ struct StatusCommand: ParsableCommand {
             } else {
                 for (run, summary) in runs {
                     let done = summary.targets - summary.open
-                    print("\(run.id)  \(run.state.padding(toLength: 11, withPad: " ", startingAt: 0))  \(run.startedAt)  "
+                    print("\(run.id)  \(run.state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))  \(run.startedAt)  "
                           + "\(done)/\(summary.targets) done, \(summary.count(.succeeded)) succeeded, "
                           + "\(summary.count(.failed) + summary.count(.unknownOutcome)) failed or unknown, "
-                          + "\(summary.rejected) rejected  \(run.batchName)")
+                          + "\(summary.rejected) rejected  \(TerminalText.escaped(run.batchName))")
                 }
             }
         }
     }
-}
-
-enum ReportError: Error, ClassifiedError, CustomStringConvertible {
-    case noSuchRun(String)
-
-    var description: String {
-        switch self {
-        case .noSuchRun(let id): "no run \(id) in this database (mdmbatch status lists them)"
-        }
-    }
-
-    var failureKind: FailureKind { .usage }
 }

@@ -3,6 +3,8 @@ import Logging
 import MDMBatchKit
 
 /// Writes log records to stderr: `level: message key=value …`, or one JSON object a line.
+/// Control characters in the text format are shown escaped: a value read from a file
+/// cannot forge a log line or drive the terminal.
 struct StderrLogHandler: LogHandler {
     let format: LogFormat
     var metadata: Logger.Metadata = [:]
@@ -19,8 +21,8 @@ struct StderrLogHandler: LogHandler {
         let line: String
         switch format {
         case .text:
-            let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-            line = (["\(event.level): \(event.message)"] + pairs).joined(separator: " ")
+            let pairs = all.sorted { $0.key < $1.key }.map { "\($0.key)=\(TerminalText.escaped($0.value.description))" }
+            line = (["\(event.level): \(TerminalText.escaped(event.message.description))"] + pairs).joined(separator: " ")
         case .json:
             var object: [String: JSONValue] = [
                 "time": .string(ISOTimestamp.formatMillis(Date())),
@@ -31,11 +33,5 @@ struct StderrLogHandler: LogHandler {
             line = JSONValue.object(object).canonicalText
         }
         Console.error(line)
-    }
-}
-
-enum Console {
-    static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 }

@@ -159,9 +159,9 @@ struct AuditCommandTests {
     func exports() throws {
         let cli = try CLIHarness()
         #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--quiet"]).status == 0)
-        // (a leading tab cannot reach an audit row: batch values are trimmed; csvCell is checked for it below)
+        // (a leading tab cannot reach an audit row: batch values are trimmed; neutralisedCell is checked for it below)
         let hostile = ["=HYPERLINK(\"http://x\")", "+SUM(1)", "-2+3", "@cmd", "\rcr", "\nlf"]
-        #expect(AuditExport.csvCell("\tlead") == "'\tlead" && AuditExport.csvCell("=1,2") == "\"'=1,2\"")
+        #expect(CSVText.neutralisedCell("\tlead") == "'\tlead" && CSVText.neutralisedCell("=1,2") == "\"'=1,2\"")
         var batch = "request_id,action,target,requested_by\n"
         for (index, actor) in hostile.enumerated() {
             batch += "h-\(index),lock,d-0004,\"\(actor.replacingOccurrences(of: "\"", with: "\"\""))\"\n"  // macOS: rejected
@@ -179,7 +179,7 @@ struct AuditCommandTests {
         let jsonl = try String(contentsOfFile: cli.path("audit.jsonl"), encoding: .utf8)
         #expect(try FileManager.default.attributesOfItem(atPath: cli.path("audit.csv"))[.posixPermissions] as? Int == 0o600)
         for actor in hostile {
-            let cell = AuditExport.csvCell(actor)
+            let cell = CSVText.neutralisedCell(actor)
             #expect(cell.hasPrefix("'") || cell.hasPrefix("\"'"), "\(cell)")
             #expect(csv.contains("," + cell + ","), "\(actor) not neutralised")
         }

@@ -1,35 +1,55 @@
 import Foundation
+import Testing
 
-/// Runs the built `mdmbatch` binary in a temporary directory.
-struct CLIHarness {
-    struct Result {
+/// Runs the built `mdmbatch` binary in a temporary directory, removed when the harness goes.
+final class CLIHarness: @unchecked Sendable {
+    // @unchecked: every property is a constant.
+    struct Result: CustomStringConvertible {
         var status: Int32
         var stdout: String
         var stderr: String
+        var description: String { "exit \(status)\nstdout: \(stdout)\nstderr: \(stderr)" }
     }
 
-    /// The binary beside the test bundle (`swift build` puts both in one folder),
-    /// or `$MDMBATCH_BIN`.
-    static let binary: URL = {
-        if let path = ProcessInfo.processInfo.environment["MDMBATCH_BIN"] { return URL(fileURLWithPath: path) }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("mdmbatch")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) && !candidate.hasDirectoryPath { return candidate }
-            folder = folder.deletingLastPathComponent()
+    /// The build folder of this checkout: where `swift build` put the test bundle, and
+    /// the binaries beside it. Never searched for upwards, so that a stale binary of
+    /// another checkout is never picked.
+    static let buildFolder: URL = {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        if let index = bundle.pathComponents.lastIndex(where: { $0.hasSuffix(".xctest") }) {
+            return URL(fileURLWithPath: NSString.path(withComponents: Array(bundle.pathComponents[..<index])))
         }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/mdmbatch")
+        return packageRoot.appendingPathComponent(".build/debug")
     }()
 
-    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("samples")
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// A product of this checkout: `$ENVIRONMENT_VARIABLE`, else the build folder's.
+    static func product(_ name: String, variable: String) -> URL {
+        if let path = ProcessInfo.processInfo.environment[variable], !path.isEmpty { return URL(fileURLWithPath: path) }
+        return buildFolder.appendingPathComponent(name)
+    }
+
+    /// `$MDMBATCH_BIN`, else the build folder's `mdmbatch`.
+    static let binary = product("mdmbatch", variable: "MDMBATCH_BIN")
+
+    static let samples = packageRoot.appendingPathComponent("samples")
 
     let directory: URL
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("mdmbatch-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
+            throw HarnessError("no mdmbatch binary at \(Self.binary.path): run swift build first, or set MDMBATCH_BIN")
+        }
+    }
+
+    deinit {
+        // a test may have made the folder read-only
+        _ = chmod(directory.path, 0o755)
+        try? FileManager.default.removeItem(at: directory)
     }
 
     var database: String { directory.appendingPathComponent("mdmbatch.sqlite").path }
@@ -46,9 +66,15 @@ struct CLIHarness {
 
     /// Runs `mdmbatch ARGS --db <temp db>` (unless `db` is false) and waits.
     func run(_ arguments: [String], stdin: String? = nil, db: Bool = true, environment: [String: String] = [:]) throws -> Result {
+        try Self.execute(Self.binary, arguments + (db ? ["--db", database] : []), in: directory, stdin: stdin, environment: environment)
+    }
+
+    /// Runs a program and waits, reading both pipes to the end so that a large output cannot block it.
+    static func execute(_ program: URL, _ arguments: [String], in directory: URL, stdin: String? = nil,
+                        environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments + (db ? ["--db", database] : [])
+        process.executableURL = program
+        process.arguments = arguments
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "MDMBATCH_DB")
@@ -61,7 +87,6 @@ struct CLIHarness {
         try process.run()
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        // read both pipes to the end before waiting, so a large output cannot block the child
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
         DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
@@ -72,16 +97,39 @@ struct CLIHarness {
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    /// The output of `sqlite3 [-json] DB SQL`.
+    /// The output of `sqlite3 [-json] DB SQL`; throws when sqlite3 fails, so that a broken
+    /// query can never read as an empty answer.
     func sql(_ query: String, json: Bool = false) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3"] + (json ? ["-json"] : []) + [database, query]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let result = try Self.execute(URL(fileURLWithPath: "/usr/bin/env"), ["sqlite3", "-bail"] + (json ? ["-json"] : [])
+                                      + [database, query], in: directory)
+        guard result.status == 0, !result.stderr.contains("Error") else {
+            throw HarnessError("sqlite3 failed (exit \(result.status)) on \(query): \(result.stderr)")
+        }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Programs some tests need that a machine may lack. Without one the test is skipped with
+/// the reason printed; with MDMBATCH_REQUIRE_ALL=1 (CI) it runs and fails instead.
+enum OptionalProgram {
+    static var requireAll: Bool { ProcessInfo.processInfo.environment["MDMBATCH_REQUIRE_ALL"] == "1" }
+
+    /// The first of `candidates` that exists and runs.
+    static func find(_ candidates: [String]) -> String? {
+        candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static let chromium = find(["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"])
+    static let script = find(["/usr/bin/script"])
+    static let setpriv = find(["/usr/bin/setpriv"])
+
+    /// The trait of a test that needs `program`.
+    static func needs(_ program: String?, _ name: String, install: String) -> ConditionTrait {
+        .enabled(if: program != nil || requireAll, "\(name) is not installed (\(install)); MDMBATCH_REQUIRE_ALL=1 makes this a failure")
     }
 }

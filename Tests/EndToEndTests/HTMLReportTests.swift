@@ -69,8 +69,7 @@ struct HTMLReportTests {
         }
     }
 
-    static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        .first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let chromium = OptionalProgram.chromium
 
     static func browser(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
@@ -87,9 +86,9 @@ struct HTMLReportTests {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
-    @Test("rendered by headless Chromium: the DOM's tiles match the JSON report, no injected element exists, the screenshot is a PNG")
+    @Test("rendered by headless Chromium: the DOM's tiles match the JSON report, no injected element exists, the screenshot is a PNG",
+          OptionalProgram.needs(OptionalProgram.chromium, "chromium", install: "apt-get install -y chromium; .ci/run does"))
     func inChromium() throws {
-        // .ci/run installs Debian's chromium; without it this test cannot vouch for the page
         try #require(Self.chromium != nil, "chromium is not installed: apt-get install -y chromium (.ci/run does)")
         let (cli, _) = try Self.sampleRun()
         let url = URL(fileURLWithPath: cli.path("run.html")).absoluteString

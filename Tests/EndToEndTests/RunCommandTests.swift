@@ -123,13 +123,28 @@ struct RunCommandTests {
         #expect(states == ["skipped", "skipped"])
     }
 
-    @Test("usage errors exit 64; an unknown run id too", arguments: [
-        ["run", "x.csv", "--rate", "fast"], ["run", "x.csv", "--concurrency", "0"], ["run", "x.csv", "--mock-transient-rate", "2"],
-        ["run", "x.csv", "--max-attempts", "0"], ["report", "run-nope"], ["status", "run-nope"],
+    @Test("usage errors exit 64, saying what is wrong", arguments: [
+        (["run", "x.csv", "--rate", "fast"], "--rate"), (["run", "x.csv", "--concurrency", "0"], "--concurrency must be 1 to 1024, not 0"),
+        (["run", "x.csv", "--concurrency", "-1"], "--concurrency must be 1 to 1024, not -1"),
+        (["run", "x.csv", "--mock-transient-rate", "2"], "--mock-transient-rate"), (["run", "x.csv", "--max-attempts", "0"], "--max-attempts"),
+        (["run", "x.csv", "--max-run-time", "soon"], "--max-run-time"),
     ])
-    func usageErrors(arguments: [String]) throws {
+    func usageErrors(arguments: [String], fragment: String) throws {
         let cli = try CLIHarness()
-        #expect(try cli.run(arguments).status == 64)
+        let result = try cli.run(arguments)
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains(fragment), "\(result.stderr)")
+    }
+
+    @Test("an unknown run id exits 66 and says so; so does a database that does not exist", arguments: ["report", "status"])
+    func unknownRun(command: String) throws {
+        let cli = try CLIHarness()
+        let missing = try cli.run([command, "run-nope"])
+        #expect(missing.status == 66 && missing.stderr.contains("no such database"), "\(missing)")
+        #expect(!FileManager.default.fileExists(atPath: cli.database), "a reading command creates no database")
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--quiet"]).status == 0)
+        let unknown = try cli.run([command, "run-nope"])
+        #expect(unknown.status == 66 && unknown.stderr.contains("no run run-nope"), "\(unknown)")
     }
 
     @Test("a missing batch exits 66, a broken one 65")

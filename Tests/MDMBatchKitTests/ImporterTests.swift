@@ -26,8 +26,8 @@ struct ImporterTests {
             ImportRequest(kind: .devices, path: TestSupport.samples.appendingPathComponent("devices.csv").path, actor: "t"), into: reference)
         let columns = "device_id, device_name, serial_number, imei, platform, os_raw, os_version, management, primary_user_upn, enrolled_by_upn, last_check_in"
         let sql = "SELECT \(columns) FROM devices ORDER BY device_id"
-        let rows = try database.read { try Row.fetchAll($0, sql: sql) }
-        let expected = try reference.read { try Row.fetchAll($0, sql: sql) }
+        let rows = try database.inspect { try Row.fetchAll($0, sql: sql) }
+        let expected = try reference.inspect { try Row.fetchAll($0, sql: sql) }
         #expect(rows == expected)
     }
 
@@ -58,12 +58,12 @@ struct ImporterTests {
                         "managementAgent": "easMdm", "userPrincipalName": "u@c.d", "imei": "35", "serialNumber": "S1",
                         "nested": {"ignored": [1, 2]}, "lastSyncDateTime": "2026-11-01T10:00:00.1234567+02:00"}]}
             """, into: database, format: .graphJSON, name: "g.json")
-        let row = try database.read { try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE device_id = 'd1'") }!
+        let row = try database.inspect { try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE device_id = 'd1'") }!
         #expect(row.text("platform") == "windows81")
         #expect(row.text("os_raw") == "Windows")
         #expect(row.text("management") == "mdm")
         #expect(row.text("primary_user_upn") == "a@b.c")
-        let graph = try database.read { try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE device_id = 'g1'") }!
+        let graph = try database.inspect { try Row.fetchOne($0, sql: "SELECT * FROM devices WHERE device_id = 'g1'") }!
         #expect(graph.text("platform") == "android")
         #expect(graph.text("management") == "eas_mdm")
         #expect(graph.text("serial_number") == "S1")
@@ -116,13 +116,13 @@ struct ImporterTests {
         #expect((first.inserted, first.updated, first.unchanged) == (2, 0, 0))
         let second = try importDevices(Self.header + "d1,A,,,iOS,17,mdm,,,true,\nd2,B2,,,iOS,17,mdm,,,,\nd3,C,,,Android,6,eas,,,,\n", into: database)
         #expect((second.inserted, second.updated, second.unchanged) == (1, 1, 1))
-        #expect(try database.read { try String.fetchOne($0, sql: "SELECT device_name FROM devices WHERE device_id = 'd2'") } == "B2")
+        #expect(try database.inspect { try String.fetchOne($0, sql: "SELECT device_name FROM devices WHERE device_id = 'd2'") } == "B2")
         // a file without the passcode column keeps the stored passcode state
         let third = try importDevices("device_id,platform,os_version,device_name,management\nd1,iOS,17,A,mdm\n", into: database)
         #expect((third.inserted, third.updated, third.unchanged) == (0, 0, 1))
-        #expect(try database.read { try Int.fetchOne($0, sql: "SELECT passcode_set FROM devices WHERE device_id = 'd1'") } == 1)
-        let imports = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM imports") }
-        let audits = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log WHERE event = 'import'") }
+        #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT passcode_set FROM devices WHERE device_id = 'd1'") } == 1)
+        let imports = try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM imports") }
+        let audits = try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log WHERE event = 'import'") }
         #expect(imports == 3 && audits == 3)
     }
 
@@ -174,14 +174,14 @@ struct ImporterTests {
         try Data(bytes).write(to: URL(fileURLWithPath: badPath))
 
         do {
-            let database = try AppDatabase.open(path: dbPath)
+            let database = try AppDatabase.open(path: dbPath, mode: .createIfMissing)
             _ = try InventoryImporter.run(ImportRequest(
                 kind: .devices, path: TestSupport.samples.appendingPathComponent("devices.csv").path, actor: "t"), into: database)
             try database.close()
         }
         let before = try Data(contentsOf: URL(fileURLWithPath: dbPath))
         do {
-            let database = try AppDatabase.open(path: dbPath)
+            let database = try AppDatabase.open(path: dbPath, mode: .createIfMissing)
             defer { try? database.close() }
             _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: badPath, actor: "t"), into: database)
             Issue.record("\(bad.name): accepted")
@@ -211,7 +211,7 @@ struct ImporterTests {
                                               "\"management\": expected one of mdm, eas, eas_mdm, software_client, other, got \"weird\"")) {
             _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: lines, actor: "t"), into: database)
         }
-        #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM devices") } == 0)
+        #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM devices") } == 0)
     }
 
     @Test("--skip-invalid imports the good rows and reports every skipped one")
@@ -223,7 +223,7 @@ struct ImporterTests {
             ImportRequest(kind: .devices, path: path, skipInvalid: true, actor: "t"), into: database, onSkip: { skipped.append($0) })
         #expect(summary.inserted == 2 && summary.skipped == 3)
         #expect(skipped.map(\.location.line) == [3, 4, 5])
-        #expect(try database.read { try String.fetchAll($0, sql: "SELECT device_id FROM devices ORDER BY 1") } == ["d1", "d4"])
+        #expect(try database.inspect { try String.fetchAll($0, sql: "SELECT device_id FROM devices ORDER BY 1") } == ["d1", "d4"])
     }
 
     @Test("a missing file is 'no input', a directory is unreadable")
@@ -240,13 +240,13 @@ struct ImporterTests {
     func recordsImport() throws {
         let database = try AppDatabase.inMemory()
         let summary = try importDevices(Self.header + "d1,,,,iOS,17,mdm,,,,\n", into: database)
-        let row = try database.read { try Row.fetchOne($0, sql: "SELECT * FROM imports") }!
+        let row = try database.inspect { try Row.fetchOne($0, sql: "SELECT * FROM imports") }!
         #expect(row.text("actor") == "tester")
         #expect(row.text("sha256") == summary.sha256)
         #expect(row.text("rows") == "1")
         #expect(row.text("kind") == "devices")
         #expect(summary.sha256.count == 64)
-        let audit = try database.read { try Row.fetchOne($0, sql: "SELECT * FROM audit_log") }!
+        let audit = try database.inspect { try Row.fetchOne($0, sql: "SELECT * FROM audit_log") }!
         #expect(audit.text("event") == "import")
         #expect(audit.text("actor") == "tester")
         #expect(audit.text("detail")?.contains(summary.sha256) == true)

@@ -58,12 +58,18 @@ struct RunnerTests {
         options.rate = rate
         options.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.5, maxDelay: 8)
         options.concurrency = concurrency
-        return Runner(database: database, transport: transport, clock: clock, options: options,
+        return Runner(database: database, transport: transport, options: options,
+                      dependencies: RunDependencies(clock: clock, ids: SeededIdentifiers(seed: 7)),
                       logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, stop: stop)
     }
 
+    /// The idempotency key of a request with an id.
+    static func key(_ requestID: String, _ action: Action, _ device: String) -> String {
+        IdempotencyKey.make(requestID: requestID, batchSHA256: "", line: 0, action: action, deviceID: device)
+    }
+
     static func states(_ database: AppDatabase) throws -> [String: String] {
-        try database.read { db in
+        try database.inspect { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT device_id, action, state FROM dispatches WHERE device_id IS NOT NULL")
                 .map { ("\($0["device_id"] as String)/\($0["action"] as String)", $0["state"] as String) })
         }
@@ -77,7 +83,7 @@ struct RunnerTests {
         let mock = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,lock,d-mac\nr4,reset_passcode,d-wp\n")
         let passcodes = PasscodeBox()
-        let outcome = try await Self.runner(database, mock, clock).run(batchPath: batch) { passcodes.add($0) }
+        let outcome = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: passcodes)
         #expect(!outcome.interrupted && !outcome.resumed)
         #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
                                               "d-mac/lock": "rejected", "d-wp/reset_passcode": "succeeded"])
@@ -86,14 +92,14 @@ struct RunnerTests {
         #expect(effects.count == 3)
         let deviceStates = await mock.devices
         #expect(deviceStates["d-ios"]?.locked == true && deviceStates["d-wp"]?.temporaryPasscodeSet == true)
-        let events = try database.read { try String.fetchAll($0, sql: "SELECT event || ':' || coalesce(outcome, '') FROM audit_log WHERE run_id IS NOT NULL ORDER BY seq") }
+        let events = try database.inspect { try String.fetchAll($0, sql: "SELECT event || ':' || coalesce(outcome, '') FROM audit_log WHERE run_id IS NOT NULL ORDER BY seq") }
         #expect(events.first == "run_started:running" && events.suffix(2) == ["run_finished:finished", "checkpoint:sealed"])
         #expect(events.filter { $0 == "rejected:rejected" }.count == 1)
         #expect(events.firstIndex(of: "run_planned:running")! < events.firstIndex(of: "dispatch_sending:sending")!)
         #expect(events.filter { $0 == "dispatch_sending:sending" }.count == 3)
         #expect(events.filter { $0 == "dispatch_attempt:succeeded" }.count == 3)
         // the WP device is EAS-managed: delivered over EAS; the Android one over FCM
-        let channels = try database.read { try Row.fetchAll($0, sql: "SELECT device_id, channel FROM dispatches WHERE channel IS NOT NULL") }
+        let channels = try database.inspect { try Row.fetchAll($0, sql: "SELECT device_id, channel FROM dispatches WHERE channel IS NOT NULL") }
         #expect(Set(channels.map { "\($0["device_id"] as String)=\($0["channel"] as String)" }) == ["d-ios=APNs", "d-and6=FCM", "d-wp=EAS"])
     }
 
@@ -111,17 +117,17 @@ struct RunnerTests {
             }
         }
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\nlock,d-wp\n")
-        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch) { _ in }
+        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(try Self.states(database) == ["d-ios/lock": "failed", "d-and6/lock": "succeeded", "d-wp/lock": "failed"])
         #expect(await transport.attempts(for: "d-ios") == [1])
         #expect(await transport.attempts(for: "d-and6") == [1, 2, 3])
         #expect(await transport.attempts(for: "d-wp") == [1, 2, 3])
         let sends = await transport.sent.filter { $0.command.deviceID == "d-and6" }.map(\.at)
         #expect(sends[1] - sends[0] >= 7, "Retry-After: 7 honoured")
-        let errors = try database.read { try Row.fetchAll($0, sql: "SELECT device_id, attempts, last_error FROM dispatches ORDER BY seq") }
+        let errors = try database.inspect { try Row.fetchAll($0, sql: "SELECT device_id, attempts, last_error FROM dispatches ORDER BY seq") }
         #expect(errors[0]["last_error"] as String? == "HTTP 404 Not Found")
         #expect((errors[2]["last_error"] as String?)?.hasPrefix("gave up after 3 attempts") == true)
-        let retryRows = try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log WHERE outcome = 'retry_wait'") }
+        let retryRows = try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log WHERE outcome = 'retry_wait'") }
         #expect(retryRows == 4)  // two for d-and6, two for d-wp
     }
 
@@ -134,12 +140,13 @@ struct RunnerTests {
                 : .failure(.unknownOutcome(message: "timed out"))
         }
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,reset_passcode,d-ios\nr2,lock,d-and6\n")
-        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch) { _ in }
+        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(try Self.states(database) == ["d-ios/reset_passcode": "unknown_outcome", "d-and6/lock": "failed"])
         #expect(await transport.attempts(for: "d-ios") == [1], "the reset went out once")
-        #expect(await transport.statusQueries == ["r1/d-ios"])
+        #expect(await transport.statusQueries == [Self.key("r1", .resetPasscode, "d-ios")])
         #expect(await transport.attempts(for: "d-and6") == [1, 2, 3], "a lock is idempotent: re-sent with its key")
-        #expect(Set(await transport.sent.filter { $0.command.deviceID == "d-and6" }.map(\.command.idempotencyKey)) == ["r2/d-and6"])
+        #expect(Set(await transport.sent.filter { $0.command.deviceID == "d-and6" }.map(\.command.idempotencyKey))
+                == [Self.key("r2", .lock, "d-and6")])
     }
 
     @Test("after an interruption: locks found sending are re-sent with their key (no second effect), resets are asked, not re-sent")
@@ -149,14 +156,12 @@ struct RunnerTests {
         let journal = try TestSupport.temporaryDirectory().appendingPathComponent("journal.jsonl").path
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,reset_passcode,d-ios\n")
         let first = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
-        let run = try await Self.runner(database, first, clock).run(batchPath: batch) { _ in }
+        let run = try await Self.runner(database, first, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         // as if the process had died after each call and before its result was committed
-        try database.write { db in
-            try db.execute(sql: "UPDATE dispatches SET state = 'sending' WHERE run_id = ?", arguments: [run.runID])
-            try db.execute(sql: "UPDATE runs SET state = 'interrupted', finished_at = NULL")
-        }
+        try database.tamper("UPDATE dispatches SET state = 'sending', secret_delivered_at = NULL WHERE run_id = ?", arguments: [run.runID])
+        try database.tamper("UPDATE runs SET state = 'interrupted', finished_at = NULL")
         let second = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
-        let resumed = try await Self.runner(database, second, clock).run(batchPath: batch) { _ in }
+        let resumed = try await Self.runner(database, second, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(resumed.resumed && resumed.runID == run.runID)
         #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "failed",
                                               "d-ios/reset_passcode": "succeeded"])
@@ -164,8 +169,8 @@ struct RunnerTests {
         let text = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(text.split(separator: "\n").filter { $0.contains("\"type\":\"effect\"") }.count == 3, "no effect twice")
         #expect(text.contains("\"type\":\"replay\""))
-        let error = try database.read { try String.fetchOne($0, sql: "SELECT last_error FROM dispatches WHERE device_id = 'd-and6'") }
-        #expect(error?.contains("temporary passcode never reached mdmbatch") == true)
+        let error = try database.inspect { try String.fetchOne($0, sql: "SELECT last_error FROM dispatches WHERE device_id = 'd-and6'") }
+        #expect(error?.contains("no longer holds its temporary passcode") == true)
     }
 
     @Test("a request_id that succeeded in an earlier run is skipped as already_done")
@@ -174,10 +179,10 @@ struct RunnerTests {
         let clock = ImmediateClock()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         let first = try TestSupport.file("b1.csv", "request_id,action,target\nr1,lock,d-ios\n")
-        _ = try await Self.runner(database, mock, clock).run(batchPath: first) { _ in }
+        _ = try await Self.runner(database, mock, clock).run(batchPath: first, secrets: DiscardingSecretSink())
         let second = try TestSupport.file("b2.csv", "request_id,action,target,reason\nr1,lock,d-ios,again\nr2,lock,d-and6,new\n")
-        let outcome = try await Self.runner(database, mock, clock).run(batchPath: second) { _ in }
-        let rows = try database.read { try Row.fetchAll($0, sql: "SELECT request_id, state, reason FROM dispatches WHERE run_id = ? ORDER BY seq", arguments: [outcome.runID]) }
+        let outcome = try await Self.runner(database, mock, clock).run(batchPath: second, secrets: DiscardingSecretSink())
+        let rows = try database.inspect { try Row.fetchAll($0, sql: "SELECT request_id, state, reason FROM dispatches WHERE run_id = ? ORDER BY seq", arguments: [outcome.runID]) }
         #expect(rows.map { "\($0["request_id"] as String):\($0["state"] as String):\($0["reason"] as String? ?? "-")" }
                 == ["r1:skipped:already_done", "r2:succeeded:-"])
         #expect(await mock.sends == 2)
@@ -191,10 +196,10 @@ struct RunnerTests {
         stop.request()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\n")
-        let first = try await Self.runner(database, mock, clock, stop: stop).run(batchPath: batch) { _ in }
+        let first = try await Self.runner(database, mock, clock, stop: stop).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(first.interrupted)
-        #expect(try database.read { try String.fetchOne($0, sql: "SELECT state FROM runs") } == "interrupted")
-        let second = try await Self.runner(database, mock, clock).run(batchPath: batch) { _ in }
+        #expect(try database.inspect { try String.fetchOne($0, sql: "SELECT state FROM runs") } == "interrupted")
+        let second = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(second.resumed && !second.interrupted && second.runID == first.runID)
         #expect(try Self.states(database).values.allSatisfy { $0 == "succeeded" })
     }
@@ -213,8 +218,13 @@ struct RunnerTests {
         func send(_ command: DeviceCommand) async throws -> TransportReceipt {
             sent.append(command)
             if sent.count == 1 {
-                while try database.read({ try Int.fetchOne($0, sql: "SELECT count(*) FROM dispatches WHERE state = 'sending'") }) ?? 0 < 2 {
-                    await Task.yield()
+                let deadline = ContinuousClock.now + .seconds(10)
+                while try database.inspect({ try Int.fetchOne($0, sql: "SELECT count(*) FROM dispatches WHERE state = 'sending'") }) ?? 0 < 2 {
+                    guard ContinuousClock.now < deadline else {
+                        Issue.record("the next job was never claimed")
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(1))
                 }
                 stop.request()
             }
@@ -231,17 +241,17 @@ struct RunnerTests {
         let stop = StopSignal()
         let transport = StopAfterClaim(database: database, stop: stop)
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\nlock,d-wp\n")
-        let first = try await Self.runner(database, transport, clock, stop: stop, concurrency: 1).run(batchPath: batch) { _ in }
+        let first = try await Self.runner(database, transport, clock, stop: stop, concurrency: 1).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(first.interrupted)
-        let rows = try database.read { db in
+        let rows = try database.inspect { db in
             try Row.fetchAll(db, sql: "SELECT device_id, state, attempts, first_sent_at FROM dispatches ORDER BY seq")
         }
         #expect(rows.map { $0["state"] as String } == ["succeeded", "queued", "queued"])
         #expect(rows[1]["attempts"] as Int == 0 && (rows[1]["first_sent_at"] as String?) == nil)
-        let unsent = try database.read { try String.fetchAll($0, sql: "SELECT device_id FROM audit_log WHERE event = 'dispatch_unsent'") }
+        let unsent = try database.inspect { try String.fetchAll($0, sql: "SELECT device_id FROM audit_log WHERE event = 'dispatch_unsent'") }
         #expect(unsent == ["d-and6"])
 
-        let second = try await Self.runner(database, transport, clock).run(batchPath: batch) { _ in }
+        let second = try await Self.runner(database, transport, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(second.resumed && !second.interrupted)
         #expect(await transport.sent.map(\.deviceID) .sorted() == ["d-and6", "d-ios", "d-wp"])
         #expect(await transport.sent.allSatisfy { $0.attempt == 1 })
@@ -253,11 +263,11 @@ struct RunnerTests {
         let clock = ImmediateClock()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         let batch = try TestSupport.file("b.csv", "action,target\nreset_passcode,d-and6\nlock,d-ios\n")
-        await #expect(throws: RunError.passcodesNeedAnOutput(1)) {
-            _ = try await Self.runner(database, mock, clock).run(batchPath: batch, canShowPasscodes: false) { _ in }
+        await #expect(throws: RunError.secretsNeedAnOutput(1)) {
+            _ = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: Nowhere())
         }
         #expect(await mock.sends == 0)
-        #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
+        #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
     }
 
     @Test("pacing: no window of the policy holds more sends than it allows")
@@ -270,7 +280,7 @@ struct RunnerTests {
         let batch = try TestSupport.file("b.csv", "action,target\n" + (0..<25).map { "lock,d\($0)" }.joined(separator: "\n"))
         // one worker: the test clock then reads exactly the slot each send went out at
         _ = try await Self.runner(database, transport, clock, rate: RatePolicy(count: 10, per: 20), concurrency: 1)
-            .run(batchPath: batch) { _ in }
+            .run(batchPath: batch, secrets: DiscardingSecretSink())
         let times = await transport.sent.map(\.at)
         #expect(times.count == 25)
         #expect(EngineTests.busiestWindow(times, 20) <= 10)
@@ -278,9 +288,19 @@ struct RunnerTests {
     }
 }
 
-final class PasscodeBox: @unchecked Sendable {
+/// Keeps the secrets a run delivers, for the test to look at.
+final class PasscodeBox: SecretSink, @unchecked Sendable {
     // @unchecked: `lock` guards `values`.
     private let lock = NSLock()
-    private(set) var values: [TemporaryPasscode] = []
-    func add(_ value: TemporaryPasscode) { lock.withLock { values.append(value) } }
+    private(set) var values: [SecretNotice] = []
+    var canDeliver: Bool { true }
+    func deliver(_ notice: SecretNotice) throws { lock.withLock { values.append(notice) } }
+    func makeDurable() throws {}
+}
+
+/// No safe place for a secret (stdout is not a terminal, no file given).
+struct Nowhere: SecretSink {
+    var canDeliver: Bool { false }
+    func deliver(_ notice: SecretNotice) throws { Issue.record("a secret was delivered nowhere") }
+    func makeDurable() throws {}
 }

@@ -19,38 +19,38 @@ struct StoreTests {
             #expect(migration.sql == text, "\(file) embedded text differs from the file")
         }
         let database = try AppDatabase.inMemory()
-        let applied = try database.read { try AppDatabase.migrator.appliedIdentifiers($0) }
+        let applied = try database.inspect { try AppDatabase.migrator.appliedIdentifiers($0) }
         #expect(applied == Set(files))
     }
 
     @Test("an on-disk database uses WAL and synchronous=FULL")
     func pragmas() throws {
         let dir = try TestSupport.temporaryDirectory()
-        let database = try AppDatabase.open(path: dir.appendingPathComponent("x.sqlite").path)
+        let database = try AppDatabase.open(path: dir.appendingPathComponent("x.sqlite").path, mode: .createIfMissing)
         defer { try? database.close() }
-        let mode = try database.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
-        let sync = try database.read { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
+        let mode = try database.inspect { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        let sync = try database.inspect { try Int.fetchOne($0, sql: "PRAGMA synchronous") }
         #expect(mode == "wal" && sync == 2)
     }
 
     @Test("the audit log is chained by hash and refuses UPDATE and DELETE")
     func auditChain() throws {
         let database = try AppDatabase.inMemory()
-        try database.write { db in
-            try AuditLog.append(AuditEvent(event: "a", actor: "x"), at: Date(timeIntervalSince1970: 0), in: db)
-            try AuditLog.append(AuditEvent(event: "b", actor: "y", deviceID: "d1", detail: ["k": .string("v")]),
-                                at: Date(timeIntervalSince1970: 1), in: db)
+        try database.write { store in
+            try store.appendAudit(AuditEvent(event: "a", actor: "x"), at: Date(timeIntervalSince1970: 0))
+            try store.appendAudit(AuditEvent(event: "b", actor: "y", deviceID: "d1", detail: ["k": .string("v")]),
+                                  at: Date(timeIntervalSince1970: 1))
         }
-        let rows = try database.read { try Row.fetchAll($0, sql: "SELECT * FROM audit_log ORDER BY seq") }
+        let rows = try database.inspect { try Row.fetchAll($0, sql: "SELECT * FROM audit_log ORDER BY seq") }
         #expect(rows.count == 2)
         #expect(rows[0].text("prev_hash") == AuditLog.genesisHash)
         #expect(rows[1].text("prev_hash") == rows[0].text("hash"))
         let recomputed = AuditLog.chainHash(prevHash: rows[1].text("prev_hash")!, fields: [
             "2", rows[1].text("at"), nil, "y", "b", "d1", nil, nil, nil, "{\"k\":\"v\"}"])
         #expect(recomputed == rows[1].text("hash"))
-        #expect(throws: DatabaseError.self) { try database.write { try $0.execute(sql: "UPDATE audit_log SET actor = 'z'") } }
-        #expect(throws: DatabaseError.self) { try database.write { try $0.execute(sql: "DELETE FROM audit_log") } }
-        #expect(try database.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log") } == 2)
+        #expect(throws: DatabaseError.self) { try database.tamper("UPDATE audit_log SET actor = 'z'") }
+        #expect(throws: DatabaseError.self) { try database.tamper("DELETE FROM audit_log") }
+        #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log") } == 2)
     }
 
     @Test("the canonical row encoding is length-prefixed, with ~ for NULL")

@@ -1,28 +1,47 @@
 import Crypto
 import Foundation
-import GRDB
-
-/// Which rows an export takes: `at` within [from, to] (ISO 8601, compared as UTC text),
-/// and one run.
-public struct AuditExportFilter: Sendable, Equatable {
-    public var from: String?
-    public var to: String?
-    public var runID: String?
-
-    public init(from: String? = nil, to: String? = nil, runID: String? = nil) {
-        self.from = from
-        self.to = to
-        self.runID = runID
-    }
-
-    var json: JSONValue {
-        .object(["from": from.map(JSONValue.string) ?? .null, "to": to.map(JSONValue.string) ?? .null,
-                 "run": runID.map(JSONValue.string) ?? .null])
-    }
-}
 
 public enum AuditExportFormat: String, Sendable, CaseIterable {
     case csv, jsonl
+}
+
+extension AuditExportFilter {
+    /// The filter of `--from`, `--to` and `--run`: times in ISO 8601 (stored times are
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` and compare as text); a bare `--to` date takes its whole day.
+    public init(fromText: String?, toText: String?, runID: String?) throws {
+        func normalised(_ name: String, _ text: String?, endOfDay: Bool) throws -> String? {
+            guard let text else { return nil }
+            let full = endOfDay && text.count == 10 ? text + "T23:59:59Z" : text
+            guard let time = ISOTimestamp.normalise(full) else { throw AuditExportError.badTime(name, text) }
+            return String(time.dropLast()) + (endOfDay ? ".999Z" : ".000Z")
+        }
+        let from = try normalised("--from", fromText, endOfDay: false)
+        let to = try normalised("--to", toText, endOfDay: true)
+        if let from, let to, from > to { throw AuditExportError.emptyWindow(fromText!, toText!) }
+        self.init(from: from, to: to, runID: runID)
+    }
+}
+
+/// A filter that cannot select anything sensible.
+public enum AuditExportError: LocalizedError, ClassifiedError, Equatable {
+    case badTime(String, String)
+    case emptyWindow(String, String)
+    case noSuchRun(String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .badTime(let flag, let text): "\(flag) must be an ISO 8601 time (like 2026-11-24 or 2026-11-24T08:00:00Z), not \(text)"
+        case .emptyWindow(let from, let to): "--from \(from) is later than --to \(to): nothing could be exported"
+        case .noSuchRun(let id): "no run \(id) in this database (mdmbatch status lists them)"
+        }
+    }
+
+    public var failureKind: FailureKind {
+        switch self {
+        case .badTime, .emptyWindow: .usage
+        case .noSuchRun: .noInput
+        }
+    }
 }
 
 /// Streams audit rows out: CSV for spreadsheets (every cell that a spreadsheet could take
@@ -33,31 +52,23 @@ public enum AuditExport {
                                  "detail", "prev_hash", "hash"]
 
     /// Writes the rows to `write`; returns how many and the sha256 of the bytes written.
-    public static func export(_ db: Database, filter: AuditExportFilter, format: AuditExportFormat,
+    public static func export(_ reader: StoreReader, filter: AuditExportFilter, format: AuditExportFormat,
                               write: (String) throws -> Void) throws -> (rows: Int, sha256: String) {
         var hasher = SHA256()
         func emit(_ text: String) throws {
             hasher.update(data: Array(text.utf8))
             try write(text)
         }
-        var conditions: [String] = []
-        var arguments: StatementArguments = []
-        if let from = filter.from { conditions.append("at >= ?"); arguments += [from] }
-        if let to = filter.to { conditions.append("at <= ?"); arguments += [to] }
-        if let run = filter.runID { conditions.append("run_id = ?"); arguments += [run] }
-        let sql = "SELECT \(columns.joined(separator: ", ")) FROM audit_log"
-            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY seq"
         if format == .csv { try emit(columns.joined(separator: ",") + "\r\n") }
         var count = 0
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        while let row = try rows.next() {
-            let seq: Int64 = row[0]
-            let values: [String?] = [String(seq)] + (1..<columns.count).map { row[$0] as String? }
+        try reader.forEachAuditRecord(filter) { record in
+            let values: [String?] = [String(record.seq), record.at, record.runID, record.actor, record.event, record.deviceID,
+                                     record.action, record.outcome, record.reason, record.detail, record.prevHash, record.hash]
             switch format {
             case .csv:
-                try emit(values.map { csvCell($0 ?? "") }.joined(separator: ",") + "\r\n")
+                try emit(values.map { CSVText.neutralisedCell($0 ?? "") }.joined(separator: ",") + "\r\n")
             case .jsonl:
-                var line = "{\"seq\":\(seq)"
+                var line = "{\"seq\":\(record.seq)"
                 for (index, name) in columns.enumerated().dropFirst() {
                     line += ",\"\(name)\":" + JSONText.quote(values[index])
                 }
@@ -68,25 +79,33 @@ public enum AuditExport {
         return (count, hexString(hasher.finalize()))
     }
 
-    /// A CSV cell (RFC 4180), neutralised: a value beginning with `=`, `+`, `-`, `@`, tab,
-    /// CR or LF gets a leading `'` so that no spreadsheet runs it as a formula.
-    public static func csvCell(_ value: String) -> String {
-        var text = value
-        if let first = text.utf8.first, [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"),
-                                          0x09, 0x0D, 0x0A].contains(first) {
-            text = "'" + text
+    /// Exports the rows `filter` selects through `output` (which writes what it is given
+    /// to a file or standard output, whole) and, once written, records the export in the
+    /// trail; returns the number of rows. `outputName` says where they went, for the record.
+    @discardableResult
+    public static func run(_ database: AppDatabase, filter: AuditExportFilter, format: AuditExportFormat, actor: String,
+                           outputName: String, now: () -> Date,
+                           output: (((String) throws -> Void) throws -> Void) throws -> Void) throws -> Int {
+        if let run = filter.runID, try database.read({ try $0.run(run) }) == nil { throw AuditExportError.noSuchRun(run) }
+        var result = (rows: 0, sha256: "")
+        try database.read { store in
+            try output { write in result = try export(store, filter: filter, format: format, write: write) }
         }
-        guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let output = outputName
+        try database.write { store in
+            try recordExport(store, actor: actor, filter: filter, format: format, output: output, rows: result.rows,
+                             sha256: result.sha256, at: now())
+        }
+        return result.rows
     }
 
     /// Records the export in the trail (who, filter, format, row count, sha256 of the
     /// output) and seals it with a checkpoint.
-    public static func recordExport(_ db: Database, actor: String, filter: AuditExportFilter, format: AuditExportFormat,
+    public static func recordExport(_ writer: StoreWriter, actor: String, filter: AuditExportFilter, format: AuditExportFormat,
                                     output: String, rows: Int, sha256: String, at time: Date) throws {
-        try AuditLog.append(AuditEvent(event: "export", actor: actor, outcome: "exported", detail: [
+        try writer.appendAudit(AuditEvent(event: "export", actor: actor, outcome: "exported", detail: [
             "filter": filter.json, "format": .string(format.rawValue), "output": .string(output),
             "rows": .number(Double(rows)), "sha256": .string(sha256),
-        ]), at: time, in: db, checkpoint: true)
+        ]), at: time, checkpoint: true)
     }
 }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import Synchronization
 
 /// The Ed25519 key that signs audit checkpoints. A key file is one line: the base64 of
 /// the 32-byte raw private key; `FILE.pub` holds the base64 of the 32-byte public key.
@@ -28,16 +27,28 @@ public struct AuditSigner: Sendable {
         return (key.rawRepresentation.base64EncodedString() + "\n", key.publicKey.rawRepresentation.base64EncodedString() + "\n")
     }
 
+    /// Writes a new key to `path` (0600) and its public key to `path.pub`: both or neither
+    /// (an existing file at either path is refused, and nothing is left behind).
+    public static func writeNewKey(to path: String) throws {
+        let (privateKey, publicKey) = generate()
+        for existing in [path, path + ".pub"] where FileManager.default.fileExists(atPath: existing) {
+            throw OutputFileError.exists(existing)
+        }
+        try ExclusiveFile.write(privateKey, to: path)
+        do {
+            try ExclusiveFile.write(publicKey, to: path + ".pub")
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    /// The fingerprint people compare: the first 16 hex digits of the SHA-256 of the public key.
+    public var fingerprint: String { AuditPublicKey.fingerprint(ofBase64: publicKeyBase64) }
+
     func sign(_ message: [UInt8]) throws -> String {
         try key.signature(for: message).base64EncodedString()
     }
-
-    /// The signer checkpoints use in this process (set once, at start, by the command line).
-    public static var current: AuditSigner? { configured.withLock { $0 } }
-
-    public static func use(_ signer: AuditSigner?) { configured.withLock { $0 = signer } }
-
-    private static let configured = Mutex<AuditSigner?>(nil)
 }
 
 /// A public key to verify checkpoint signatures with (`FILE.pub`: base64 of 32 bytes).
@@ -55,6 +66,14 @@ public struct AuditPublicKey: Sendable {
             throw AuditKeyError.malformed(source, "expected the base64 of a 32-byte Ed25519 public key")
         }
         self.raw = key.rawRepresentation
+    }
+
+    /// The first 16 hex digits of the SHA-256 of the raw public key.
+    public var fingerprint: String { hexString(SHA256.hash(data: raw)).prefix(16).description }
+
+    static func fingerprint(ofBase64 text: String) -> String {
+        guard let raw = Data(base64Encoded: text) else { return "?" }
+        return hexString(SHA256.hash(data: raw)).prefix(16).description
     }
 
     func verify(signature base64: String, message: [UInt8]) -> Bool {
@@ -87,28 +106,5 @@ public enum AuditKeyError: LocalizedError, ClassifiedError, Equatable {
         case .unreadable: .noInput
         case .malformed: .usage
         }
-    }
-}
-
-extension AuditLog {
-    /// The bytes a checkpoint signs: the checkpoint's own seq and the chain head it seals.
-    public static func checkpointMessage(seq: Int64, headSeq: Int64, head: String) -> [UInt8] {
-        Array("mdmbatch audit checkpoint\n\(seq)\n\(headSeq)\n\(head)\n".utf8)
-    }
-}
-
-extension AuditAppender {
-    /// Appends a checkpoint sealing the chain as it stands: detail `head` (the hash of the
-    /// row before it), `head_seq`, and with a signer `public_key` and `signature`.
-    @discardableResult
-    public mutating func appendCheckpoint(actor: String, runID: String?, at time: Date,
-                                          signer: AuditSigner? = AuditSigner.current) throws -> Int64 {
-        let (headSeq, head) = chainHead
-        var detail: [String: JSONValue] = ["head": .string(head), "head_seq": .number(Double(headSeq))]
-        if let signer {
-            detail["public_key"] = .string(signer.publicKeyBase64)
-            detail["signature"] = .string(try signer.sign(AuditLog.checkpointMessage(seq: headSeq + 1, headSeq: headSeq, head: head)))
-        }
-        return try append(AuditEvent(event: "checkpoint", actor: actor, runID: runID, outcome: "sealed", detail: detail), at: time)
     }
 }

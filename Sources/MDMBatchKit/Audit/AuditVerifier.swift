@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// What `audit verify` found wrong, at the first bad row.
 public struct AuditProblem: Error, Equatable, CustomStringConvertible {
@@ -33,46 +32,53 @@ public struct AuditVerification: Sendable, Equatable {
 /// Recomputes the whole chain, row by row (streamed), and checks every checkpoint and
 /// signature; then cross-checks the tail against the runs and imports it must cover.
 public enum AuditVerifier {
-    public static func verify(_ db: Database, publicKey: AuditPublicKey? = nil) throws -> Result<AuditVerification, AuditProblem> {
+    /// `audit verify`: the whole chain of `database`.
+    public static func verify(_ database: AppDatabase, publicKey: AuditPublicKey? = nil) throws -> Result<AuditVerification, AuditProblem> {
+        try database.read { try verify($0, publicKey: publicKey) }
+    }
+
+    public static func verify(_ reader: StoreReader, publicKey: AuditPublicKey? = nil) throws -> Result<AuditVerification, AuditProblem> {
         var result = AuditVerification()
         var previous = AuditLog.genesisHash
         var expected: Int64 = 1
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash
-            FROM audit_log ORDER BY seq
-            """)
-        while let row = try rows.next() {
-            let seq: Int64 = row[0]
-            if seq != expected {
-                return .failure(AuditProblem(seq: expected, kind: .missingRows,
-                                             message: "rows \(expected)…\(seq - 1) are missing (the next row is \(seq))"))
-            }
-            let fields: [String?] = [String(seq), row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9]]
-            let prevHash: String = row[10]
-            let hash: String = row[11]
-            if prevHash != previous {
-                return .failure(AuditProblem(seq: seq, kind: .brokenLink,
-                                             message: "prev_hash does not match the hash of row \(seq - 1): rows removed, reordered or altered"))
-            }
-            let computed = AuditLog.chainHash(prevHash: previous, fields: fields)
-            if computed != hash {
-                return .failure(AuditProblem(seq: seq, kind: .changedRow,
-                                             message: "its hash does not match its contents: the row was changed or moved"))
-            }
-            if (fields[4] ?? "") == "checkpoint" {
-                if let problem = check(checkpoint: seq, detail: fields[9] ?? "", previous: previous, publicKey: publicKey,
-                                       requireSignature: publicKey != nil && result.signedCheckpoints > 0) {
-                    return .failure(problem)
+        var problem: AuditProblem?
+        struct Stop: Error {}
+        do {
+            try reader.forEachAuditRecord { record in
+                let seq = record.seq
+                if seq != expected {
+                    problem = AuditProblem(seq: expected, kind: .missingRows,
+                                           message: "rows \(expected)…\(seq - 1) are missing (the next row is \(seq))")
+                    throw Stop()
                 }
-                result.checkpoints += 1
-                if (fields[9] ?? "").contains("\"signature\"") { result.signedCheckpoints += 1 }
-                result.unsealedRows = 0
-            } else {
-                result.unsealedRows += 1
+                if record.prevHash != previous {
+                    problem = AuditProblem(seq: seq, kind: .brokenLink,
+                                           message: "prev_hash does not match the hash of row \(seq - 1): rows removed, reordered or altered")
+                    throw Stop()
+                }
+                if AuditLog.chainHash(prevHash: previous, fields: record.chainFields) != record.hash {
+                    problem = AuditProblem(seq: seq, kind: .changedRow,
+                                           message: "its hash does not match its contents: the row was changed or moved")
+                    throw Stop()
+                }
+                if record.event == "checkpoint" {
+                    if let bad = check(checkpoint: seq, detail: record.detail, previous: previous, publicKey: publicKey,
+                                       requireSignature: publicKey != nil && result.signedCheckpoints > 0) {
+                        problem = bad
+                        throw Stop()
+                    }
+                    result.checkpoints += 1
+                    if record.detail.contains("\"signature\"") { result.signedCheckpoints += 1 }
+                    result.unsealedRows = 0
+                } else {
+                    result.unsealedRows += 1
+                }
+                previous = record.hash
+                expected = seq + 1
+                result.rows += 1
             }
-            previous = hash
-            expected = seq + 1
-            result.rows += 1
+        } catch is Stop {
+            return .failure(problem!)
         }
         result.headSeq = expected - 1
         result.head = previous
@@ -80,7 +86,7 @@ public enum AuditVerifier {
             return .failure(AuditProblem(seq: result.headSeq, kind: .unsignedCheckpoint,
                                          message: "a public key was given but no checkpoint is signed"))
         }
-        if let problem = try checkTail(db, headSeq: result.headSeq) { return .failure(problem) }
+        if let problem = try checkTail(reader, headSeq: result.headSeq) { return .failure(problem) }
         return .success(result)
     }
 
@@ -115,21 +121,15 @@ public enum AuditVerifier {
     /// A tail cut off after the last checkpoint leaves a consistent chain; what it cannot
     /// hide is the runs and imports the database still records: each ended run must have
     /// the row recording its end, and each import its row.
-    private static func checkTail(_ db: Database, headSeq: Int64) throws -> AuditProblem? {
-        if let run = try String.fetchOne(db, sql: """
-            SELECT r.id FROM runs r WHERE r.state != 'running' AND NOT EXISTS (
-                SELECT 1 FROM audit_log a WHERE a.run_id = r.id AND a.event = CASE r.state WHEN 'finished' THEN 'run_finished'
-                                                                                         ELSE 'run_interrupted' END)
-            ORDER BY r.started_at LIMIT 1
-            """) {
+    private static func checkTail(_ reader: StoreReader, headSeq: Int64) throws -> AuditProblem? {
+        if let run = try reader.runEndedWithoutItsAuditRow() {
             return AuditProblem(seq: headSeq + 1, kind: .truncatedTail,
                                 message: "run \(run) ended, but the row recording its end is gone: the log ends at row \(headSeq)")
         }
-        let imports = try Int.fetchOne(db, sql: "SELECT count(*) FROM imports") ?? 0
-        let imported = try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log WHERE event = 'import'") ?? 0
-        if imported < imports {
+        let imports = try reader.importCounts()
+        if imports.audited < imports.recorded {
             return AuditProblem(seq: headSeq + 1, kind: .truncatedTail,
-                                message: "\(imports) imports are recorded but only \(imported) in the log: it ends at row \(headSeq)")
+                                message: "\(imports.recorded) imports are recorded but only \(imports.audited) in the log: it ends at row \(headSeq)")
         }
         return nil
     }

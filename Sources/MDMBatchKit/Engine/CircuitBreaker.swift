@@ -1,9 +1,10 @@
+import Logging
 import Synchronization
 
 /// Stops dispatch during an outage: after `threshold` transient failures in a row the
 /// circuit opens and senders wait (instead of burning attempts) for `cooldown` seconds;
 /// then one probe goes out (half-open): a success closes the circuit, a failure opens it
-/// again with the cooldown doubled (up to `maxCooldown`).
+/// again with the cooldown doubled (up to `maxCooldown`). It logs when it opens and closes.
 ///
 /// A lock, not an actor: every send passes through it twice, and a closed circuit must
 /// cost no hop between threads.
@@ -14,6 +15,7 @@ public final class CircuitBreaker: Sendable {
     public let cooldown: Double
     public let maxCooldown: Double
     private let clock: any EngineClock
+    private let logger: Logger
     private let inner: Mutex<Inner>
 
     private struct Inner {
@@ -24,11 +26,13 @@ public final class CircuitBreaker: Sendable {
         var openings = 0
     }
 
-    public init(threshold: Int = 5, cooldown: Double = 5, maxCooldown: Double = 120, clock: any EngineClock) {
+    public init(threshold: Int = 5, cooldown: Double = 5, maxCooldown: Double = 120, clock: any EngineClock,
+                logger: Logger = Logger(label: "mdmbatch.breaker", factory: { _ in SwiftLogNoOpLogHandler() })) {
         self.threshold = threshold
         self.cooldown = cooldown
         self.maxCooldown = maxCooldown
         self.clock = clock
+        self.logger = logger
         inner = Mutex(Inner(currentCooldown: cooldown))
     }
 
@@ -36,10 +40,12 @@ public final class CircuitBreaker: Sendable {
     /// How many times the circuit opened.
     public var openings: Int { inner.withLock { $0.openings } }
 
-    private enum Wait { case none, until(Double), seconds(Double) }
+    private enum Wait { case none, probe, until(Double), seconds(Double) }
 
-    /// Waits until a send may go out.
-    public func permit() async throws {
+    /// Waits until a send may go out; true when that send is the probe of a half-open
+    /// circuit (its failure tests the service, and is not held against its element).
+    @discardableResult
+    public func permit() async throws -> Bool {
         while true {
             let now = clock.now()
             let wait: Wait = inner.withLock { inner in
@@ -50,18 +56,19 @@ public final class CircuitBreaker: Sendable {
                     if now < until { return .until(until) }
                     inner.state = .halfOpen
                     inner.probing = true
-                    return .none
+                    return .probe
                 case .halfOpen:
                     if !inner.probing {
                         inner.probing = true
-                        return .none
+                        return .probe
                     }
                     // others wait for the probe's outcome
                     return .seconds(min(inner.currentCooldown, 1) / 4)
                 }
             }
             switch wait {
-            case .none: return
+            case .none: return false
+            case .probe: return true
             case .until(let time): try await clock.sleep(until: time)
             case .seconds(let seconds): try await clock.sleep(seconds: seconds)
             }
@@ -69,43 +76,55 @@ public final class CircuitBreaker: Sendable {
     }
 
     public func recordSuccess() {
-        inner.withLock { inner in
+        let closed = inner.withLock { inner in
             inner.consecutiveFailures = 0
-            if inner.state != .closed {
-                inner.state = .closed
-                inner.currentCooldown = cooldown
-            }
             inner.probing = false
+            guard inner.state != .closed else { return false }
+            inner.state = .closed
+            inner.currentCooldown = cooldown
+            return true
         }
+        if closed { logger.notice("circuit closed: the service answers again") }
     }
 
-    public func recordTransientFailure() {
+    /// A transient failure; `probe`: it was the probe of a half-open circuit (only the
+    /// probe's outcome decides whether the circuit closes or opens again).
+    public func recordTransientFailure(probe: Bool = false) {
         let now = clock.now()
-        inner.withLock { inner in
+        let opened: Double? = inner.withLock { inner in
             inner.consecutiveFailures += 1
+            defer { if probe || inner.state != .halfOpen { inner.probing = false } }
             if inner.state == .halfOpen {
+                guard probe else { return nil }
                 inner.currentCooldown = min(maxCooldown, inner.currentCooldown * 2)
-                open(&inner, now: now)
+                return open(&inner, now: now)
             } else if inner.state == .closed && inner.consecutiveFailures >= threshold {
-                open(&inner, now: now)
+                return open(&inner, now: now)
             }
-            inner.probing = false
+            return nil
+        }
+        if let opened {
+            logger.warning("circuit open: the service fails; sending pauses",
+                           metadata: ["failures_in_a_row": "\(threshold)", "pause_s": "\(opened)"])
         }
     }
 
     /// A permanent failure says nothing about the service's health.
     public func recordOtherOutcome() {
-        inner.withLock { inner in
-            if inner.state == .halfOpen {
-                inner.state = .closed
-                inner.currentCooldown = cooldown
-            }
+        let closed = inner.withLock { inner in
             inner.probing = false
+            guard inner.state == .halfOpen else { return false }
+            inner.state = .closed
+            inner.currentCooldown = cooldown
+            return true
         }
+        if closed { logger.notice("circuit closed: the service answers again") }
     }
 
-    private func open(_ inner: inout Inner, now: Double) {
+    /// Opens the circuit; returns the pause.
+    private func open(_ inner: inout Inner, now: Double) -> Double {
         inner.state = .open(until: now + inner.currentCooldown)
         inner.openings += 1
+        return inner.currentCooldown
     }
 }

@@ -1,9 +1,7 @@
-import Foundation
 import Synchronization
 
 /// Named places where tests make the engine die as if killed (`SIGKILL`: no cleanup, no
-/// flush), to prove that a resume loses nothing and doubles nothing. Set only by tests:
-/// `MDMBATCH_CRASH_AT=NAME` dies the first time NAME is reached, `NAME:K` the K-th time.
+/// flush), to prove that a resume loses nothing and doubles nothing.
 public enum CrashPoint: String, Sendable, CaseIterable {
     /// In the commit that makes a row `sending`, before its COMMIT: the call never happens.
     case beforeSendingCommit = "before-sending-commit"
@@ -11,27 +9,38 @@ public enum CrashPoint: String, Sendable, CaseIterable {
     case afterCall = "after-call"
     /// Inside a group commit, half its entries applied, before COMMIT.
     case midCommit = "mid-commit"
+}
 
-    public static let environmentVariable = "MDMBATCH_CRASH_AT"
+/// The crash point armed in this process, if any: `NAME` dies the first time NAME is
+/// reached, `NAME:K` the K-th time. The command line arms it (from
+/// `MDMBATCH_CRASH_AT`, for tests only) and says how to die.
+public final class CrashPoints: Sendable {
+    private let armed: CrashPoint?
+    private let remaining: Mutex<Int>
+    private let die: @Sendable (CrashPoint) -> Void
 
-    private static let armed: CrashPoint? = {
-        guard let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty else { return nil }
-        return CrashPoint(rawValue: String(value.split(separator: ":", maxSplits: 1)[0]))
-    }()
+    /// None armed.
+    public static let none = CrashPoints(armed: nil, count: 1, die: { _ in })
 
-    private static let remaining: Mutex<Int> = {
-        let value = ProcessInfo.processInfo.environment[environmentVariable] ?? ""
-        let parts = value.split(separator: ":", maxSplits: 1)
-        return Mutex(max(1, parts.count > 1 ? Int(parts[1]) ?? 1 : 1))
-    }()
+    public init(armed: CrashPoint?, count: Int, die: @escaping @Sendable (CrashPoint) -> Void) {
+        self.armed = armed
+        remaining = Mutex(max(1, count))
+        self.die = die
+    }
 
-    /// Dies here when this point is armed and its count is reached.
+    /// `NAME` or `NAME:K`; nil when the text names no crash point.
+    public convenience init?(specification text: String, die: @escaping @Sendable (CrashPoint) -> Void) {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard let first = parts.first, let point = CrashPoint(rawValue: String(first)) else { return nil }
+        let count = parts.count > 1 ? Int(parts[1]) : 1
+        guard let count, count >= 1 else { return nil }
+        self.init(armed: point, count: count, die: die)
+    }
+
+    /// Dies here when `point` is armed and its count is reached.
     @inline(__always)
-    public func reached() {
-        guard Self.armed == self else { return }
-        if Self.remaining.withLock({ count in count -= 1; return count == 0 }) {
-            FileHandle.standardError.write(Data("mdmbatch: crash point \(rawValue) reached: killing myself\n".utf8))
-            kill(getpid(), SIGKILL)
-        }
+    func reached(_ point: CrashPoint) {
+        guard armed == point else { return }
+        if remaining.withLock({ count in count -= 1; return count == 0 }) { die(point) }
     }
 }

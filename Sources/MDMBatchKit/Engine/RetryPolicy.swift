@@ -20,11 +20,11 @@ public struct RetryPolicy: Sendable, Equatable {
         min(maxDelay, baseDelay * pow(2, Double(max(0, attempt - 1))))
     }
 
-    /// The delay before the next attempt; nil when no attempt is left.
-    public func delay(afterAttempt attempt: Int, retryAfter: Double?, random: SharedRandom) -> Double? {
+    /// The delay before the next attempt, `jitter` being uniform in [0, 1); nil when no
+    /// attempt is left.
+    public func delay(afterAttempt attempt: Int, retryAfter: Double?, jitter: Double) -> Double? {
         guard attempt < maxAttempts else { return nil }
-        let jittered = random.uniform(ceiling(afterAttempt: attempt))
-        return max(jittered, retryAfter ?? 0)
+        return max(jitter * ceiling(afterAttempt: attempt), retryAfter ?? 0)
     }
 }
 

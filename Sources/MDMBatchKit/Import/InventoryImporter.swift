@@ -1,6 +1,4 @@
 import Foundation
-import GRDB
-import GRDBSQLite
 
 /// What to import, from where, and how strictly.
 public struct ImportRequest: Sendable {
@@ -68,21 +66,11 @@ public enum InventoryImporter {
         }
         let started = now()
 
-        return try database.write { db in
-            // A larger page cache for the bulk write (flat: it does not grow with the file).
-            let cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size")!
-            try db.execute(sql: "PRAGMA cache_size = -16000")
-            defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
-            let importID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM imports")!
-            let countSQL = "SELECT count(*) FROM \(Schema.table)"
-            let before = try Int.fetchOne(db, sql: countSQL)!
-            // Into an empty table, build the secondary indexes once at the end (a sort)
-            // instead of updating them row by row; DDL is part of the transaction.
-            let deferredIndexes = before == 0 ? try Self.dropSecondaryIndexes(of: Schema.table, db) : []
+        return try database.write { store in
+            let load = try store.beginInventoryLoad(table: Schema.table)
             var writer: UpsertWriter<Schema>?
             let makeWriter = { (format: ImportFormat, present: [Bool]) throws -> UpsertWriter<Schema> in
-                let made = try UpsertWriter<Schema>(db: db, importID: importID, file: source.displayName, format: format,
-                                                    presentFields: present)
+                let made = try load.upsertWriter(Schema.self, format: format, presentFields: present)
                 writer = made
                 return made
             }
@@ -106,99 +94,23 @@ public enum InventoryImporter {
             }
 
             let rowsWritten = writer?.rowsWritten ?? 0
-            for sql in deferredIndexes { try db.execute(sql: sql) }
-            let after = try Int.fetchOne(db, sql: countSQL)!
-            let touched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(Schema.table) WHERE changed_import = ?",
-                                           arguments: [importID])!
-            let inserted = after - before
+            let counts = try load.finish(rowsWritten: rowsWritten)
             let summary = ImportSummary(
-                importID: importID, kind: Schema.kind, file: source.displayName, format: resolvedFormat,
-                sha256: source.finishDigest(), rows: rowsWritten, inserted: inserted,
-                updated: touched - inserted, unchanged: rowsWritten - touched, skipped: skipped)
+                importID: load.importID, kind: Schema.kind, file: source.displayName, format: resolvedFormat,
+                sha256: source.finishDigest(), rows: rowsWritten, inserted: counts.inserted,
+                updated: counts.updated, unchanged: counts.unchanged, skipped: skipped)
             let finished = now()
-            try db.execute(
-                sql: """
-                    INSERT INTO imports (id, kind, started_at, finished_at, actor, file_name, format, sha256,
-                                         rows, inserted, updated, unchanged, skipped)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [importID, Schema.kind.rawValue, ISOTimestamp.formatMillis(started),
-                            ISOTimestamp.formatMillis(finished), request.actor, summary.file, resolvedFormat.rawValue,
-                            summary.sha256, summary.rows, summary.inserted, summary.updated, summary.unchanged, skipped])
-            try AuditLog.append(
+            try load.record(summary, actor: request.actor, startedAt: started, finishedAt: finished)
+            try store.appendAudit(
                 AuditEvent(event: "import", actor: request.actor, outcome: "succeeded", detail: [
-                    "import_id": .number(Double(importID)), "kind": .string(Schema.kind.rawValue),
+                    "import_id": .number(Double(load.importID)), "kind": .string(Schema.kind.rawValue),
                     "file": .string(summary.file), "format": .string(resolvedFormat.rawValue),
                     "sha256": .string(summary.sha256), "rows": .number(Double(summary.rows)),
-                    "inserted": .number(Double(inserted)), "updated": .number(Double(summary.updated)),
+                    "inserted": .number(Double(summary.inserted)), "updated": .number(Double(summary.updated)),
                     "unchanged": .number(Double(summary.unchanged)), "skipped": .number(Double(skipped)),
                 ]),
-                at: finished, in: db, checkpoint: true)
+                at: finished, checkpoint: true)
             return summary
         }
     }
 }
-
-extension InventoryImporter {
-    /// Drops the indexes of `table` other than its key; returns the SQL that recreates them.
-    static func dropSecondaryIndexes(of table: String, _ db: Database) throws -> [String] {
-        let indexes = try Row.fetchAll(db, sql: """
-            SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL
-            """, arguments: [table])
-        for index in indexes { try db.execute(sql: "DROP INDEX \(index["name"] as String)") }
-        return indexes.map { $0["sql"] }
-    }
-}
-
-/// Writes rows through the schema's upsert, telling bad values and duplicate keys
-/// apart from database failures.
-final class UpsertWriter<Schema: InventorySchema> {
-    private let db: Database
-    private let statement: RawStatement
-    private let firstLine: Statement
-    private var schema: Schema
-    private let importID: Int64
-    let file: String
-    private(set) var rowsWritten = 0
-
-    /// `presentFields`: which fields the file has a column (or JSON member) for.
-    init(db: Database, importID: Int64, file: String, format: ImportFormat, presentFields: [Bool]) throws {
-        self.db = db
-        schema = Schema(format: format)
-        self.importID = importID
-        self.file = file
-        statement = try RawStatement(db, sql: Schema.upsertSQL(presentFields: presentFields))
-        firstLine = try db.makeStatement(sql: "SELECT seen_line FROM \(Schema.table) WHERE \(Schema.keyColumn) = ?")
-    }
-
-    enum Failure: Error {
-        case invalid(RowError)
-        case duplicate(firstLine: Int)
-    }
-
-    /// Upserts one row; `values` are indexed by the schema's fields.
-    func write(_ values: [UnsafeRawBufferPointer?], line: Int) throws -> Failure? {
-        do {
-            try schema.bind(values, to: statement)
-        } catch {
-            return .invalid(error)
-        }
-        statement.bind(Schema.valueCount + 1, importID)
-        statement.bind(Schema.valueCount + 2, Int64(line))
-        let code = statement.step()
-        statement.reset()
-        if code == SQLITE_DONE {
-            rowsWritten += 1
-            return nil
-        }
-        if sqlite3_extended_errcode(db.sqliteConnection) == sqliteConstraintNotNull {
-            let key = Schema.value(values, Schema.keyField).map(FieldText.string) ?? ""
-            let first = try Int.fetchOne(firstLine, arguments: [key]) ?? 0
-            return .duplicate(firstLine: first)
-        }
-        throw statement.error(db, code: code)
-    }
-}
-
-/// SQLITE_CONSTRAINT_NOTNULL, a C macro Swift does not import.
-private let sqliteConstraintNotNull: Int32 = SQLITE_CONSTRAINT | (5 << 8)

@@ -1,5 +1,4 @@
 import Foundation
-import GRDBSQLite
 
 /// What the importer needs to know of one inventory: its fields, the names each
 /// format gives them, and how a row of field values becomes an upsert.
@@ -26,29 +25,6 @@ protocol InventorySchema {
 extension InventorySchema {
     /// Number of parameters of the upsert before the import id and line.
     static var valueCount: Int32 { Int32(columns.count) }
-
-    /// An upsert of all `columns`, whose last two parameters are the import id and the
-    /// line. On conflict it updates only the columns of the fields the file has (a file
-    /// without a passcode column keeps the stored passcode state); it sets `seen_import`
-    /// to NULL, a NOT NULL violation, when the key was already seen in this import, and
-    /// `changed_import` to the import id when any value changed.
-    static func upsertSQL(presentFields: [Bool]) -> String {
-        let key = keyColumn
-        let updated = columns.filter { column in
-            presentFields.indices.contains { presentFields[$0] && columns(ofField: $0).contains(column) }
-        }
-        let all = columns + ["seen_import", "seen_line", "changed_import"]
-        let placeholders = (1...columns.count + 2).map { "?\($0)" } + ["?\(columns.count + 1)"]
-        let same = updated.map { "\(table).\($0) IS excluded.\($0) COLLATE BINARY" }.joined(separator: " AND ")
-        return """
-            INSERT INTO \(table) (\(all.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", ")))
-            ON CONFLICT (\(key)) DO UPDATE SET
-                seen_import = CASE WHEN \(table).seen_import = excluded.seen_import THEN NULL ELSE excluded.seen_import END,
-                seen_line = excluded.seen_line,
-                changed_import = CASE WHEN \(same) THEN \(table).changed_import ELSE excluded.seen_import END,
-                \((updated.map { "\($0) = excluded.\($0)" }).joined(separator: ",\n    "))
-            """
-    }
 
     /// The value of field `index`, trimmed; nil when absent or empty.
     @inline(__always)

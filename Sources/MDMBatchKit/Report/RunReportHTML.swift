@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// How a run's dispatch went over time: completions and calls in flight per time bucket
 /// (at most 120 buckets, however long the run), and a latency histogram.
@@ -13,18 +12,13 @@ public struct RunActivity: Sendable, Equatable {
     public var latencyEdges: [Double] = []
     public var latencyBins: [Int] = []
 
-    public static func of(_ runID: String, _ db: Database) throws -> RunActivity {
+    public static func of(_ runID: String, _ store: StoreReader) throws -> RunActivity {
         var activity = RunActivity()
         var spans: [(start: Double, end: Double)] = []
         var latencies: [Double] = []
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT julianday(first_sent_at) * 86400.0, julianday(finished_at) * 86400.0, latency_ms, state
-            FROM dispatches WHERE run_id = ? AND first_sent_at IS NOT NULL AND finished_at IS NOT NULL
-            """, arguments: [runID])
-        while let row = try rows.next() {
-            let start: Double = row[0], end: Double = row[1]
+        try store.dispatchSpans(of: runID) { start, end, state, latency in
             spans.append((start, max(end, start)))
-            if (row[3] as String) == "succeeded", let latency: Double = row[2] { latencies.append(latency) }
+            if state == .succeeded, let latency { latencies.append(latency) }
         }
         guard let origin = spans.map(\.start).min(), let last = spans.map(\.end).max() else { return activity }
         let length = max(last - origin, 0.001)
@@ -57,8 +51,8 @@ public struct RunActivity: Sendable, Equatable {
 /// The run report as one self-contained HTML page: inline CSS and SVG, no script, no
 /// external fetch; every value escaped. Same model as the text and JSON reports.
 public enum RunReportHTML {
-    public static func write(run: RunRecord, summary s: RunSummary, db: Database, to write: (String) throws -> Void) throws {
-        let activity = try RunActivity.of(run.id, db)
+    public static func write(run: RunRecord, summary s: RunSummary, store: StoreReader, to write: (String) throws -> Void) throws {
+        let activity = try RunActivity.of(run.id, store)
         func e(_ text: String?) -> String { HTMLText.escape(text ?? "") }
         try write("""
             <!DOCTYPE html>
@@ -76,7 +70,7 @@ public enum RunReportHTML {
             @media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,table,.tiles{break-inside:avoid}details{display:none}}
             </style></head><body>
             <h1>Run <span id="run-id">\(e(run.id))</span></h1>
-            <p class="meta">Batch <b>\(e(run.batchName))</b> (sha256 \(e(String(run.batchSHA256.prefix(16))))…) · started \(e(run.startedAt)) by \(e(run.actor)) · state <b id="run-state">\(e(run.state))</b>\(run.finishedAt.map { " · finished \(e($0))" } ?? "")</p>
+            <p class="meta">Batch <b>\(e(run.batchName))</b> (sha256 \(e(String(run.batchSHA256.prefix(16))))…) · started \(e(run.startedAt)) by \(e(run.actor)) · state <b id="run-state">\(e(run.state.rawValue))</b>\(run.finishedAt.map { " · finished \(e($0))" } ?? "")</p>
 
             """)
         let tiles: [(String, String, String, String)] = [
@@ -95,30 +89,32 @@ public enum RunReportHTML {
         }
         try write("</div>\n")
 
-        let states = ["succeeded", "failed", "unknown_outcome", "rejected", "skipped", "queued", "retry_wait", "sending"]
+        let states: [DispatchState] = [.succeeded, .failed, .unknownOutcome, .rejected, .skipped, .queued, .retryWait, .sending]
             .filter { state in s.byPlatform.values.contains { ($0[state] ?? 0) > 0 } }
+        let stateNames = states.map(\.rawValue)
         let platforms = s.byPlatform.keys.sorted()
         let platformBars = platforms.map { platform in
-            SVGChart.Bar(label: platform, segments: states.map { SVGChart.Segment(label: $0, value: Double(s.byPlatform[platform]?[$0] ?? 0)) })
+            SVGChart.Bar(label: platform, segments: states.map { SVGChart.Segment(label: $0.rawValue, value: Double(s.byPlatform[platform]?[$0] ?? 0)) })
         }
         try write("<h2>Outcomes by platform</h2>")
-        try write(SVGChart.bars(platformBars, keys: states, title: "Outcomes by platform",
+        try write(SVGChart.bars(platformBars, keys: stateNames, title: "Outcomes by platform",
                                 description: "Stacked bars: for each platform, the number of (request, device) pairs in each state."))
-        try write(dataTable(header: ["platform"] + states, rows: platforms.map { p in [p] + states.map { String(s.byPlatform[p]?[$0] ?? 0) } }))
+        try write(dataTable(header: ["platform"] + stateNames, rows: platforms.map { p in [p] + states.map { String(s.byPlatform[p]?[$0] ?? 0) } }))
 
         let reasons = s.byReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .map { (key: $0.key.rawValue, value: $0.value, rule: $0.key.rule) }
         try write("<h2>Rejection reasons</h2>")
         if reasons.isEmpty {
             try write("<p>No request was rejected.</p>")
         } else {
-            let bars = reasons.map { reason, count in
-                SVGChart.Bar(label: reason, note: ReasonCode(rawValue: reason)?.rule,
-                             segments: [SVGChart.Segment(label: "rejected", value: Double(count))])
+            let bars = reasons.map { reason in
+                SVGChart.Bar(label: reason.key, note: reason.rule,
+                             segments: [SVGChart.Segment(label: "rejected", value: Double(reason.value))])
             }
             try write(SVGChart.bars(bars, keys: ["rejected"], title: "Rejection reasons",
                                     description: "Bars: how many (request, device) pairs each reason code rejected or skipped."))
             try write(dataTable(header: ["reason", "count", "rule"],
-                                rows: reasons.map { [$0.key, String($0.value), ReasonCode(rawValue: $0.key)?.rule ?? ""] }, open: true))
+                                rows: reasons.map { [$0.key, String($0.value), $0.rule] }, open: true))
         }
 
         try write("<h2>Dispatch timeline</h2>")
@@ -146,12 +142,12 @@ public enum RunReportHTML {
         try write("<h2>Not succeeded</h2><table id=\"not-succeeded\"><thead><tr><th>line</th><th>request</th><th>action</th><th>target</th>"
                   + "<th>device</th><th>platform</th><th>state</th><th>reason</th><th>last error</th></tr></thead><tbody>\n")
         var shown = 0
-        try RunReports.elements(of: run.id, db) { element in
+        try store.forEachElement(of: run.id) { element in
             guard element.state != .succeeded else { return }
             shown += 1
-            let cells = [String(element.item.line), element.item.requestID ?? "", element.item.action, element.item.target,
-                         element.item.deviceID ?? "", element.item.platform ?? "", element.state.rawValue,
-                         element.item.verdict.reason?.rawValue ?? (element.state == .skipped ? "already_done" : ""), element.lastError ?? ""]
+            let item = element.item
+            let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
+                         item.platform?.storedValue ?? "", element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? ""]
             try write("<tr>" + cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n")
         }
         if shown == 0 { try write("<tr><td colspan=\"9\">Every request succeeded.</td></tr>") }

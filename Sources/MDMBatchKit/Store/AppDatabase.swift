@@ -2,19 +2,41 @@ import Foundation
 import GRDB
 import MDMBatchMigrations
 
-/// The database: one writer (a WAL pool on disk, a queue in memory for tests) and the
-/// migrator that creates and upgrades its schema from `migrations/`.
+/// The database: one connection that writes (GRDB's `DatabaseQueue`), the migrator that
+/// creates and upgrades its schema from `migrations/`, and the audit signer of this
+/// process. Every SQL statement of the program lives in `Store/`: the rest of the kit
+/// calls the methods of `AppDatabase`, `StoreReader` and `StoreWriter`, named for intent.
+///
+/// One connection: the command line does one thing at a time, and a pool would create and
+/// drop a table at every open to make its WAL file exist (GRDB issue 102), changing the
+/// file even when a command writes nothing.
 public struct AppDatabase: Sendable {
-    public let writer: any DatabaseWriter
+    private let writer: any DatabaseWriter
+    /// Signs the audit checkpoints this process appends; nil: unsigned.
+    public let signer: AuditSigner?
+    /// The file, or nil in memory.
+    public let path: String?
 
-    /// Opens (creating when needed) the database at `path` and migrates it.
-    /// WAL (so that other processes read while a run writes), `synchronous = FULL`,
-    /// a busy timeout, writes in IMMEDIATE transactions.
-    ///
-    /// One connection (a GRDB queue): the command line does one thing at a time, and a
-    /// pool would create and drop a table at every open to make its WAL file exist
-    /// (GRDB issue 102), changing the file even when a command writes nothing.
-    public static func open(path: String) throws -> AppDatabase {
+    /// Whether a command may create the database.
+    public enum OpenMode: Sendable {
+        /// `import` and `run`: create the file and its schema when missing.
+        case createIfMissing
+        /// Every other command: the database must exist and be an mdmbatch database.
+        case mustExist
+    }
+
+    /// Opens the database at `path` and migrates an older schema. WAL (so that other
+    /// processes read while a run writes), `synchronous = FULL`, a busy timeout, writes in
+    /// IMMEDIATE transactions. A file that is not an mdmbatch database, or one written by a
+    /// newer mdmbatch, is refused before anything is written to it.
+    public static func open(path: String, mode: OpenMode, signer: AuditSigner? = nil) throws -> AppDatabase {
+        var info = stat()
+        let exists = stat(path, &info) == 0
+        if !exists && mode == .mustExist { throw StoreError.noDatabase(path) }
+        if exists {
+            if (info.st_mode & S_IFMT) == S_IFDIR { throw StoreError.notADatabase(path, "it is a directory") }
+            try checkIdentity(path: path, size: Int64(info.st_size))
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.journalMode = .default  // set below, without GRDB's WAL set-up
@@ -26,21 +48,38 @@ public struct AppDatabase: Sendable {
             }
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        return try AppDatabase(DatabaseQueue(path: path, configuration: configuration))
+        do {
+            return try AppDatabase(DatabaseQueue(path: path, configuration: configuration), signer: signer, path: path)
+        } catch let error as DatabaseError {
+            throw StoreError.database(path, error)
+        }
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory() throws -> AppDatabase {
-        try AppDatabase(DatabaseQueue())
+    public static func inMemory(signer: AuditSigner? = nil) throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(), signer: signer, path: nil)
     }
 
-    public init(_ writer: any DatabaseWriter) throws {
+    private init(_ writer: any DatabaseWriter, signer: AuditSigner?, path: String?) throws {
         self.writer = writer
+        self.signer = signer
+        self.path = path
         try Self.migrator.migrate(writer)
     }
 
+    /// The same database with another signer.
+    public func signing(with signer: AuditSigner?) -> AppDatabase {
+        AppDatabase(writer: writer, signer: signer, path: path)
+    }
+
+    private init(writer: any DatabaseWriter, signer: AuditSigner?, path: String?) {
+        self.writer = writer
+        self.signer = signer
+        self.path = path
+    }
+
     /// Every migration of `migrations/`, registered in order.
-    public static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         for migration in Migrations.all {
             migrator.registerMigration(migration.identifier) { db in
@@ -50,27 +89,161 @@ public struct AppDatabase: Sendable {
         return migrator
     }
 
+    /// Refuses, without writing a byte, a file that is not an mdmbatch database or comes
+    /// from a newer one. An empty file is not a database of ours either.
+    private static func checkIdentity(path: String, size: Int64) throws {
+        guard size > 0 else { throw StoreError.notADatabase(path, "the file is empty") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            try queue.read { db in
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+                guard !tables.isEmpty else { return }  // a new SQLite file: ours to fill
+                guard tables.contains("grdb_migrations") else {
+                    throw StoreError.notADatabase(path, "it has no mdmbatch schema (tables: \(tables.prefix(5).joined(separator: ", ")))")
+                }
+                let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+                let known = Set(Migrations.all.map(\.identifier))
+                if let newer = applied.first(where: { !known.contains($0) }) {
+                    throw StoreError.newerSchema(path, newer)
+                }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw StoreError.notADatabase(path, "it is not an SQLite database")
+        } catch let error as DatabaseError {
+            throw StoreError.database(path, error)
+        }
+    }
+
     /// Closes the database (on disk: checkpoints the WAL into the database file).
     public func close() throws {
-        if let pool = writer as? DatabasePool { try pool.close() }
         if let queue = writer as? DatabaseQueue { try queue.close() }
     }
 
     /// Runs `body` in one `BEGIN IMMEDIATE` transaction: all of it is committed, or none.
     @discardableResult
-    public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction { db in
-            var result: T?
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+    public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        try mapErrors {
+            try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(StoreWriter(db: db, signer: signer))
+                    return .commit
+                }
+                return result!
             }
-            return result!
+        }
+    }
+
+    /// Like `write`, from an async context, with `beforeCommit` run inside the
+    /// transaction after `body` (a crash point), and `beforeBegin` before it starts
+    /// (making a file durable that the commit will refer to).
+    func writeAsync<T: Sendable>(beforeBegin: @escaping @Sendable () throws -> Void = {},
+                                 _ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+        let signer = self.signer
+        return try await mapErrors {
+            try await writer.writeWithoutTransaction { db in
+                try beforeBegin()
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(StoreWriter(db: db, signer: signer))
+                    return .commit
+                }
+                return result!
+            }
         }
     }
 
     /// Reads without waiting for a writer (WAL snapshot).
-    public func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read { db in try body(db) }
+    public func read<T>(_ body: (StoreReader) throws -> T) throws -> T {
+        try mapErrors { try writer.read { db in try body(StoreReader(db: db)) } }
+    }
+
+    /// Runs `body` on the connection outside any transaction: for the temporary tables
+    /// of a plan, which write nothing to the database file.
+    func withoutTransaction<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        try mapErrors { try writer.writeWithoutTransaction { db in try body(StoreWriter(db: db, signer: signer)) } }
+    }
+
+    /// A raw read of the connection: for the tests' expectations only.
+    func inspect<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read { try body($0) }
+    }
+
+    /// A raw write outside the Store's methods, as someone holding the file could make:
+    /// for the tests of tamper detection and crash recovery only.
+    func tamper(_ sql: String, arguments: StatementArguments = []) throws {
+        try writer.write { try $0.execute(sql: sql, arguments: arguments) }
+    }
+
+    private func mapErrors<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as DatabaseError { throw StoreError.database(path ?? ":memory:", error) }
+    }
+
+    private func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as DatabaseError { throw StoreError.database(path ?? ":memory:", error) }
+    }
+}
+
+/// A read snapshot. The methods are in the `Store/` file of their table family.
+public struct StoreReader {
+    let db: Database
+}
+
+/// An open write transaction (or, for a plan, the connection outside one).
+public struct StoreWriter {
+    let db: Database
+    let signer: AuditSigner?
+
+    /// The same connection, for the reads a write needs.
+    public var reader: StoreReader { StoreReader(db: db) }
+}
+
+/// What went wrong with the database itself.
+public enum StoreError: LocalizedError, ClassifiedError {
+    /// A command that reads needs an existing database.
+    case noDatabase(String)
+    case notADatabase(String, String)
+    case newerSchema(String, String)
+    /// SQLite refused: the path and SQLite's error.
+    case database(String, DatabaseError)
+    /// A state change the dispatch state table does not allow (a bug).
+    case illegalTransition(runID: String, seq: Int64, to: String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .noDatabase(let path):
+            "\(path): no such database (import an inventory or run a batch first, or pass --db PATH)"
+        case .notADatabase(let path, let why): "\(path): not an mdmbatch database: \(why)"
+        case .newerSchema(let path, let migration):
+            "\(path): written by a newer mdmbatch (schema \(migration)): use that version"
+        case .illegalTransition(let runID, let seq, let state):
+            "internal error: dispatch \(seq) of run \(runID) cannot move to \(state) from the state it is in"
+        case .database(let path, let error):
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: "\(path): database is busy: \(error.message ?? "")"
+            case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_PERM,
+                 .SQLITE_AUTH:
+                "\(path): database error: \(error.message ?? "\(error.resultCode)")"
+            default: "\(path): internal database error: \(error)"
+            }
+        }
+    }
+
+    public var failureKind: FailureKind {
+        switch self {
+        case .noDatabase: .noInput
+        case .notADatabase, .newerSchema: .dataError
+        case .illegalTransition: .software
+        case .database(_, let error):
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: .temporary
+            case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB, .SQLITE_PERM,
+                 .SQLITE_AUTH: .ioError
+            default: .software
+            }
+        }
     }
 }

@@ -44,11 +44,11 @@ public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord {
 extension AppDatabase {
     /// Every device, in `device_id` order.
     public func devices() throws -> [DeviceRecord] {
-        try read { db in try DeviceRecord.fetchAll(db, sql: "SELECT * FROM devices ORDER BY device_id") }
+        try read { store in try DeviceRecord.fetchAll(store.db, sql: "SELECT * FROM devices ORDER BY device_id") }
     }
 
     /// Every user, in `upn` order.
     public func users() throws -> [UserRecord] {
-        try read { db in try UserRecord.fetchAll(db, sql: "SELECT * FROM users ORDER BY upn") }
+        try read { store in try UserRecord.fetchAll(store.db, sql: "SELECT * FROM users ORDER BY upn") }
     }
 }

@@ -116,7 +116,8 @@ public actor MockTransport: DeviceActionTransport {
 
     public func lookup(_ query: ActionQuery) async -> ActionLookup {
         guard applied[query.idempotencyKey] != nil else { return .notReceived }
-        return .received(ActionReport(state: .done))
+        // the mock keeps no secret once it has answered: a secret not received then is gone
+        return .received(ActionReport(state: .done, secretGone: query.secret != nil))
     }
 
     /// Does what the command asks, once per idempotency key.
@@ -209,19 +210,4 @@ final class Journal: Sendable {
             }
         }
     }
-}
-
-/// An output file that cannot be written.
-public enum OutputFileError: LocalizedError, ClassifiedError, Equatable {
-    case cannotCreate(String, String)
-    case exists(String)
-
-    public var errorDescription: String? {
-        switch self {
-        case .cannotCreate(let path, let reason): "\(path): cannot create: \(reason)"
-        case .exists(let path): "\(path): already exists (refusing to overwrite)"
-        }
-    }
-
-    public var failureKind: FailureKind { .cannotCreate }
 }

@@ -36,3 +36,8 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(file):\(line):\(column)" }
 }
+
+/// The version of mdmbatch (`mdmbatch --version`, the `User-Agent` of its requests).
+public enum MDMBatchVersion {
+    public static let current = "0.2.0"
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Logging
+
+/// `run` and `run-spool` as one entry point: runs a batch through a transport and reads
+/// back what the run recorded, for the report. The run lock is the caller's.
+public struct BatchRun: Sendable {
+    public let database: AppDatabase
+    public let transport: any DeviceActionTransport
+    public let options: RunOptions
+    public let dependencies: RunDependencies
+    public let logger: Logger
+
+    public init(database: AppDatabase, transport: any DeviceActionTransport, options: RunOptions,
+                dependencies: RunDependencies, logger: Logger) {
+        self.database = database
+        self.transport = transport
+        self.options = options
+        self.dependencies = dependencies
+        self.logger = logger
+    }
+
+    /// A run as it ended: what the engine did, the run's record and its counts.
+    public struct Finished: Sendable {
+        public var outcome: RunOutcome
+        public var run: RunRecord
+        public var summary: RunSummary
+        /// Every request succeeded and the run is over.
+        public var allWell: Bool { summary.allSucceeded && !outcome.interrupted }
+    }
+
+    public func run(batchPath: String, secrets: any SecretSink, stop: StopSignal, progress: RunProgress) async throws -> Finished {
+        let runner = Runner(database: database, transport: transport, options: options, dependencies: dependencies,
+                            logger: logger, stop: stop, progress: progress)
+        let outcome = try await runner.run(batchPath: batchPath, secrets: secrets)
+        return try finished(outcome)
+    }
+
+    /// A run recorded earlier, read back as if it had just ended.
+    public func finished(runID: String) throws -> Finished {
+        guard let run = try database.read({ try $0.run(runID) }) else { throw ReportError.noSuchRun(runID) }
+        return try finished(RunOutcome(runID: runID, resumed: false, interrupted: run.state != .finished,
+                                       batch: BatchFileInfo(name: run.batchName, sha256: run.batchSHA256, requests: run.requests)))
+    }
+
+    private func finished(_ outcome: RunOutcome) throws -> Finished {
+        try database.read { store in
+            guard let run = try store.run(outcome.runID) else { throw ReportError.noSuchRun(outcome.runID) }
+            return Finished(outcome: outcome, run: run, summary: try store.summary(of: run))
+        }
+    }
+}

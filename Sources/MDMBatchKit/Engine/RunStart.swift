@@ -1,0 +1,116 @@
+import Foundation
+
+/// The start of a run: a new run planned into `dispatches` (rejections and skips
+/// recorded, the rest queued), or the unfinished run of the same batch resumed.
+struct RunStart: Sendable {
+    var runID: String
+    var resumed: Bool
+    var batch: BatchFileInfo
+    /// Rows waiting to be sent.
+    var queued: Int
+    var rules: RuleSet
+
+    /// - Parameter secretsDeliverable: false when there is nowhere safe for a secret; a
+    ///   batch that would make one is then refused before anything is sent.
+    static func begin(batchPath: String, database: AppDatabase, options: RunOptions, dependencies: RunDependencies,
+                      secretsDeliverable: Bool) throws -> RunStart {
+        let now = dependencies.clock.date()
+        return try database.write { store in
+            let tables = try store.planTables()
+            defer { try? tables.drop() }
+            let batch = try Planner.load(batchPath: batchPath, into: tables)
+            if let run = try store.reader.unfinishedRun(batchSHA256: batch.sha256) {
+                return try resume(run, batch: batch, store: store, options: options, at: now)
+            }
+            return try create(batch: batch, tables: tables, store: store, options: options, dependencies: dependencies,
+                              secretsDeliverable: secretsDeliverable, at: now)
+        }
+    }
+
+    private static func resume(_ run: RunRecord, batch: BatchFileInfo, store: StoreWriter, options: RunOptions,
+                               at now: Date) throws -> RunStart {
+        guard let rules = [RuleSet.intune2017].first(where: { $0.name == run.ruleSet }) else { throw RunError.unknownRuleSet(run.id, run.ruleSet) }
+        try store.setRunState(runID: run.id, .running, finishedAt: nil)
+        let counts = try store.reader.dispatchCounts(runID: run.id)
+        let queued = [DispatchState.queued, .retryWait, .sending].reduce(0) { $0 + (counts[$1] ?? 0) }
+        try store.appendAudit(AuditEvent(event: "run_resumed", actor: options.actor, runID: run.id, outcome: "running",
+                                         detail: ["batch": .string(batch.name), "batch_sha256": .string(batch.sha256),
+                                                  "remaining": .number(Double(queued))]), at: now)
+        return RunStart(runID: run.id, resumed: true, batch: batch, queued: queued, rules: rules)
+    }
+
+    private static func create(batch: BatchFileInfo, tables: PlanTables, store: StoreWriter, options: RunOptions,
+                               dependencies: RunDependencies, secretsDeliverable: Bool, at now: Date) throws -> RunStart {
+        let runID = makeRunID(now: now, sha256: batch.sha256, suffix: dependencies.ids.runSuffix())
+        let actor = options.actor
+        // the runs row first: dispatches refer to it
+        try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: options.recordedJSON,
+                                   ruleSet: options.rules.name))
+        var audit = try store.auditAppender()
+        try audit.append(AuditEvent(event: "run_started", actor: actor, runID: runID, outcome: "running", detail: [
+            "batch": .string(batch.name), "batch_sha256": .string(batch.sha256), "options": .string(options.recordedJSON),
+            "rule_set": .string(options.rules.name),
+        ]), at: now)
+        let inserter = try store.dispatchInserter(runID: runID, queuedAt: now)
+        var secretsAhead = 0
+        let summary = try Planner.stream(tables, batch: batch, rules: options.rules, now: Int64(now.timeIntervalSince1970)) { item in
+            let state: DispatchState = item.skip != nil ? .skipped : item.verdict.accepted ? .queued : .rejected
+            var key: String?
+            if state == .queued, let action = item.action, let device = item.deviceID {
+                key = IdempotencyKey.make(requestID: item.requestID, batchSHA256: batch.sha256, line: item.line,
+                                          action: action, deviceID: device)
+            }
+            if item.secret != nil { secretsAhead += 1 }
+            try inserter.insert(NewDispatch(item: item, state: state, reason: item.reason, idempotencyKey: key))
+            if state != .queued, let reason = item.reason {
+                var detail: [String: JSONValue] = ["line": .number(Double(item.line)), "target": .string(item.target),
+                                                   "request_id": item.requestID.map(JSONValue.string) ?? .null,
+                                                   "detail": item.verdict.detail.map(JSONValue.string) ?? .null]
+                if let why = item.justification { detail["request_reason"] = .string(why) }
+                if let ticket = item.ticket { detail["ticket"] = .string(ticket) }
+                try audit.append(AuditEvent(
+                    event: state.rawValue, actor: item.requestedBy ?? actor, runID: runID, deviceID: item.deviceID,
+                    action: item.actionName, outcome: state.rawValue, reason: reason.rawValue, detail: detail), at: now)
+            }
+        }
+        if secretsAhead > 0 && !secretsDeliverable { throw RunError.secretsNeedAnOutput(secretsAhead) }
+        try store.setRunCounts(runID: runID, requests: summary.requests, targets: summary.targets)
+        try audit.append(AuditEvent(event: "run_planned", actor: actor, runID: runID, outcome: "running", detail: [
+            "requests": .number(Double(summary.requests)), "targets": .number(Double(summary.targets)),
+            "accepted": .number(Double(summary.accepted)), "rejected": .number(Double(summary.rejected)),
+            "skipped": .number(Double(summary.skipped)),
+        ]), at: now)
+        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: options.rules)
+    }
+
+    /// `run-YYYYMMDD-HHMMSS-<6 hex of the batch sha256><4 random hex>`.
+    static func makeRunID(now: Date, sha256: String, suffix: String) -> String {
+        let stamp = ISOTimestamp.format(epochSeconds: Int64(now.timeIntervalSince1970))
+            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+            .replacingOccurrences(of: "T", with: "-").replacingOccurrences(of: "Z", with: "")
+        return "run-\(stamp)-\(sha256.prefix(6))\(suffix.prefix(4))"
+    }
+}
+
+/// Why a run could not start.
+public enum RunError: LocalizedError, ClassifiedError, Equatable {
+    case secretsNeedAnOutput(Int)
+    case unknownRuleSet(String, String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .secretsNeedAnOutput(let count):
+            "this batch would make \(count) secret\(count == 1 ? "" : "s") (temporary passcodes or unlock PINs) and standard "
+                + "output is not a terminal: pass --passcodes-out FILE to receive them (nothing was sent)"
+        case .unknownRuleSet(let run, let name):
+            "run \(run) was planned under rule set \(name), which this mdmbatch does not know"
+        }
+    }
+
+    public var failureKind: FailureKind {
+        switch self {
+        case .secretsNeedAnOutput: .usage
+        case .unknownRuleSet: .dataError
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import GRDB
+
+/// The temporary tables of a plan, on the connection of the caller (inside or outside a
+/// transaction): the batch's requests, and the devices each one's target matched. Target
+/// resolution is a few set-based statements, not a query per request. Nothing is written
+/// to the database file.
+public struct PlanTables {
+    private let db: Database
+
+    init(_ writer: StoreWriter) throws {
+        db = writer.db
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.plan_requests;
+            DROP TABLE IF EXISTS temp.plan_matches;
+            CREATE TEMP TABLE plan_requests (
+                line INTEGER PRIMARY KEY, request_id TEXT, action TEXT, action_text TEXT NOT NULL, target TEXT NOT NULL,
+                target_type TEXT, valid INTEGER NOT NULL, justification TEXT, requested_by TEXT, ticket TEXT);
+            CREATE TEMP TABLE plan_matches (
+                line INTEGER NOT NULL, device_id TEXT NOT NULL, via TEXT NOT NULL, PRIMARY KEY (line, device_id)) WITHOUT ROWID;
+            """)
+    }
+
+    /// Drops the tables.
+    func drop() throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.plan_requests; DROP TABLE IF EXISTS temp.plan_matches")
+    }
+
+    /// Loads the requests `read` hands to its callback, all or none.
+    func load<T>(_ read: ((BatchRequest) throws -> Void) throws -> T) throws -> T {
+        let insert = try RawStatement(db, sql: """
+            INSERT INTO temp.plan_requests (line, request_id, action, action_text, target, target_type, valid,
+                                            justification, requested_by, ticket)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var result: T?
+        try db.inSavepoint {
+            result = try read { request in
+                let type = (try? request.targetType.get()) ?? nil
+                insert.bind(1, Int64(request.line))
+                insert.bind(2, request.requestID)
+                insert.bind(3, request.action?.rawValue)
+                insert.bind(4, request.actionText)
+                insert.bind(5, request.target)
+                insert.bind(6, type?.rawValue)
+                insert.bind(7, Int64(request.isValid ? 1 : 0))
+                insert.bind(8, request.justification)
+                insert.bind(9, request.requestedBy)
+                insert.bind(10, request.ticket)
+                try insert.execute(db)
+            }
+            return .commit
+        }
+        return result!
+    }
+
+    /// Check 2: device id, then serial, then IMEI, then primary user (or only the given
+    /// target type), each statement taking only the requests still unmatched.
+    func resolveTargets() throws {
+        let unmatched = "NOT EXISTS (SELECT 1 FROM temp.plan_matches m WHERE m.line = p.line)"
+        try db.inSavepoint {
+            try db.execute(sql: """
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'device_id' FROM temp.plan_requests p JOIN main.devices d ON d.device_id = p.target
+                WHERE p.valid AND (p.target_type IS NULL OR p.target_type = 'device_id');
+
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'serial' FROM temp.plan_requests p JOIN main.devices d ON d.serial_number = p.target
+                WHERE p.valid AND (p.target_type = 'serial' OR (p.target_type IS NULL AND \(unmatched)));
+
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'imei' FROM temp.plan_requests p JOIN main.devices d ON d.imei = p.target
+                WHERE p.valid AND (p.target_type = 'imei' OR (p.target_type IS NULL AND \(unmatched)));
+
+                INSERT INTO temp.plan_matches (line, device_id, via)
+                SELECT p.line, d.device_id, 'user' FROM temp.plan_requests p JOIN main.devices d ON d.primary_user_upn = p.target
+                WHERE p.valid AND (p.target_type = 'user' OR (p.target_type IS NULL AND \(unmatched)));
+                """)
+            return .commit
+        }
+    }
+
+    /// Every request with its matched devices (one row per device, or one row without a
+    /// device), ordered by line then device id. `batchSHA256` finds the earlier runs of
+    /// the same batch, for requests without a request_id.
+    func forEachResolved(batchSHA256: String, _ each: (ResolvedRequestRow) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: Self.resultSQL, arguments: ["sha": batchSHA256])
+        while let row = try rows.next() { try each(ResolvedRequestRow(row)) }
+    }
+
+    /// Every request with its matched devices (or none), the number of matches, and
+    /// for usable matches the occurrence of (action, device) in line order (check 3).
+    private static let resultSQL = """
+        WITH counted AS (
+            SELECT m.line, m.device_id, m.via, p.action, count(*) OVER (PARTITION BY m.line) AS match_count
+            FROM temp.plan_matches m JOIN temp.plan_requests p ON p.line = m.line
+        ), ranked AS (
+            SELECT line, device_id, via, match_count,
+                   CASE WHEN via IN ('device_id', 'user') OR match_count = 1 THEN
+                       row_number() OVER (PARTITION BY action,
+                                          CASE WHEN via IN ('device_id', 'user') OR match_count = 1 THEN device_id END
+                                          ORDER BY line)
+                   END AS occurrence
+            FROM counted
+        )
+        SELECT p.line, p.request_id, p.action, p.action_text, p.target, p.valid, p.justification, p.requested_by, p.ticket,
+               r.via, r.match_count, r.occurrence, r.device_id,
+               d.platform, d.os_version, d.management, d.primary_user_upn, d.enrolled_by_upn, d.passcode_set, d.last_check_in,
+               CASE WHEN r.device_id IS NULL AND p.valid AND (p.target_type IS NULL OR p.target_type = 'user')
+                    THEN EXISTS (SELECT 1 FROM main.users u WHERE u.upn = p.target) ELSE 0 END AS user_exists,
+               CASE
+                   WHEN r.device_id IS NULL OR p.action IS NULL THEN NULL
+                   WHEN p.request_id IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM main.dispatches e WHERE e.request_id = p.request_id AND e.device_id = r.device_id
+                       AND e.action = p.action AND e.state = 'succeeded') THEN 'already_done'
+                   WHEN EXISTS (
+                       SELECT 1 FROM main.dispatches e WHERE e.request_id = p.request_id AND e.device_id = r.device_id
+                       AND e.action = p.action AND e.state = 'unknown_outcome') THEN 'unknown_earlier'
+                   WHEN p.request_id IS NULL AND EXISTS (
+                       SELECT 1 FROM main.runs x JOIN main.dispatches e ON e.run_id = x.id
+                       WHERE x.batch_sha256 = :sha AND e.state = 'unknown_outcome' AND e.request_id IS NULL
+                       AND e.line = p.line AND e.device_id = r.device_id AND e.action = p.action) THEN 'unknown_earlier'
+               END AS skip
+        FROM temp.plan_requests p
+        LEFT JOIN ranked r ON r.line = p.line
+        LEFT JOIN main.devices d ON d.device_id = r.device_id
+        ORDER BY p.line, r.device_id
+        """
+}
+
+/// One request and one matched device (or none), decoded by column position: the hot
+/// loop of a plan.
+struct ResolvedRequestRow {
+    var line: Int, requestID: String?, action: String?, actionText: String, target: String, valid: Bool
+    var justification: String?, requestedBy: String?, ticket: String?
+    /// How the target matched: `device_id`, `serial`, `imei` or `user`.
+    var via: String?
+    var matchCount: Int
+    /// The how-manieth time this (action, device) occurs in the batch.
+    var occurrence: Int?
+    var userExists: Bool
+    var device: DeviceFacts?
+    /// An earlier run did this (request, action, device) already (`already_done`), or
+    /// ended it with an unknown outcome (`unknown_earlier`).
+    var skip: ReasonCode?
+
+    init(_ row: Row) {
+        line = row[0]
+        requestID = row[1]
+        action = row[2]
+        actionText = row[3]
+        target = row[4]
+        valid = row[5]
+        justification = row[6]
+        requestedBy = row[7]
+        ticket = row[8]
+        via = row[9]
+        matchCount = row[10] ?? 0
+        occurrence = row[11]
+        userExists = row[20]
+        skip = (row[21] as String?).flatMap(ReasonCode.init(rawValue:))
+        let deviceID: String? = row[12]
+        let platform: String? = row[13]
+        device = deviceID.map { id in
+            DeviceFacts(
+                deviceID: id,
+                platform: platform.flatMap(PlatformResolution.init(storedValue:)) ?? .unlisted,
+                osVersion: row[14],
+                management: (row[15] as String?).flatMap(Management.init(rawValue:)),
+                primaryUserUPN: row[16],
+                enrolledByUPN: row[17],
+                passcodeSet: row[18],
+                lastCheckIn: (row[19] as String?).flatMap(ISOTimestamp.epochSeconds))
+        }
+    }
+}
+
+extension StoreWriter {
+    /// New temporary plan tables on this connection; `drop` them after.
+    func planTables() throws -> PlanTables { try PlanTables(self) }
+}
+
+extension AppDatabase {
+    /// Runs `body` with new plan tables outside any transaction, and drops them after.
+    func withPlanTables<T>(_ body: (PlanTables) throws -> T) throws -> T {
+        try withoutTransaction { writer in
+            let tables = try writer.planTables()
+            defer { try? tables.drop() }
+            return try body(tables)
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+
+extension StoreReader {
+    /// The counts and figures of a run: the one model behind the text, JSON and HTML reports.
+    public func summary(of run: RunRecord) throws -> RunSummary {
+        var summary = RunSummary()
+        summary.requests = run.requests
+        for row in try Row.fetchAll(db, sql: """
+            SELECT state, platform, reason, count(*) AS n, sum(attempts) AS attempts
+            FROM dispatches WHERE run_id = ? GROUP BY state, platform, reason
+            """, arguments: [run.id]) {
+            guard let state = DispatchState(rawValue: row["state"]) else { continue }
+            let platform: String = row["platform"] ?? RunSummary.noDevice
+            let n: Int = row["n"]
+            summary.targets += n
+            summary.byState[state, default: 0] += n
+            summary.byPlatform[platform, default: [:]][state, default: 0] += n
+            summary.attempts += row["attempts"] as Int
+            if let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:)) { summary.byReason[reason, default: 0] += n }
+        }
+        summary.rejected = summary.count(.rejected)
+        summary.accepted = summary.targets - summary.rejected
+        let window = try Row.fetchOne(db, sql: """
+            SELECT (julianday(max(finished_at)) - julianday(min(first_sent_at))) * 86400.0 AS elapsed,
+                   count(finished_at) AS done
+            FROM dispatches WHERE run_id = ? AND first_sent_at IS NOT NULL
+            """, arguments: [run.id])
+        if let elapsed: Double = window?["elapsed"] {
+            summary.elapsedSeconds = elapsed
+            let done: Int = window?["done"] ?? 0
+            summary.throughputPerSecond = elapsed > 0 ? Double(done) / elapsed : nil
+        }
+        let latencies = try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM dispatches WHERE run_id = ? AND state = 'succeeded' AND latency_ms IS NOT NULL
+            """, arguments: [run.id]) ?? 0
+        if latencies > 0 {
+            func percentile(_ p: Double) throws -> Double? {
+                try Double.fetchOne(db, sql: """
+                    SELECT latency_ms FROM dispatches WHERE run_id = ? AND state = 'succeeded' AND latency_ms IS NOT NULL
+                    ORDER BY latency_ms LIMIT 1 OFFSET ?
+                    """, arguments: [run.id, min(latencies - 1, Int((Double(latencies) * p).rounded(.up)) - 1)])
+            }
+            summary.latencyP50Ms = try percentile(0.5)
+            summary.latencyP95Ms = try percentile(0.95)
+            summary.latencyMaxMs = try percentile(1.0)
+        }
+        return summary
+    }
+
+    /// Every element of a run, in plan order; with `states`, only those.
+    public func forEachElement(of runID: String, states: [DispatchState]? = nil, each: (ReportElement) throws -> Void) throws {
+        let filter = states.map { " AND state IN (\(Self.list($0)))" } ?? ""
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM dispatches WHERE run_id = ?\(filter) ORDER BY seq", arguments: [runID])
+        while let row = try rows.next() {
+            let state = DispatchState(rawValue: row["state"]) ?? .planned
+            let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
+            let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
+            let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
+                                  temporaryPasscode: row["temporary_passcode"], detail: row["detail"])
+            let actionText: String = row["action"]
+            let item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
+                                actionText: actionText, target: row["target"], deviceID: row["device_id"],
+                                platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
+                                verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
+                                ticket: row["ticket"])
+            try each(ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
+                                   channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
+                                   finishedAt: row["finished_at"], latencyMs: row["latency_ms"]))
+        }
+    }
+
+    /// Each sent element's span from first send to outcome, in seconds on one time line, with
+    /// its state and latency: what the dispatch timeline and latency histogram draw.
+    public func dispatchSpans(of runID: String, each: (_ start: Double, _ end: Double, _ state: DispatchState, _ latencyMs: Double?) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT julianday(first_sent_at) * 86400.0, julianday(finished_at) * 86400.0, latency_ms, state
+            FROM dispatches WHERE run_id = ? AND first_sent_at IS NOT NULL AND finished_at IS NOT NULL
+            """, arguments: [runID])
+        while let row = try rows.next() {
+            try each(row[0], row[1], DispatchState(rawValue: row[3]) ?? .planned, row[2])
+        }
+    }
+}
