@@ -27,6 +27,8 @@ struct PlatformNormalisationTests {
         ("Windows", nil, .versionNeeded), ("Desktop", "", .versionNeeded), ("Windows", "unknown", .versionNeeded),
         ("Windows", "6.2.9200", .unlisted), ("Windows", "6.1.7601", .unlisted),
         ("Linux", "6.5", .unlisted), ("ChromeOS", "120", .unlisted), ("Windows 7", "6.1", .unlisted), ("", nil, .unlisted),
+        // intune-2025 knows these; under 2017 they stay unlisted
+        ("AOSP", "13", .unlisted), ("visionOS", "2.0", .unlisted), ("Apple Vision", nil, .unlisted), ("Ubuntu", "22.04", .unlisted),
         // matching ignores case, spaces, _, - and parentheses
         ("IOS", nil, .platform(.ios)), ("windows_phone", "8.0", .platform(.windowsphone8)), ("android-for-work", "9", .platform(.android)),
         ("ANDROID(WORK PROFILE)", "9", .platform(.android)), ("windows-rt", "6.2", .platform(.windowsrt)),
@@ -36,6 +38,20 @@ struct PlatformNormalisationTests {
     func normalises(index: Int) {
         let (platform, version, expected) = Self.table[index]
         #expect(PlatformNormaliser.resolve(platform: platform, version: version) == expected, "\(platform) \(version ?? "-")")
+    }
+
+    @Test("intune-2017 reads the platform stored at import, whatever the raw OS and enrollment say")
+    func storedUnder2017() {
+        let device = DeviceFacts(deviceID: "d", platform: .platform(.windows81), osRaw: "AOSP", osVersion: "2.0", enrollment: .dedicated)
+        #expect(RuleSet.intune2017.platform(of: device) == .platform(.windows81))
+        #expect(RuleSet.intune2017.platform(of: DeviceFacts(deviceID: "d", osRaw: "visionOS", osVersion: "2.0")) == .unlisted)
+        #expect(RuleSet.intune2017.platform(of: DeviceFacts(deviceID: "d", osRaw: "Windows")) == .versionNeeded)
+    }
+
+    @Test("a resolution survives its stored value", arguments:
+            PlatformID.allCases.map(PlatformResolution.platform) + [.unlisted, .versionNeeded, .enrollmentUnknown])
+    func storedValues(resolution: PlatformResolution) {
+        #expect(PlatformResolution(storedValue: resolution.storedValue) == resolution)
     }
 
     @Test("reads a version as its leading dotted number",

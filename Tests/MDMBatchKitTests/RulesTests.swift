@@ -35,6 +35,8 @@ struct RulesTests {
         let result = Self.verdict(action, Self.device(platform))
         #expect(result.reason == reason, "\(platform) \(action)")
         #expect(result.temporaryPasscode == temporary, "\(platform) \(action)")
+        #expect(result.secret == (temporary ? .temporaryPasscode : nil), "\(platform) \(action)")
+        #expect(RuleSet.intune2017.cell(platform, action).temporaryPasscode == temporary)
     }
 
     @Test("the matrix covers every platform and action, and nothing else is listed")
@@ -53,6 +55,7 @@ struct RulesTests {
         ("user without devices", .lock, .userWithoutDevices, false, .noDevicesForUser),
         ("duplicate", .lock, .device(device(.ios)), true, .duplicateRequest),
         ("software client", .lock, .device({ var d = device(.windows81); d.management = .softwareClient; return d }()), false, .softwareClientUnsupported),
+        ("management other", .lock, .device({ var d = device(.ios); d.management = .other; return d }()), false, .managementUnsupported),
         ("unlisted platform", .lock, .device(DeviceFacts(deviceID: "d", platform: .unlisted)), false, .unlistedPlatform),
         ("Windows without version", .lock, .device(DeviceFacts(deviceID: "d", platform: .versionNeeded)), false, .osVersionUnknown),
         ("matrix says no", .lock, .device(device(.macos)), false, .unsupportedPlatform),
@@ -74,10 +77,26 @@ struct RulesTests {
         #expect(result.warnings.isEmpty && !result.temporaryPasscode, "\(name): a rejection carries no warning")
     }
 
-    @Test("every reason code but already_done is reachable from the rules")
+    @Test("every reason code of the set but the run-time skips is reachable from the rules")
     func allReasonsCovered() {
         let covered = Set(Self.reasons.map(\.4)).union(Self.matrix.compactMap(\.2))
-        #expect(covered == Set(ReasonCode.allCases).subtracting([.alreadyDone]))
+        #expect(covered == Set(RuleSet.intune2017.reasons.filter { $0.check != nil }.map(\.code)))
+        #expect(covered == Set(ReasonCode.allCases).subtracting([.alreadyDone, .unknownEarlier, .enrollmentUnknown, .unlockPINOutstanding]))
+    }
+
+    @Test("management other is refused on every platform of the set, right after the software client",
+          arguments: [PlatformID.macos, .ios, .android, .windows10mobile, .windows10desktop, .windowsphone8, .windowsrt81,
+                      .windowsrt, .windows81])
+    func managementOther(platform: PlatformID) {
+        var device = Self.device(platform)
+        device.management = .other
+        for action in Action.allCases {
+            #expect(Self.verdict(action, device).reason == .managementUnsupported, "\(platform) \(action)")
+        }
+        device.platform = .unlisted
+        #expect(Self.verdict(.lock, device).reason == .managementUnsupported, "before the matrix")
+        device.management = .softwareClient
+        #expect(Self.verdict(.lock, device).reason == .softwareClientUnsupported)
     }
 
     @Test("Android 6.0.1 resets with a temporary passcode, 7.0 and 7.1.2 are refused, 5.1 accepted",

@@ -3,8 +3,14 @@ import Foundation
 /// What the rules need to know of a device row.
 public struct DeviceFacts: Sendable, Equatable {
     public var deviceID: String
+    /// The intune-2017 resolution, computed at import (`devices.platform`).
     public var platform: PlatformResolution
+    /// The operating system as the inventory named it (`devices.os_raw`); intune-2025
+    /// tells the platform from it.
+    public var osRaw: String
     public var osVersion: String?
+    /// How an Android device is enrolled (`devices.enrollment`); nil: unknown.
+    public var enrollment: Enrollment?
     /// nil: unknown (taken as MDM, with a warning).
     public var management: Management?
     public var primaryUserUPN: String?
@@ -13,17 +19,38 @@ public struct DeviceFacts: Sendable, Equatable {
     public var passcodeSet: Bool?
     /// Seconds since 1970; nil when never seen.
     public var lastCheckIn: Int64?
+    /// The database holds, in another run, a lock of this device that makes an unlock PIN,
+    /// ended `succeeded` or `unknown_outcome`, and was first sent less than
+    /// `RuleSet.unlockPINOutstandingDays` before this evaluation (check 7 of intune-2025).
+    /// The planner finds it; the rules only read it.
+    public var unlockPINOutstanding: Bool
 
-    public init(deviceID: String, platform: PlatformResolution, osVersion: String? = nil, management: Management? = .mdm,
-                primaryUserUPN: String? = nil, enrolledByUPN: String? = nil, passcodeSet: Bool? = true, lastCheckIn: Int64? = nil) {
+    public init(deviceID: String, platform: PlatformResolution, osRaw: String = "", osVersion: String? = nil,
+                enrollment: Enrollment? = nil, management: Management? = .mdm,
+                primaryUserUPN: String? = nil, enrolledByUPN: String? = nil, passcodeSet: Bool? = true, lastCheckIn: Int64? = nil,
+                unlockPINOutstanding: Bool = false) {
         self.deviceID = deviceID
         self.platform = platform
+        self.osRaw = osRaw
         self.osVersion = osVersion
+        self.enrollment = enrollment
         self.management = management
         self.primaryUserUPN = primaryUserUPN
         self.enrolledByUPN = enrolledByUPN
         self.passcodeSet = passcodeSet
         self.lastCheckIn = lastCheckIn
+        self.unlockPINOutstanding = unlockPINOutstanding
+    }
+
+    /// A device as the importer would store it: the 2017 resolution computed from `osRaw`
+    /// and `osVersion` (`PlatformNormaliser`).
+    public init(deviceID: String, osRaw: String, osVersion: String? = nil, enrollment: Enrollment? = nil,
+                management: Management? = .mdm, primaryUserUPN: String? = nil, enrolledByUPN: String? = nil,
+                passcodeSet: Bool? = true, lastCheckIn: Int64? = nil, unlockPINOutstanding: Bool = false) {
+        self.init(deviceID: deviceID, platform: PlatformNormaliser.resolve(platform: osRaw, version: osVersion), osRaw: osRaw,
+                  osVersion: osVersion, enrollment: enrollment, management: management, primaryUserUPN: primaryUserUPN,
+                  enrolledByUPN: enrolledByUPN, passcodeSet: passcodeSet, lastCheckIn: lastCheckIn,
+                  unlockPINOutstanding: unlockPINOutstanding)
     }
 }
 
@@ -35,8 +62,10 @@ public enum TargetResolution: Sendable, Equatable {
     case userWithoutDevices
 }
 
-/// The rules as one pure function of (request, device, rule set): checks 1 to 8 of
-/// RULES.md in order, the first failing one giving the single reason code.
+/// The rules as one pure function of (request, device, rule set): the checks of RULES.md
+/// in order, the first failing one giving the single reason code. Both sets go through the
+/// same steps; what differs is their table (`RuleSet`): how a platform is told, what each
+/// cell supports, the secret it makes and whether it needs a passcode.
 public enum Evaluation {
     /// - Parameters:
     ///   - action: nil when the request's action (or target type) is not valid (check 1).
@@ -56,19 +85,28 @@ public enum Evaluation {
         }
         // 3. once per device and action in a batch
         if duplicate { return .rejected(.duplicateRequest) }
-        // 4. software client PCs
+        // 4. devices Intune does not act on
         if device.management == .softwareClient { return .rejected(.softwareClientUnsupported) }
+        if device.management == .other { return .rejected(.managementUnsupported) }
         // 5. the matrix
         let platform: PlatformID
-        switch device.platform {
+        switch rules.platform(of: device) {
         case .unlisted: return .rejected(.unlistedPlatform)
         case .versionNeeded: return .rejected(.osVersionUnknown, detail: "the platform needs an OS version to be told apart")
+        case .enrollmentUnknown: return .rejected(.enrollmentUnknown, detail: "Android without a recorded enrollment")
         case .platform(let id): platform = id
         }
         let cell = rules.cell(platform, action)
         switch cell.support {
         case .unsupported: return .rejected(.unsupportedPlatform)
         case .unlisted: return .rejected(.unlistedPlatform)
+        case .versionAtLeast2:
+            guard let version = device.osVersion.flatMap({ OSVersion($0) }) else {
+                return .rejected(.osVersionUnknown, detail: "\(platform.rawValue) \(action.rawValue) needs the OS version")
+            }
+            if version < OSVersion(major: 2) {
+                return .rejected(.osVersionUnsupported, detail: "\(platform.rawValue) \(device.osVersion!): 2.0 or later needed")
+            }
         case .supported, .sameUserAsEnrolled, .versionBelow7: break
         }
         // 6. user condition
@@ -80,22 +118,26 @@ public enum Evaluation {
                 return .rejected(.userMismatch, detail: "current user \(current), enrolled by \(enrolling)")
             }
         }
-        // 7. Android passcode reset below 7.0
+        // 7. Android passcode reset below 7.0 (intune-2017)
         if cell.support == .versionBelow7 {
             guard let version = device.osVersion.flatMap({ OSVersion($0) }) else {
                 return .rejected(.osVersionUnknown, detail: "passcode reset needs the Android version")
             }
             if version >= OSVersion(major: 7) { return .rejected(.osVersionUnsupported, detail: "Android \(device.osVersion!)") }
         }
-        // 8. remote lock needs a passcode
-        if action == .lock && device.passcodeSet == false { return .rejected(.noPasscode) }
+        // 7. an unlock PIN of an earlier lock may be unused: a second lock would fail (intune-2025)
+        if cell.secret == .unlockPIN && device.unlockPINOutstanding {
+            return .rejected(.unlockPINOutstanding, detail: "an earlier lock of this device, sent less than "
+                             + "\(rules.unlockPINOutstandingDays ?? 30) days ago, may have an unused unlock PIN")
+        }
+        // 8. remote lock (and, in intune-2025, an Android reset) needs a passcode
+        if cell.needsPasscode && device.passcodeSet == false { return .rejected(.noPasscode) }
 
         var warnings: [Warning] = []
-        if action == .lock && device.passcodeSet == nil { warnings.append(.passcodeStateUnknown) }
+        if cell.needsPasscode && device.passcodeSet == nil { warnings.append(.passcodeStateUnknown) }
         if device.management == nil { warnings.append(.managementUnknown) }
         if let seen = device.lastCheckIn, now - seen > Int64(rules.staleAfterDays) * 86_400 { warnings.append(.staleDevice) }
-        return Verdict(reason: nil, warnings: warnings,
-                       temporaryPasscode: action == .resetPasscode && cell.temporaryPasscode, detail: nil)
+        return Verdict(reason: nil, warnings: warnings, secret: cell.secret, detail: nil)
     }
 
     private static func nonEmpty(_ text: String?) -> String? {

@@ -34,13 +34,17 @@ public enum PlatformResolution: Sendable, Hashable {
     case unlisted
     /// A family that needs a version to be told apart, given none (e.g. `Windows`).
     case versionNeeded
+    /// Android under a set that tells Android apart by enrollment, with none recorded
+    /// (intune-2025). Never stored: `devices.platform` holds the 2017 resolution.
+    case enrollmentUnknown
 
-    /// The value stored in `devices.platform`.
+    /// The value stored in `devices.platform` (and shown as a device's platform).
     public var storedValue: String {
         switch self {
         case .platform(let id): id.rawValue
         case .unlisted: "unlisted"
         case .versionNeeded: "version_needed"
+        case .enrollmentUnknown: "enrollment_unknown"
         }
     }
 
@@ -48,6 +52,7 @@ public enum PlatformResolution: Sendable, Hashable {
         switch storedValue {
         case "unlisted": self = .unlisted
         case "version_needed": self = .versionNeeded
+        case "enrollment_unknown": self = .enrollmentUnknown
         default:
             guard let id = PlatformID(rawValue: storedValue) else { return nil }
             self = .platform(id)
