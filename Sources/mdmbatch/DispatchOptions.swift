@@ -30,6 +30,8 @@ struct Span: ExpressibleByArgument, Sendable {
 /// How a batch is dispatched: the engine's and the mock service's settings, shared by
 /// `run` and `run-spool`.
 struct DispatchOptions: ParsableArguments {
+    @OptionGroup var rulesOption: RuleSetOption
+
     @Option(name: .long, parsing: .unconditional, help: "Calls in flight at once (1 to 1024).")
     var concurrency = 16
 
@@ -87,6 +89,7 @@ struct DispatchOptions: ParsableArguments {
         options.retry.maxAttempts = maxAttempts
         options.stopGrace = stopGrace
         options.maxRunTime = maxRunTime?.seconds
+        options.rules = rulesOption.rules
         options.transportSettings = [
             "kind": .string("mock"), "latency_ms": .number(mockLatencyMs), "transient_rate": .number(mockTransientRate),
             "permanent_rate": .number(mockPermanentRate), "seed": .number(Double(mockSeed)),

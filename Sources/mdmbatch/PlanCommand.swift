@@ -23,6 +23,8 @@ struct PlanCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The batch file, or - for standard input.", valueName: "batch"))
     var batch: String
 
+    @OptionGroup var rulesOption: RuleSetOption
+
     @Flag(name: .long, help: "Print the plan as one JSON object: every element, then the summary.")
     var json = false
 
@@ -34,9 +36,9 @@ struct PlanCommand: ParsableCommand {
             let output = StandardOutput()
             var first = true
             let plan = try DryRun.run(
-                batchPath: batch, database: database, rules: .intune2017, actor: options.osUser, now: Date(),
+                batchPath: batch, database: database, rules: rulesOption.inForce, actor: options.osUser, now: Date(),
                 loaded: { info in
-                    if json { output.write(PlanJSON.header(info), newline: false) }
+                    if json { output.write(PlanJSON.header(info, rules: rulesOption.inForce), newline: false) }
                     else if !options.quiet { output.write(PlanText.header) }
                 },
                 each: { item in

@@ -119,9 +119,9 @@ struct PlannerTests {
                                       "warnings", "temporary_passcode", "detail"])
         #expect(element["line"] as? Int == 2 && element["request_id"] as? String == "r-17" && element["verdict"] as? String == "accepted")
         #expect(element["reason"] is NSNull && (element["warnings"] as? [Any])?.isEmpty == true)
-        let document = PlanJSON.header(plan.batch) + PlanJSON.element(items[0]) + "], \"summary\": " + PlanJSON.summary(plan.summary) + "}"
+        let document = PlanJSON.header(plan.batch, rules: plan.rules) + PlanJSON.element(items[0]) + "], \"summary\": " + PlanJSON.summary(plan.summary) + "}"
         let parsed = try JSONSerialization.jsonObject(with: Data(document.utf8)) as! [String: Any]
-        #expect(Set(parsed.keys) == ["batch", "batch_sha256", "requests", "summary"])
+        #expect(Set(parsed.keys) == ["batch", "batch_sha256", "rule_set", "requests", "summary"])
         let summary = parsed["summary"] as! [String: Any]
         #expect(Set(summary.keys) == ["requests", "targets", "accepted", "rejected", "skipped", "by_reason"])
     }

@@ -45,10 +45,7 @@ public struct PlanItem: Sendable, Equatable {
     public var isSendable: Bool { skip == nil && verdict.accepted }
 
     /// The secret the action makes under the rule set in force, when it is sent.
-    public var secret: SecretKind? {
-        guard isSendable, let action else { return nil }
-        return action == .resetPasscode && verdict.temporaryPasscode ? .temporaryPasscode : nil
-    }
+    public var secret: SecretKind? { isSendable ? verdict.secret : nil }
 }
 
 /// Counts over a plan.
@@ -89,5 +86,6 @@ public struct PlanSummary: Sendable, Equatable {
 /// A finished plan: which batch, and its counts (the elements were streamed).
 public struct Plan: Sendable, Equatable {
     public var batch: BatchFileInfo
+    public var rules: RuleSet
     public var summary: PlanSummary
 }

@@ -15,7 +15,7 @@ public enum Planner {
             let batch = try load(batchPath: batchPath, into: tables)
             try loaded(batch)
             let summary = try stream(tables, batch: batch, rules: rules, now: now, each: each)
-            return Plan(batch: batch, summary: summary)
+            return Plan(batch: batch, rules: rules, summary: summary)
         }
     }
 
@@ -41,7 +41,8 @@ public enum Planner {
             }
             group.removeAll(keepingCapacity: true)
         }
-        try tables.forEachResolved(batchSHA256: batch.sha256) { row in
+        let pinSince = rules.unlockPINOutstandingDays.map { Date(timeIntervalSince1970: Double(now - Int64($0) * 86_400)) }
+        try tables.forEachResolved(batchSHA256: batch.sha256, unlockPINsSince: pinSince, rawOS: rules.naming != .stored) { row in
             if let first = group.first, first.line != row.line { try flush() }
             group.append(row)
         }
@@ -76,7 +77,7 @@ public enum Planner {
             guard let facts = row.device else { return nil }
             var item = base
             item.deviceID = facts.deviceID
-            item.platform = facts.platform
+            item.platform = rules.platform(of: facts)
             item.verdict = Evaluation.verdict(action: action, target: .device(facts),
                                               duplicate: (row.occurrence ?? 1) > 1, rules: rules, now: now)
             // done (or left unknown) by an earlier run: not evaluated further, unless checks 1–3 refuse it

@@ -29,7 +29,10 @@ struct RunStart: Sendable {
 
     private static func resume(_ run: RunRecord, batch: BatchFileInfo, store: StoreWriter, options: RunOptions,
                                at now: Date) throws -> RunStart {
-        guard let rules = [RuleSet.intune2017].first(where: { $0.name == run.ruleSet }) else { throw RunError.unknownRuleSet(run.id, run.ruleSet) }
+        guard let rules = RuleSet.named(run.ruleSet) else { throw RunError.unknownRuleSet(run.id, run.ruleSet) }
+        if let asked = options.rules, asked.name != rules.name {
+            throw RunError.ruleSetDiffers(run.id, recorded: rules.name, asked: asked.name)
+        }
         try store.setRunState(runID: run.id, .running, finishedAt: nil)
         let counts = try store.reader.dispatchCounts(runID: run.id)
         let queued = [DispatchState.queued, .retryWait, .sending].reduce(0) { $0 + (counts[$1] ?? 0) }
@@ -42,18 +45,19 @@ struct RunStart: Sendable {
     private static func create(batch: BatchFileInfo, tables: PlanTables, store: StoreWriter, options: RunOptions,
                                dependencies: RunDependencies, secretsDeliverable: Bool, at now: Date) throws -> RunStart {
         let runID = makeRunID(now: now, sha256: batch.sha256, suffix: dependencies.ids.runSuffix())
+        let rules = options.rules ?? .default
         let actor = options.actor
         // the runs row first: dispatches refer to it
         try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: options.recordedJSON,
-                                   ruleSet: options.rules.name))
+                                   ruleSet: rules.name))
         var audit = try store.auditAppender()
         try audit.append(AuditEvent(event: "run_started", actor: actor, runID: runID, outcome: "running", detail: [
             "batch": .string(batch.name), "batch_sha256": .string(batch.sha256), "options": .string(options.recordedJSON),
-            "rule_set": .string(options.rules.name),
+            "rule_set": .string(rules.name),
         ]), at: now)
         let inserter = try store.dispatchInserter(runID: runID, queuedAt: now)
         var secretsAhead = 0
-        let summary = try Planner.stream(tables, batch: batch, rules: options.rules, now: Int64(now.timeIntervalSince1970)) { item in
+        let summary = try Planner.stream(tables, batch: batch, rules: rules, now: Int64(now.timeIntervalSince1970)) { item in
             let state: DispatchState = item.skip != nil ? .skipped : item.verdict.accepted ? .queued : .rejected
             var key: String?
             if state == .queued, let action = item.action, let device = item.deviceID {
@@ -80,7 +84,7 @@ struct RunStart: Sendable {
             "accepted": .number(Double(summary.accepted)), "rejected": .number(Double(summary.rejected)),
             "skipped": .number(Double(summary.skipped)),
         ]), at: now)
-        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: options.rules)
+        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: rules)
     }
 
     /// `run-YYYYMMDD-HHMMSS-<6 hex of the batch sha256><4 random hex>`.
@@ -96,6 +100,8 @@ struct RunStart: Sendable {
 public enum RunError: LocalizedError, ClassifiedError, Equatable {
     case secretsNeedAnOutput(Int)
     case unknownRuleSet(String, String)
+    /// A resumed run keeps the rule set it started with.
+    case ruleSetDiffers(String, recorded: String, asked: String)
 
     public var errorDescription: String? {
         switch self {
@@ -104,12 +110,15 @@ public enum RunError: LocalizedError, ClassifiedError, Equatable {
                 + "output is not a terminal: pass --passcodes-out FILE to receive them (nothing was sent)"
         case .unknownRuleSet(let run, let name):
             "run \(run) was planned under rule set \(name), which this mdmbatch does not know"
+        case .ruleSetDiffers(let run, let recorded, let asked):
+            "run \(run) of this batch was started under --rules \(recorded): it resumes under it, not \(asked) "
+                + "(leave --rules out, or pass \(recorded))"
         }
     }
 
     public var failureKind: FailureKind {
         switch self {
-        case .secretsNeedAnOutput: .usage
+        case .secretsNeedAnOutput, .ruleSetDiffers: .usage
         case .unknownRuleSet: .dataError
         }
     }

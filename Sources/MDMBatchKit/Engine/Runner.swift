@@ -19,8 +19,9 @@ public struct RunOptions: Sendable {
     public var stopGrace: Double = 10
     /// A run that lasts longer stops taking work and ends `interrupted` (resumable); nil: no limit.
     public var maxRunTime: Double?
-    /// The rule set a new run is planned under (a resumed run keeps its own).
-    public var rules: RuleSet = .intune2017
+    /// The rule set asked for: a new run is planned under it (the default when nil); a
+    /// resumed run keeps the set it started with, and an explicit different one is refused.
+    public var rules: RuleSet?
 
     public init(actor: String) { self.actor = actor }
 

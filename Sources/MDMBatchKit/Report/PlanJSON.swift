@@ -23,7 +23,8 @@ public enum PlanJSON {
             + "\"rejected\": \(summary.rejected), \"skipped\": \(summary.skipped), \"by_reason\": {\(reasons.joined(separator: ", "))}}"
     }
 
-    public static func header(_ batch: BatchFileInfo) -> String {
-        "{\"batch\": \(JSONText.quote(batch.name)), \"batch_sha256\": \(JSONText.quote(batch.sha256)), \"requests\": ["
+    public static func header(_ batch: BatchFileInfo, rules: RuleSet) -> String {
+        "{\"batch\": \(JSONText.quote(batch.name)), \"batch_sha256\": \(JSONText.quote(batch.sha256)), "
+            + "\"rule_set\": \(JSONText.quote(rules.name)), \"requests\": ["
     }
 }

@@ -25,9 +25,9 @@ public enum PlanText {
                      + (s.skipped > 0 ? ", \(s.skipped) skipped" : "")
                      + (secrets.isEmpty ? "" : " (will make \(secrets.joined(separator: " and ")))")]
         for (reason, count) in s.byReason.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
-            lines.append("  \(cell(reason.rawValue, 28)) \(TerminalText.leftPadded(String(count), 6))   rule \(reason.rule)")
+            lines.append("  \(cell(reason.rawValue, 28)) \(TerminalText.leftPadded(String(count), 6))   rule \(reason.rule(in: plan.rules))")
         }
-        lines.append("Nothing was sent. batch sha256 \(plan.batch.sha256)")
+        lines.append("Nothing was sent. Rule set \(plan.rules.name); batch sha256 \(plan.batch.sha256)")
         return lines.joined(separator: "\n")
     }
 

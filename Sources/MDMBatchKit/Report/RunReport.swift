@@ -59,7 +59,8 @@ public struct ReportElement: Sendable, Equatable {
 public enum RunReportJSON {
     public static func header(_ run: RunRecord) -> String {
         "{\"run_id\": \(JSONText.quote(run.id)), \"state\": \(JSONText.quote(run.state.rawValue)), \"batch\": \(JSONText.quote(run.batchName)), "
-            + "\"batch_sha256\": \(JSONText.quote(run.batchSHA256)), \"actor\": \(JSONText.quote(run.actor)), "
+            + "\"batch_sha256\": \(JSONText.quote(run.batchSHA256)), \"rule_set\": \(JSONText.quote(run.ruleSet)), "
+            + "\"actor\": \(JSONText.quote(run.actor)), "
             + "\"started_at\": \(JSONText.quote(run.startedAt)), \"finished_at\": \(JSONText.quote(run.finishedAt)), "
             + "\"options\": \(run.options), \"requests\": ["
     }
@@ -109,7 +110,7 @@ public enum RunReportText {
             table.map { (name($0.key), $0.value) }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 .map { "\($0.0) \($0.1)" }.joined(separator: ", ")
         }
-        var lines = ["run \(run.id) (\(run.state.rawValue)) — batch \(TerminalText.escaped(run.batchName))",
+        var lines = ["run \(run.id) (\(run.state.rawValue)) — batch \(TerminalText.escaped(run.batchName)), rules \(run.ruleSet)",
                      "  \(s.requests) requests, \(s.targets) targets: \(s.accepted) accepted, \(s.rejected) rejected"]
         let order: [DispatchState] = [.succeeded, .failed, .unknownOutcome, .skipped, .rejected, .queued, .retryWait, .sending]
         lines.append("  " + order.filter { s.count($0) > 0 || [.succeeded, .failed, .unknownOutcome].contains($0) }

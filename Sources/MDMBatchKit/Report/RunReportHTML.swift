@@ -70,7 +70,7 @@ public enum RunReportHTML {
             @media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,table,.tiles{break-inside:avoid}details{display:none}}
             </style></head><body>
             <h1>Run <span id="run-id">\(e(run.id))</span></h1>
-            <p class="meta">Batch <b>\(e(run.batchName))</b> (sha256 \(e(String(run.batchSHA256.prefix(16))))…) · started \(e(run.startedAt)) by \(e(run.actor)) · state <b id="run-state">\(e(run.state.rawValue))</b>\(run.finishedAt.map { " · finished \(e($0))" } ?? "")</p>
+            <p class="meta">Batch <b>\(e(run.batchName))</b> (sha256 \(e(String(run.batchSHA256.prefix(16))))…) · started \(e(run.startedAt)) by \(e(run.actor)) · rules \(e(run.ruleSet)) · state <b id="run-state">\(e(run.state.rawValue))</b>\(run.finishedAt.map { " · finished \(e($0))" } ?? "")</p>
 
             """)
         let tiles: [(String, String, String, String)] = [

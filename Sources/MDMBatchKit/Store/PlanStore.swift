@@ -82,10 +82,16 @@ public struct PlanTables {
 
     /// Every request with its matched devices (one row per device, or one row without a
     /// device), ordered by line then device id. `batchSHA256` finds the earlier runs of
-    /// the same batch, for requests without a request_id.
-    func forEachResolved(batchSHA256: String, _ each: (ResolvedRequestRow) throws -> Void) throws {
-        let rows = try Row.fetchCursor(db, sql: Self.resultSQL, arguments: ["sha": batchSHA256])
-        while let row = try rows.next() { try each(ResolvedRequestRow(row)) }
+    /// the same batch, for requests without a request_id. With `unlockPINsSince`, a lock
+    /// learns whether a Mac's lock of another run, first sent since then, ended
+    /// `succeeded` or `unknown_outcome` (its unlock PIN may be unused); with `rawOS`, the
+    /// device's OS string as imported (today's rules tell platforms from it).
+    func forEachResolved(batchSHA256: String, unlockPINsSince: Date?, rawOS: Bool,
+                         _ each: (ResolvedRequestRow) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: Self.resultSQL, arguments: [
+            "sha": batchSHA256, "pin_since": unlockPINsSince.map(ISOTimestamp.formatMillis),
+        ])
+        while let row = try rows.next() { try each(ResolvedRequestRow(row, rawOS: rawOS)) }
     }
 
     /// Every request with its matched devices (or none), the number of matches, and
@@ -120,7 +126,13 @@ public struct PlanTables {
                        SELECT 1 FROM main.runs x JOIN main.dispatches e ON e.run_id = x.id
                        WHERE x.batch_sha256 = :sha AND e.state = 'unknown_outcome' AND e.request_id IS NULL
                        AND e.line = p.line AND e.device_id = r.device_id AND e.action = p.action) THEN 'unknown_earlier'
-               END AS skip
+               END AS skip,
+               d.os_raw, d.enrollment,
+               CASE WHEN :pin_since IS NOT NULL AND p.action = 'lock' AND r.device_id IS NOT NULL THEN EXISTS (
+                   SELECT 1 FROM main.dispatches e
+                   WHERE e.device_id = r.device_id AND e.action = 'lock' AND e.platform = 'macos'
+                   AND e.state IN ('succeeded', 'unknown_outcome') AND e.first_sent_at >= :pin_since)
+               ELSE 0 END AS unlock_pin_outstanding
         FROM temp.plan_requests p
         LEFT JOIN ranked r ON r.line = p.line
         LEFT JOIN main.devices d ON d.device_id = r.device_id
@@ -144,7 +156,7 @@ struct ResolvedRequestRow {
     /// ended it with an unknown outcome (`unknown_earlier`).
     var skip: ReasonCode?
 
-    init(_ row: Row) {
+    init(_ row: Row, rawOS: Bool) {
         line = row[0]
         requestID = row[1]
         action = row[2]
@@ -165,12 +177,16 @@ struct ResolvedRequestRow {
             DeviceFacts(
                 deviceID: id,
                 platform: platform.flatMap(PlatformResolution.init(storedValue:)) ?? .unlisted,
+                // the 2017 rules read the stored resolution: no string for them to build per row
+                osRaw: rawOS ? row[22] ?? "" : "",
                 osVersion: row[14],
+                enrollment: (row[23] as String?).flatMap(Enrollment.init(rawValue:)),
                 management: (row[15] as String?).flatMap(Management.init(rawValue:)),
                 primaryUserUPN: row[16],
                 enrolledByUPN: row[17],
                 passcodeSet: row[18],
-                lastCheckIn: (row[19] as String?).flatMap(ISOTimestamp.epochSeconds))
+                lastCheckIn: (row[19] as String?).flatMap(ISOTimestamp.epochSeconds),
+                unlockPINOutstanding: row[24])
         }
     }
 }
