@@ -85,10 +85,11 @@ struct GraphSettingsTests {
         }
     }
 
-    @Test("timeouts and the pool must be positive")
+    @Test("timeouts and the pool must be positive; connecting gives up before the request does")
     func ranges() {
         #expect(throws: GraphConfigurationError.self) { try GraphSettings(version: "1", connectTimeout: 0) }
         #expect(throws: GraphConfigurationError.self) { try GraphSettings(version: "1", readTimeout: -1) }
         #expect(throws: GraphConfigurationError.self) { try GraphSettings(version: "1", poolSize: 0) }
+        #expect(throws: GraphConfigurationError.self) { try GraphSettings(version: "1", connectTimeout: 10, requestTimeout: 10) }
     }
 }

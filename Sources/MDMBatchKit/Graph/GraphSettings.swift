@@ -24,7 +24,7 @@ public struct GraphSettings: Sendable, Equatable {
     public var connectTimeout: Double
     /// Seconds without a byte from the service, once the request is written.
     public var readTimeout: Double
-    /// Seconds for a whole request, connection included.
+    /// Seconds for a whole request, connection included; longer than `connectTimeout`.
     public var requestTimeout: Double
     /// Connections kept per host: the run's concurrency.
     public var poolSize: Int
@@ -49,6 +49,12 @@ public struct GraphSettings: Sendable, Equatable {
         for (name, value) in [("connect timeout", connectTimeout), ("read timeout", readTimeout), ("request timeout", requestTimeout)]
         where !(value > 0 && value.isFinite) {
             throw GraphConfigurationError.invalidSetting("the Graph \(name) must be a positive number of seconds, got \(value)")
+        }
+        // A request deadline that could fire while a connection is still being made would make
+        // "not sent" look like "no answer"; so connecting must give up first.
+        guard requestTimeout > connectTimeout else {
+            throw GraphConfigurationError.invalidSetting(
+                "the Graph request timeout (\(requestTimeout) s) must be longer than the connect timeout (\(connectTimeout) s)")
         }
         guard poolSize > 0 else {
             throw GraphConfigurationError.invalidSetting("the Graph connection pool needs at least one connection, got \(poolSize)")
