@@ -43,4 +43,20 @@ struct GraphLoggingTests {
             #expect(!entry.message.description.contains("http"), "values belong in metadata: \(entry.message)")
         }
     }
+
+    @Test("requests and answers, printed or dumped, show no token, secret or body")
+    func redactedMessages() {
+        let request = GraphHTTPRequest(method: .post, url: "https://login.example/t/oauth2/v2.0/token",
+                                       headers: ["Authorization": "Bearer tok-SECRET", "Accept": "application/json"],
+                                       body: Array("client_secret=\(F.secret)".utf8))
+        let response = GraphHTTPResponse(status: 200, body: Array(#"{"access_token":"tok-SECRET"}"#.utf8))
+        for value in [request as Any, response as Any] {
+            var dumped = ""
+            dump(value, to: &dumped)
+            for text in ["\(value)", String(reflecting: value), dumped] {
+                #expect(!text.contains("tok-SECRET") && !text.contains(F.secret), "\(text)")
+            }
+        }
+        #expect("\(request)".contains("Accept: application/json"))
+    }
 }

@@ -1,7 +1,9 @@
 import Foundation
 
-/// One HTTP request to Graph or to the sign-in authority.
-public struct GraphHTTPRequest: Sendable, Equatable {
+/// One HTTP request to Graph or to the sign-in authority. Its description and mirror show
+/// neither the `Authorization` header nor the body (a token request's body holds the client
+/// secret or assertion).
+public struct GraphHTTPRequest: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public enum Method: String, Sendable { case get = "GET", post = "POST" }
 
     public var method: Method
@@ -21,10 +23,26 @@ public struct GraphHTTPRequest: Sendable, Equatable {
     public func header(_ name: String) -> String? {
         headers.first { $0.key.caseInsensitiveCompare(name) == .orderedSame }?.value
     }
+
+    private var shownHeaders: [String: String] {
+        headers.reduce(into: [:]) { shown, header in
+            shown[header.key] = header.key.caseInsensitiveCompare("Authorization") == .orderedSame ? "<redacted>" : header.value
+        }
+    }
+
+    public var description: String {
+        "\(method.rawValue) \(url) \(shownHeaders.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" })"
+            + (body.map { " <\($0.count) bytes, redacted>" } ?? "")
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["method": method, "url": url, "headers": shownHeaders, "body": body.map { "<\($0.count) bytes>" } as Any])
+    }
 }
 
-/// A whole answer: status, headers and body.
-public struct GraphHTTPResponse: Sendable, Equatable {
+/// A whole answer: status, headers and body. Its description and mirror leave the body
+/// out (a token endpoint's answer holds the token, a device's its passcode).
+public struct GraphHTTPResponse: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
@@ -38,6 +56,12 @@ public struct GraphHTTPResponse: Sendable, Equatable {
     /// The first header of that name, ignoring case.
     public func header(_ name: String) -> String? {
         headers.first { $0.name.caseInsensitiveCompare(name) == .orderedSame }?.value
+    }
+
+    public var description: String { "HTTP \(status) <\(body.count) bytes>" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["status": status, "headers": headers.map { "\($0.name): \($0.value)" }, "body": "<\(body.count) bytes>"])
     }
 
     public static func == (lhs: GraphHTTPResponse, rhs: GraphHTTPResponse) -> Bool {
