@@ -157,4 +157,24 @@ struct GraphPagerTests {
             try GraphPager(session: session, path: "/users", api: .beta, random: SharedRandom(seed: 1))
         }
     }
+
+    @Test("pages are paced by the session's request limit, shared with sends")
+    func paced() async throws {
+        let clock = ImmediateClock()
+        let executor = ScriptedExecutor { request, _ in
+            switch request.url {
+            case Self.first: .status(200, body: Self.page(["a"], next: Self.second))
+            case Self.second: .status(200, body: Self.page(["b"], next: Self.third))
+            default: .status(200, body: Self.page(["c"], next: nil))
+            }
+        }
+        let session = try F.session(executor, clock: clock, rate: RatePolicy(count: 1, per: 10))
+        _ = try await GraphTransport(session: session).send(GraphTransportTests.command())
+        var pages = 0
+        for try await _ in try GraphPager(session: session, path: "/deviceManagement/managedDevices", select: ["id", "deviceName"],
+                                          top: 2, random: SharedRandom(seed: 1)) { pages += 1 }
+        #expect(pages == 3)
+        // one send and three pages at one per 10 s
+        #expect(clock.now() >= 30 && clock.now() < 31)
+    }
 }

@@ -263,4 +263,30 @@ struct GraphTransportTests {
             return false
         }
     }
+
+    @Test("without a first send time, the latest result of the action counts")
+    func noFirstSend() async throws {
+        let (result, _) = try await lookup(Self.query(firstSentAt: nil, secret: nil), body: Self.results(
+            #"{"actionName": "resetPasscode", "actionState": "done", "startDateTime": "2020-01-01T00:00:00Z"}"#,
+            #"{"actionName": "ResetPasscode", "actionState": "failed", "startDateTime": "2021-01-01T00:00:00Z"}"#))
+        guard case .received(let report) = result else { Issue.record("\(result)"); return }
+        #expect(report.state == .failed)
+    }
+
+    @Test("Graph timestamps: Z or an offset, up to 12 fractional digits", arguments: [
+        ("2026-11-18T11:06:40Z", 1_795_000_000.0), ("2026-11-18T11:06:40.5Z", 1_795_000_000.5),
+        ("2026-11-18T12:06:40+01:00", 1_795_000_000.0), ("2026-11-18T11:06:40.123456789012Z", 1_795_000_000.123456789012),
+        ("0001-01-01T00:00:00Z", -62_135_596_800.0),
+    ] as [(String, Double)])
+    func timestamps(text: String, seconds: Double) {
+        #expect(abs((GraphTimestamp.parse(text)?.timeIntervalSince1970 ?? .nan) - seconds) < 1e-6)
+    }
+
+    @Test("malformed timestamps are refused", arguments: [
+        "2026-11-18", "2026-11-18T11:06:40", "2026-13-18T11:06:40Z", "2026-11-18T11:06:40.Z", "2026-11-18T11:06:40+0100",
+        "2026-11-18T11:06:40.1234567890123Z", "2026-11-18T11:06:40Zjunk",
+    ])
+    func badTimestamps(text: String) {
+        #expect(GraphTimestamp.parse(text) == nil)
+    }
 }
