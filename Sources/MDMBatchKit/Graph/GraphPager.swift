@@ -149,7 +149,7 @@ public struct GraphPager: AsyncSequence, Sendable {
             case .permanent, .signInRefused, .permissionDenied:
                 throw GraphPagerError.refused(url: url, failure)
             }
-            guard let delay = retry.delay(afterAttempt: attempt, retryAfter: retryAfter, random: random) else {
+            guard let delay = retry.delay(afterAttempt: attempt, retryAfter: retryAfter, jitter: random.uniform(1)) else {
                 throw GraphPagerError.gaveUp(url: url, attempts: attempt, last: failure)
             }
             session.logger.debug("retrying a page", metadata: [
