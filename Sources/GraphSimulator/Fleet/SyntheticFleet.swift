@@ -9,7 +9,7 @@ extension Fleet {
     public static func synthetic(count: Int, seed: UInt64) -> Fleet {
         var random = SplitMix64(seed: seed ^ 0x5EED_F1EE_7000_0000)
         let userCount = max(1, count / 2)
-        let reference = Date(timeIntervalSince1970: 1_795_680_000)  // 2026-11-26T00:00:00Z
+        let reference = 1_795_680_000  // 2026-11-26T08:00:00Z
         // (os, version, enrollment, weight)
         let kinds: [(String, String, Enrollment?, Int)] = [
             ("iOS", "17.5", nil, 24), ("iPadOS", "17.4", nil, 6), ("macOS", "14.5", nil, 12), ("Windows", "10.0.22631.3593", nil, 16),
@@ -29,12 +29,11 @@ extension Fleet {
             }
             let user = "user\(Int(random.next() % UInt64(userCount)) + 1)@contoso.com"
             let phone = kind.0 == "iOS" || (kind.0 == "Android" && kind.2 != .dedicated)
-            let checkIn = reference.addingTimeInterval(-Double(random.next() % (14 * 86_400)))
             devices.append(SimDevice(
                 id: guid(&random), deviceName: "\(kind.0) device \(n + 1)", osRaw: kind.0, osVersion: kind.1,
                 management: .mdm, managementRaw: nil, enrollment: kind.2, primaryUserUPN: kind.2 == .dedicated ? nil : user,
                 enrolledByUPN: kind.2 == .dedicated ? nil : user, serialNumber: serial(&random),
-                imei: phone ? digits(&random, 15) : nil, lastCheckIn: String(GraphTime.string(checkIn).prefix(19)) + "Z"))
+                imei: phone ? digits(&random, 15) : nil, lastCheckIn: checkIn(&random, reference: reference)))
         }
         devices.sort { $0.id < $1.id }
         let users = (1...userCount).map { n in
@@ -44,20 +43,44 @@ extension Fleet {
         return Fleet(devices: devices, users: users)
     }
 
+    // Byte buffers, not String(format:): a hundred thousand devices are made in well under a second.
+    private static let hex = Array("0123456789abcdef".utf8)
+
     private static func guid(_ random: inout SplitMix64) -> String {
-        let a = random.next(), b = random.next()
-        let hex = String(format: "%016llx%016llx", a, b)
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-4" + String(c[13..<16]) + "-a" + String(c[17..<20]) + "-"
-            + String(c[20..<32])
+        var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: 36)
+        var a = random.next(), b = random.next()
+        var position = 0
+        for index in 0..<32 {
+            if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+            let nibble: UInt64
+            if index < 16 { nibble = a & 0xF; a >>= 4 } else { nibble = b & 0xF; b >>= 4 }
+            bytes[position] = hex[Int(nibble)]
+            position += 1
+        }
+        bytes[14] = UInt8(ascii: "4")  // a version-4 GUID, as Intune's look
+        return String(decoding: bytes, as: UTF8.self)
     }
 
+    private static let serialAlphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789".utf8)
+
     private static func serial(_ random: inout SplitMix64) -> String {
-        let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789")
-        return String((0..<12).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        String(decoding: (0..<12).map { _ in serialAlphabet[Int(random.next() % UInt64(serialAlphabet.count))] }, as: UTF8.self)
     }
 
     private static func digits(_ random: inout SplitMix64, _ count: Int) -> String {
-        String((0..<count).map { _ in Character(String(random.next() % 10)) })
+        String(decoding: (0..<count).map { _ in UInt8(ascii: "0") + UInt8(random.next() % 10) }, as: UTF8.self)
+    }
+
+    /// `2026-11-DDTHH:MM:SSZ`, some time in the fortnight before the reference day.
+    private static func checkIn(_ random: inout SplitMix64, reference: Int) -> String {
+        var time = time_t(reference - Int(random.next() % (14 * 86_400)))
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ n: Int32) -> [UInt8] { [UInt8(ascii: "0") + UInt8(n / 10), UInt8(ascii: "0") + UInt8(n % 10)] }
+        let year = Int(parts.tm_year) + 1900
+        let bytes = Array(String(year).utf8) + [UInt8(ascii: "-")] + two(parts.tm_mon + 1) + [UInt8(ascii: "-")]
+            + two(parts.tm_mday) + [UInt8(ascii: "T")] + two(parts.tm_hour) + [UInt8(ascii: ":")] + two(parts.tm_min)
+            + [UInt8(ascii: ":")] + two(parts.tm_sec) + [UInt8(ascii: "Z")]
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
