@@ -12,17 +12,18 @@ struct GraphSim: AsyncParsableCommand {
         commandName: "graph-sim",
         abstract: "Imitate Microsoft Graph (Intune) and its sign-in on 127.0.0.1, for tests, demos and benchmarks.",
         discussion: """
-            Serves Entra's token endpoint (POST /{tenant}/oauth2/v2.0/token) and, under /v1.0 and /beta, GET
-            /deviceManagement/managedDevices[/{id}], POST …/managedDevices/{id}/remoteLock and /resetPasscode, and
-            GET /users, over a fleet loaded from any inventory file mdmbatch imports. The first line on standard
-            output is `listening on http://127.0.0.1:PORT`; logs go to standard error; SIGINT or SIGTERM stops it.
+            Serves Entra's token endpoint (POST /{tenant}/oauth2/v2.0/token) and, under /v1.0 and /beta, \
+            GET /deviceManagement/managedDevices and …/managedDevices/{id}, POST …/managedDevices/{id}/remoteLock \
+            and …/resetPasscode, and GET /users, over a fleet loaded from any inventory file mdmbatch imports. \
+            The first line on standard output is `listening on http://127.0.0.1:PORT`; logs go to standard error; \
+            SIGINT or SIGTERM stops it.
 
             Example:
-              graph-sim --fleet samples/devices.csv --users samples/users.csv \\
-                --app 11111111-2222-3333-4444-555555555555:certificate=app.cert.pem --journal sim.jsonl
+              graph-sim --fleet samples/devices.csv --users samples/users.csv --journal sim.jsonl \\
+                --app 11111111-2222-3333-4444-555555555555:certificate=app.cert.pem
 
-            Exit status: 0 stopped by a signal; 64 usage; 65 malformed fleet, users or certificate file;
-            66 a file missing or unreadable; 70 internal error.
+            Exit status: 0 stopped by a signal; 64 usage; 65 malformed fleet, users, secret or certificate file; \
+            66 a file missing or unreadable; 73 the journal cannot be opened; 70 internal error.
             """
     )
 

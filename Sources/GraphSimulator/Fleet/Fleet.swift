@@ -82,10 +82,14 @@ public struct SimUser: Sendable {
     }
 
     static func guid(for text: String) -> String {
-        let hex = SHA256.hash(data: Data(text.utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-"
-            + String(c[20..<32])
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (index, byte) in SHA256.hash(data: Data(text.utf8)).prefix(16).enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { out.append(UInt8(ascii: "-")) }
+            out += [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

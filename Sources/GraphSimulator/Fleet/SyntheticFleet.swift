@@ -18,9 +18,12 @@ extension Fleet {
             ("Android", "13", nil, 8),
         ]
         let total = kinds.reduce(0) { $0 + $1.3 }
+        // ids first, sorted, so that the devices are made in the order Graph lists them
+        // (sorting the devices themselves would move large values around)
+        let ids = (0..<count).map { _ in guid(&random) }.sorted()
         var devices: [SimDevice] = []
         devices.reserveCapacity(count)
-        for n in 0..<count {
+        for (n, id) in ids.enumerated() {
             var pick = Int(random.next() % UInt64(total))
             var kind = kinds[0]
             for candidate in kinds {
@@ -30,16 +33,14 @@ extension Fleet {
             let user = "user\(Int(random.next() % UInt64(userCount)) + 1)@contoso.com"
             let phone = kind.0 == "iOS" || (kind.0 == "Android" && kind.2 != .dedicated)
             devices.append(SimDevice(
-                id: guid(&random), deviceName: "\(kind.0) device \(n + 1)", osRaw: kind.0, osVersion: kind.1,
+                id: id, deviceName: "\(kind.0) device \(n + 1)", osRaw: kind.0, osVersion: kind.1,
                 management: .mdm, managementRaw: nil, enrollment: kind.2, primaryUserUPN: kind.2 == .dedicated ? nil : user,
                 enrolledByUPN: kind.2 == .dedicated ? nil : user, serialNumber: serial(&random),
                 imei: phone ? digits(&random, 15) : nil, lastCheckIn: checkIn(&random, reference: reference)))
         }
-        devices.sort { $0.id < $1.id }
-        let users = (1...userCount).map { n in
-            SimUser(upn: "user\(n)@contoso.com", displayName: "User \(n)", mail: "user\(n)@contoso.com",
-                    department: ["Sales", "Finance", "Engineering", "Operations"][n % 4])
-        }.sorted { $0.userPrincipalName < $1.userPrincipalName }
+        let users = (1...userCount).map { ("user\($0)@contoso.com", $0) }.sorted { $0.0 < $1.0 }.map { upn, n in
+            SimUser(upn: upn, displayName: "User \(n)", mail: upn, department: ["Sales", "Finance", "Engineering", "Operations"][n % 4])
+        }
         return Fleet(devices: devices, users: users)
     }
 
