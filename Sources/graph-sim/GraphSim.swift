@@ -38,7 +38,7 @@ struct GraphSim: AsyncParsableCommand {
                                valueName: "FILE"))
     var journal: String?
 
-    @Option(help: "Log level on standard error: trace, debug, info, notice, warning, error or critical.")
+    @Option(help: "How much to log on standard error.")
     var logLevel: Logger.Level = .notice
 
     func validate() throws {
