@@ -6,7 +6,8 @@ import NIOCore
 public struct SimRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
-    var trace = RequestTrace()
+    /// Set by `ServiceFrontMiddleware` before any route runs.
+    var trace = RequestTrace(requestID: "")
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

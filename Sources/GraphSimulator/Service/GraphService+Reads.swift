@@ -58,7 +58,7 @@ extension GraphService {
             let selected = try selection(read, known: deviceSelectable(read.version), type: "managedDevice")
                 ?? Self.deviceProperties + (read.version == .beta ? Self.betaDeviceProperties : [])
             let size = try pageSize(read, default: 1_000, max: 1_000, capped: true)
-            let offset = try skip(read)
+            let offset = min(try skip(read), fleet.devices.count)
             let end = min(offset + size, fleet.devices.count)
             var json = JSONText(capacity: (end - offset) * 420 + 400)
             json.openObject()
@@ -171,7 +171,7 @@ extension GraphService {
             let selected = try selection(read, known: Self.userProperties + Self.unmodelledUserProperties, type: "user")
                 ?? Self.defaultUserProperties
             let size = try pageSize(read, default: 100, max: 999, capped: false)
-            let offset = try skip(read)
+            let offset = min(try skip(read), fleet.users.count)
             let end = min(offset + size, fleet.users.count)
             var json = JSONText(capacity: (end - offset) * 200 + 400)
             json.openObject()

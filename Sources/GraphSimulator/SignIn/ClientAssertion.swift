@@ -53,7 +53,8 @@ struct ClientAssertion {
                               + "simulator. Supported signing algorithms are: 'PS256'")
         }
         let thumbprint = header["x5t#S256"] as? String
-        guard thumbprint == certificate.thumbprintS256 else {
+        // base64url has no padding in a JWS header; a client that pads it still names the same key
+        guard thumbprint.map({ $0.trimmingCharacters(in: ["="]) }) == certificate.thumbprintS256 else {
             throw Refusal(status: 401, error: "invalid_client", code: 700_027,
                           description: "Client assertion failed signature validation. [Reason - The key was not found., "
                               + "Thumbprint of key used by client: '\(thumbprint ?? "(no x5t#S256)")', Please visit the "
