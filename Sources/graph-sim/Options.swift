@@ -166,6 +166,11 @@ struct ThrottleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The same for all apps of the tenant together (Intune: 4000/20).", valueName: "N/SECONDS"))
     var tenantRequestLimit = "4000/20"
 
+    @Option(help: ArgumentHelp("Slack at each window's edge: a request is timed when it arrives, so a client pacing "
+                               + "exactly N per window sees a few milliseconds of jitter; the windows are this much "
+                               + "shorter. 0 for exact windows.", valueName: "MS"))
+    var throttleSlackMs = 250
+
     @Option(help: ArgumentHelp("How a 429 says when to retry: whole (\"3\"), fractional (\"2.128\"), date (an HTTP date), "
                                + "absent (no Retry-After), or mixed (a seeded choice among them each time).",
                                valueName: "FORM"))
@@ -189,6 +194,8 @@ struct ThrottleOptions: ParsableArguments {
         limits.tenantWrites = try limit("tenant-write-limit", tenantWriteLimit)
         limits.appRequests = try limit("request-limit", requestLimit)
         limits.tenantRequests = try limit("tenant-request-limit", tenantRequestLimit)
+        guard throttleSlackMs >= 0 else { throw ValidationError("--throttle-slack-ms must be 0 or more.") }
+        limits.slack = Double(throttleSlackMs) / 1000
         configuration.throttle = limits
     }
 }

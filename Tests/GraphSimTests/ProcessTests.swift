@@ -28,7 +28,7 @@ struct ProcessTests {
         for flag in ["--fleet", "--users", "--fleet-size", "--port", "--host", "--tenant", "--app", "--deny-permission",
                      "--token-ttl", "--action-delay-ms", "--secret-ttl", "--unlock-pin-ttl", "--fail-device", "--fail-rate",
                      "--no-throttle", "--write-limit", "--request-limit", "--tenant-write-limit", "--tenant-request-limit",
-                     "--retry-after-form", "--seed", "--latency-ms", "--fault-rate", "--faults", "--slow-ms",
+                     "--retry-after-form", "--throttle-slack-ms", "--seed", "--latency-ms", "--fault-rate", "--faults", "--slow-ms",
                      "--read-fault-rate", "--malformed-page", "--journal"] {
             #expect(result.stdout.contains(flag + " "), "\(flag)")
         }

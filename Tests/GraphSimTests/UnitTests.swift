@@ -20,6 +20,16 @@ struct UnitTests {
         #expect(window.wait(at: 12) == nil)
     }
 
+    @Test("slack shortens the window: a request arriving a little before the edge still fits")
+    func slack() {
+        var window = SlidingWindow(RateLimit(count: 2, seconds: 20), slack: 0.25)
+        window.record(at: 0.010)
+        window.record(at: 5)
+        #expect(window.wait(at: 19.9) == nil)
+        window.record(at: 19.9)
+        #expect(window.wait(at: 20) == 4.75)
+    }
+
     @Test("limits read as N/SECONDS")
     func rateLimit() {
         #expect(RateLimit("200/20") == RateLimit(count: 200, seconds: 20))

@@ -60,6 +60,8 @@ public struct ThrottleLimits: Sendable, Equatable {
     public var tenantWrites = RateLimit(count: 400, seconds: 20)
     public var appRequests = RateLimit(count: 2_000, seconds: 20)
     public var tenantRequests = RateLimit(count: 4_000, seconds: 20)
+    /// Seconds taken off each window, for arrival-time jitter (see `SlidingWindow`).
+    public var slack: Double = 0.25
 
     public init() {}
 }
