@@ -59,6 +59,10 @@ struct ServiceFrontMiddleware: RouterMiddleware {
         response.headers[InternalHeader.clientRequestID] = trace.clientRequestID ?? trace.requestID
         service.journal?.request(method: request.method.rawValue, path: request.uri.path, app: app, trace: trace,
                                  status: fault == .drop ? 0 : response.status.code, fault: fault)
+        context.logger.debug("answered", metadata: [
+            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            "app": "\(app ?? "-")", "fault": "\(fault?.rawValue ?? "-")", "request_id": "\(trace.requestID)",
+        ])
         if let latency = service.latency() {
             // a timer of the connection's event loop: finer than Task.sleep, and no thread waits
             try await context.channel.eventLoop.scheduleTask(in: .nanoseconds(latency.nanoseconds)) {}.futureResult.get()
