@@ -169,7 +169,7 @@ struct ThrottleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Slack at each window's edge: a request is timed when it arrives, so a client pacing "
                                + "exactly N per window sees a few milliseconds of jitter; the windows are this much "
                                + "shorter. 0 for exact windows.", valueName: "MS"))
-    var throttleSlackMs = 250
+    var throttleSlackMs = 50
 
     @Option(help: ArgumentHelp("How a 429 says when to retry: whole (\"3\"), fractional (\"2.128\"), date (an HTTP date), "
                                + "absent (no Retry-After), or mixed (a seeded choice among them each time).",

@@ -61,7 +61,7 @@ public struct ThrottleLimits: Sendable, Equatable {
     public var appRequests = RateLimit(count: 2_000, seconds: 20)
     public var tenantRequests = RateLimit(count: 4_000, seconds: 20)
     /// Seconds taken off each window, for arrival-time jitter (see `SlidingWindow`).
-    public var slack: Double = 0.25
+    public var slack: Double = 0.05
 
     public init() {}
 }
