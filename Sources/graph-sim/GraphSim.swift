@@ -23,7 +23,8 @@ struct GraphSim: AsyncParsableCommand {
                 --app 11111111-2222-3333-4444-555555555555:certificate=app.cert.pem
 
             Exit status: 0 stopped by a signal; 64 usage; 65 malformed fleet, users, secret or certificate file; \
-            66 a file missing or unreadable; 73 the journal cannot be opened; 70 internal error.
+            66 a file missing or unreadable; 73 the journal cannot be opened; 70 the port cannot be bound, or an \
+            internal error.
             """
     )
 
@@ -63,7 +64,6 @@ struct GraphSim: AsyncParsableCommand {
         try devices.apply(to: &configuration)
         try throttling.apply(to: &configuration)
         try faults.apply(to: &configuration)
-        configuration.journalPath = journal
 
         let started = ContinuousClock.now
         let loaded: Fleet
@@ -73,7 +73,14 @@ struct GraphSim: AsyncParsableCommand {
             do {
                 loaded = try Fleet.load(devicesFile: fleet.fleet!, usersFile: fleet.users)
             } catch let error as any ClassifiedError {
-                Self.fail("\(error.localizedDescription)", status: error.failureKind == .noInput ? 66 : 65)
+                let status: Int32 = switch error.failureKind {
+                case .noInput: 66
+                case .usage: 64
+                default: 65
+                }
+                Self.fail(error.localizedDescription, status: status)
+            } catch {
+                Self.fail("cannot load the fleet: \(error)", status: 70)
             }
         }
         logger.notice("fleet loaded", metadata: ["devices": "\(loaded.devices.count)", "users": "\(loaded.users.count)",
@@ -83,9 +90,13 @@ struct GraphSim: AsyncParsableCommand {
             do { journalFile = try Journal(path: journal) } catch { Self.fail("\(error)", status: 73) }
         }
         let service = GraphService(configuration: configuration, fleet: loaded, journal: journalFile)
-        try await GraphSimServer(service: service).run(host: network.host, port: network.port, logger: logger) { url in
-            // tests read this line: one write, no buffering
-            FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+        do {
+            try await GraphSimServer(service: service).run(host: network.host, port: network.port, logger: logger) { url in
+                // tests read this line: one write, no buffering
+                FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+            }
+        } catch {
+            Self.fail("cannot serve on \(network.host):\(network.port): \(error)", status: 70)
         }
     }
 

@@ -129,7 +129,5 @@ public struct SimConfiguration: Sendable {
     /// A page (1 = the first) of every managedDevices listing answered with broken JSON.
     public var malformedPage: Int? = nil
 
-    public var journalPath: String? = nil
-
     public init() {}
 }
