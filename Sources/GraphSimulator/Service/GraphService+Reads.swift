@@ -55,14 +55,14 @@ extension GraphService {
         do throws(ServiceFailure) {
             try readFault(app: app, trace: read.trace)
             try refuseUnsupportedOptions(read)
-            let selected = try selection(read, known: deviceSelectable(read.version), type: "managedDevice")
-                ?? Self.deviceProperties + (read.version == .beta ? Self.betaDeviceProperties : [])
+            let explicit = try selection(read, known: deviceSelectable(read.version), type: "managedDevice")
+            let selected = explicit ?? Self.deviceProperties + (read.version == .beta ? Self.betaDeviceProperties : [])
             let size = try pageSize(read, default: 1_000, max: 1_000, capped: true)
             let offset = min(try skip(read), fleet.devices.count)
             let end = min(offset + size, fleet.devices.count)
             var json = JSONText(capacity: (end - offset) * 420 + 400)
             json.openObject()
-            json.member("@odata.context", context(read, "deviceManagement/managedDevices", selected: read.query["$select"] != nil ? selected : nil))
+            json.member("@odata.context", context(read, "deviceManagement/managedDevices", selected: explicit))
             if end < fleet.devices.count { json.member("@odata.nextLink", nextLink(read, offset: end)) }
             json.key("value")
             json.openArray()
@@ -168,14 +168,14 @@ extension GraphService {
         do throws(ServiceFailure) {
             try readFault(app: app, trace: read.trace)
             try refuseUnsupportedOptions(read)
-            let selected = try selection(read, known: Self.userProperties + Self.unmodelledUserProperties, type: "user")
-                ?? Self.defaultUserProperties
+            let explicit = try selection(read, known: Self.userProperties + Self.unmodelledUserProperties, type: "user")
+            let selected = explicit ?? Self.defaultUserProperties
             let size = try pageSize(read, default: 100, max: 999, capped: false)
             let offset = min(try skip(read), fleet.users.count)
             let end = min(offset + size, fleet.users.count)
             var json = JSONText(capacity: (end - offset) * 200 + 400)
             json.openObject()
-            json.member("@odata.context", context(read, "users", selected: read.query["$select"] != nil ? selected : nil))
+            json.member("@odata.context", context(read, "users", selected: explicit))
             if end < fleet.users.count { json.member("@odata.nextLink", nextLink(read, offset: end)) }
             json.key("value")
             json.openArray()
