@@ -59,11 +59,25 @@ let package = Package(
         .executableTarget(
             name: "graph-sim",
             dependencies: [
+                "GraphSimulator",
                 "MDMBatchKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // The simulator itself (state, sign-in, throttling, routes), a library so that its
+        // pieces are testable without a process.
+        .target(
+            name: "GraphSimulator",
+            dependencies: [
+                "MDMBatchKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            exclude: ["README.md"]
         ),
         .testTarget(
             name: "MDMBatchKitTests",
@@ -73,6 +87,16 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["MDMBatchKit", "mdmbatch"]
+        ),
+        .testTarget(
+            name: "GraphSimTests",
+            dependencies: [
+                "GraphSimulator",
+                "graph-sim",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
     ]
 )

@@ -1,10 +1,109 @@
-// The Graph simulator is being built (issue 15); until then this executable only says so.
+import ArgumentParser
 import Foundation
+import GraphSimulator
+import Logging
+import MDMBatchKit
 
+/// `graph-sim`: Microsoft Graph (Intune) and Entra's token endpoint on loopback, for
+/// mdmbatch's tests, demo and benchmarks.
 @main
-enum GraphSim {
-    static func main() {
-        FileHandle.standardError.write(Data("graph-sim: not built yet\n".utf8))
-        exit(70)
+struct GraphSim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph-sim",
+        abstract: "Imitate Microsoft Graph (Intune) and its sign-in on 127.0.0.1, for tests, demos and benchmarks.",
+        discussion: """
+            Serves Entra's token endpoint (POST /{tenant}/oauth2/v2.0/token) and, under /v1.0 and /beta, \
+            GET /deviceManagement/managedDevices and …/managedDevices/{id}, POST …/managedDevices/{id}/remoteLock \
+            and …/resetPasscode, and GET /users, over a fleet loaded from any inventory file mdmbatch imports. \
+            The first line on standard output is `listening on http://127.0.0.1:PORT`; logs go to standard error; \
+            SIGINT or SIGTERM stops it.
+
+            Example:
+              graph-sim --fleet samples/devices.csv --users samples/users.csv --journal sim.jsonl \\
+                --app 11111111-2222-3333-4444-555555555555:certificate=app.cert.pem
+
+            Exit status: 0 stopped by a signal; 64 usage; 65 malformed fleet, users, secret or certificate file; \
+            66 a file missing or unreadable; 73 the journal cannot be opened; 70 the port cannot be bound, or an \
+            internal error.
+            """
+    )
+
+    @OptionGroup(title: "Fleet") var fleet: FleetOptions
+    @OptionGroup(title: "Network") var network: NetworkOptions
+    @OptionGroup(title: "Sign-in and permissions") var signIn: SignInOptions
+    @OptionGroup(title: "Devices") var devices: DeviceOptions
+    @OptionGroup(title: "Throttling (Intune's limits, sliding windows)") var throttling: ThrottleOptions
+    @OptionGroup(title: "Faults and latency (seeded)") var faults: FaultOptions
+
+    @Option(help: ArgumentHelp("Append every request and every effect to FILE, one JSON object a line (mode 0600; no secrets).",
+                               valueName: "FILE"))
+    var journal: String?
+
+    @Option(help: "How much to log on standard error.")
+    var logLevel: Logger.Level = .notice
+
+    func validate() throws {
+        guard (fleet.fleet == nil) != (fleet.fleetSize == nil) else {
+            throw ValidationError("Give the fleet as --fleet FILE or --fleet-size N (one of them).")
+        }
+        if fleet.fleetSize != nil && fleet.users != nil {
+            throw ValidationError("--users goes with --fleet; --fleet-size makes its own users.")
+        }
+    }
+
+    func run() async throws {
+        umask(0o077)  // the journal: owner only
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = logLevel
+            return handler
+        }
+        let logger = Logger(label: "graph-sim")
+        var configuration = SimConfiguration()
+        try signIn.apply(to: &configuration)
+        try devices.apply(to: &configuration)
+        try throttling.apply(to: &configuration)
+        try faults.apply(to: &configuration)
+
+        let started = ContinuousClock.now
+        let loaded: Fleet
+        if let size = fleet.fleetSize {
+            loaded = Fleet.synthetic(count: size, seed: faults.seed)
+        } else {
+            do {
+                loaded = try Fleet.load(devicesFile: fleet.fleet!, usersFile: fleet.users)
+            } catch let error as any ClassifiedError {
+                let status: Int32 = switch error.failureKind {
+                case .noInput: 66
+                case .usage: 64
+                default: 65
+                }
+                Self.fail(error.localizedDescription, status: status)
+            } catch {
+                Self.fail("cannot load the fleet: \(error)", status: 70)
+            }
+        }
+        logger.notice("fleet loaded", metadata: ["devices": "\(loaded.devices.count)", "users": "\(loaded.users.count)",
+                                                 "elapsed": "\(ContinuousClock.now - started)"])
+        var journalFile: Journal? = nil
+        if let journal {
+            do { journalFile = try Journal(path: journal) } catch { Self.fail("\(error)", status: 73) }
+        }
+        let service = GraphService(configuration: configuration, fleet: loaded, journal: journalFile)
+        do {
+            try await GraphSimServer(service: service).run(host: network.host, port: network.port, logger: logger) { url in
+                // tests read this line: one write, no buffering
+                FileHandle.standardOutput.write(Data("listening on \(url)\n".utf8))
+            }
+        } catch {
+            Self.fail("cannot serve on \(network.host):\(network.port): \(error)", status: 70)
+        }
+    }
+
+    static func fail(_ message: String, status: Int32) -> Never {
+        FileHandle.standardError.write(Data("graph-sim: \(message)\n".utf8))
+        Foundation.exit(status)
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

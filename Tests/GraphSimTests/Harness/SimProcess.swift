@@ -1,0 +1,240 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A `graph-sim` child process on a free port, in a temporary directory of its own.
+/// Owned by one test: `Process` is not Sendable, but only this test touches it, and the
+/// termination wait runs on its own queue.
+final class SimProcess: @unchecked Sendable {
+    static let tenant = "8f4b2d6e-3c1a-4e5f-9a7b-0d2c4e6f8a1b"
+    static let secretApp = "11111111-1111-1111-1111-111111111111"
+    static let certificateApp = "22222222-2222-2222-2222-222222222222"
+    static let secret = "s3cret-value~for.tests"
+
+    /// The binary beside the test bundle (`swift build` puts both in one folder), or `$GRAPH_SIM_BIN`.
+    static let binary: URL = {
+        if let path = ProcessInfo.processInfo.environment["GRAPH_SIM_BIN"] { return URL(fileURLWithPath: path) }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while folder.path != "/" {
+            let candidate = folder.appendingPathComponent("graph-sim")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) && !candidate.hasDirectoryPath { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return packageRoot.appendingPathComponent(".build/debug/graph-sim")
+    }()
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = packageRoot.appendingPathComponent("Tests/Fixtures")
+
+    let directory: URL
+    let process = Process()
+    /// `http://127.0.0.1:PORT`, from the first line on standard output.
+    private(set) var url = ""
+    private(set) var firstLine = ""
+
+    var journal: URL { directory.appendingPathComponent("journal.jsonl") }
+    var stderr: String { (try? String(contentsOf: directory.appendingPathComponent("stderr.txt"), encoding: .utf8)) ?? "" }
+    var tokenURL: String { "\(url)/\(Self.tenant)/oauth2/v2.0/token" }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sim-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+        return path(name)
+    }
+
+    /// Starts `graph-sim` with the test apps, a journal, `--tenant`, and `arguments`
+    /// (a fleet among them, or `TestFleet.csv` is used); returns once it printed its URL.
+    static func start(_ arguments: [String], fleet: String? = TestFleet.csv, apps: Bool = true) async throws -> SimProcess {
+        let sim = try SimProcess()
+        var all = ["--port", "0", "--tenant", tenant, "--journal", sim.journal.path]
+        if let fleet, !arguments.contains("--fleet"), !arguments.contains("--fleet-size") {
+            all += ["--fleet", try sim.write("devices.csv", fleet)]
+        }
+        if apps {
+            let secretFile = try sim.write("secret.txt", secret + "\n")
+            all += ["--app", "\(secretApp):secret-file=\(secretFile)",
+                    "--app", "\(certificateApp):certificate=\(fixtures.appendingPathComponent("graph-test-app.cert.pem").path)"]
+        }
+        let launchArguments = all + arguments
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            // a blocking read of the first line: off the cooperative pool
+            DispatchQueue.global().async {
+                do {
+                    try sim.launch(launchArguments)
+                    continuation.resume()
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+        return sim
+    }
+
+    func launch(_ arguments: [String]) throws {
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        _ = FileManager.default.createFile(atPath: path("stderr.txt"), contents: nil)
+        process.standardError = try FileHandle(forWritingTo: directory.appendingPathComponent("stderr.txt"))
+        try process.run()
+        let handle = out.fileHandleForReading
+        var buffer = Data()
+        while !buffer.contains(0x0A) {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+        }
+        firstLine = String(decoding: buffer.prefix { $0 != 0x0A }, as: UTF8.self)
+        guard firstLine.hasPrefix("listening on ") else {
+            process.waitUntilExit()
+            throw SimError.didNotStart(status: process.terminationStatus, stderr: stderr)
+        }
+        url = String(firstLine.dropFirst("listening on ".count))
+    }
+
+    /// Runs `graph-sim ARGUMENTS` to its end (for refusals at start-up).
+    static func runToEnd(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let sim = try SimProcess()
+        sim.process.executableURL = binary
+        sim.process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        sim.process.standardOutput = out
+        sim.process.standardError = err
+        try sim.process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        sim.process.waitUntilExit()
+        return (sim.process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// SIGTERM, then waits; the exit status.
+    @discardableResult
+    func stop() async -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        process.terminate()
+        let process = self.process
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                process.waitUntilExit()
+                continuation.resume(returning: process.terminationStatus)
+            }
+        }
+    }
+
+    /// The journal's lines, parsed.
+    func journalEntries() throws -> [[String: Any]] {
+        try String(contentsOf: journal, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+
+    // MARK: HTTP
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: String
+
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+        /// `error.code` of a Graph error.
+        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
+        var errorMessage: String? { (json["error"] as? [String: Any])?["message"] as? String }
+    }
+
+    func send(_ method: HTTPMethod, _ pathOrURL: String, token: String? = nil, headers: [(String, String)] = [],
+              body: String? = nil, timeout: TimeAmount = .seconds(10), client: HTTPClient = .shared) async throws -> Answer {
+        var request = HTTPClientRequest(url: pathOrURL.hasPrefix("http") ? pathOrURL : url + pathOrURL)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: timeout)
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    func get(_ path: String, token: String?) async throws -> Answer {
+        try await send(.GET, path, token: token)
+    }
+
+    func post(_ path: String, token: String?, clientRequestID: String = UUID().uuidString) async throws -> Answer {
+        try await send(.POST, path, token: token, headers: [("client-request-id", clientRequestID)])
+    }
+
+    /// The form of a token request, `fields` added to the usual ones.
+    func tokenForm(_ fields: [(String, String)]) -> String {
+        let scope = fields.contains { $0.0 == "scope" } ? [] : [("scope", "\(url)/.default")]
+        return ([("grant_type", "client_credentials")] + scope + fields)
+            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }
+            .joined(separator: "&")
+    }
+
+    func requestToken(_ fields: [(String, String)]) async throws -> Answer {
+        try await send(.POST, tokenURL, body: tokenForm(fields))
+    }
+
+    /// A token of the secret app.
+    func token() async throws -> String {
+        let answer = try await requestToken([("client_id", Self.secretApp), ("client_secret", Self.secret)])
+        guard answer.status == 200, let token = answer.json["access_token"] as? String else {
+            throw SimError.noToken(answer.body)
+        }
+        return token
+    }
+
+    /// The device's `deviceActionResults`.
+    func actionResults(_ deviceID: String, token: String) async throws -> [[String: Any]] {
+        let answer = try await get("/v1.0/deviceManagement/managedDevices/\(deviceID)?$select=deviceActionResults", token: token)
+        return answer.json["deviceActionResults"] as? [[String: Any]] ?? []
+    }
+}
+
+enum SimError: Error, CustomStringConvertible {
+    case didNotStart(status: Int32, stderr: String)
+    case noToken(String)
+
+    var description: String {
+        switch self {
+        case .didNotStart(let status, let stderr): "graph-sim did not start (exit \(status)): \(stderr)"
+        case .noToken(let body): "no token: \(body)"
+        }
+    }
+}
+
+/// Starts a simulator, runs `body` against it, and stops it whatever happens.
+func withSim<T>(_ arguments: [String] = [], fleet: String? = TestFleet.csv,
+                _ body: (SimProcess) async throws -> T) async throws -> T {
+    let sim = try await SimProcess.start(arguments, fleet: fleet)
+    do {
+        let result = try await body(sim)
+        await sim.stop()
+        return result
+    } catch {
+        await sim.stop()
+        throw error
+    }
+}
+
+/// A file of its own temporary directory.
+func temporaryFile(_ name: String, _ text: String) throws -> String {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sim-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let url = directory.appendingPathComponent(name)
+    try Data(text.utf8).write(to: url)
+    return url.path
+}

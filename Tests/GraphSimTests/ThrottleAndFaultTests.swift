@@ -1,0 +1,121 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+
+@Suite("Throttling and injected faults")
+struct ThrottleAndFaultTests {
+    @Test("beyond --write-limit an action answers 429 TooManyRequests with the Retry-After form asked for",
+          arguments: ["whole", "fractional", "date", "absent"])
+    func throttled(_ form: String) async throws {
+        try await withSim(["--write-limit", "5/3", "--retry-after-form", form, "--action-delay-ms", "0"]) { sim in
+            let token = try await sim.token()
+            for _ in 0..<5 {
+                #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
+            }
+            let throttled = try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token)
+            #expect(throttled.status == 429)
+            #expect(throttled.errorCode == "TooManyRequests")
+            let retryAfter = throttled.headers.first(name: "Retry-After")
+            switch form {
+            case "whole": #expect(retryAfter?.wholeMatch(of: /[1-3]/) != nil, "\(retryAfter ?? "none")")
+            case "fractional": #expect(retryAfter?.wholeMatch(of: /[0-2]\.[0-9]{3}/) != nil, "\(retryAfter ?? "none")")
+            case "date":
+                #expect(retryAfter?.wholeMatch(of: /(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT/)
+                    != nil, "\(retryAfter ?? "none")")
+            default: #expect(retryAfter == nil)
+            }
+            // reads are not writes: still allowed
+            #expect(try await sim.get("/v1.0/deviceManagement/managedDevices/ios-1", token: token).status == 200)
+            // a refused call took no effect and counts in no window: after the window, writes pass again
+            #expect(try sim.journalEntries().filter { $0["type"] as? String == "effect" }.count == 5)
+            try await Task.sleep(for: .milliseconds(3050))
+            #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
+        }
+    }
+
+    @Test("--request-limit counts every request; --no-throttle lets all through")
+    func requestLimit() async throws {
+        try await withSim(["--request-limit", "3/20"]) { sim in
+            let token = try await sim.token()
+            let statuses = try await (0..<4).asyncMap { _ in try await sim.get("/v1.0/users", token: token).status }
+            #expect(statuses == [200, 200, 200, 429])
+            // the token endpoint is not throttled
+            #expect(try await sim.requestToken([("client_id", SimProcess.secretApp), ("client_secret", SimProcess.secret)]).status == 200)
+        }
+        try await withSim(["--no-throttle", "--action-delay-ms", "0"]) { sim in
+            let token = try await sim.token()
+            for _ in 0..<220 {
+                #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
+            }
+        }
+    }
+
+    @Test("a dropped connection after the effect: no answer, and the journal shows the effect")
+    func dropped() async throws {
+        try await withSim(["--fault-rate", "1", "--faults", "drop", "--action-delay-ms", "0"]) { sim in
+            let token = try await sim.token()
+            let requestID = UUID().uuidString
+            await #expect(throws: (any Error).self) {
+                _ = try await sim.post("/v1.0/deviceManagement/managedDevices/and-fm/resetPasscode", token: token,
+                                       clientRequestID: requestID)
+            }
+            let entries = try sim.journalEntries()
+            let effect = try #require(entries.first { $0["type"] as? String == "effect" })
+            #expect(effect["device_id"] as? String == "and-fm")
+            #expect(effect["client_request_id"] as? String == requestID)
+            let request = try #require(entries.last { $0["client_request_id"] as? String == requestID && $0["type"] as? String == "request" })
+            #expect(request["status"] as? Int == 0)
+            #expect(request["fault"] as? String == "drop")
+            #expect(entries.filter { $0["type"] as? String == "effect" }.count == 1)
+            // the service has the action, with its passcode
+            #expect(try await sim.actionResults("and-fm", token: token).first?["passcode"] is String)
+        }
+    }
+
+    @Test("a slow answer outlasts the client's timeout, after the effect")
+    func slow() async throws {
+        try await withSim(["--fault-rate", "1", "--faults", "slow", "--slow-ms", "2000", "--action-delay-ms", "0"]) { sim in
+            let token = try await sim.token()
+            await #expect(throws: (any Error).self) {
+                _ = try await sim.send(.POST, "/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token,
+                                       timeout: .milliseconds(300))
+            }
+            let effects = try sim.journalEntries().filter { $0["type"] as? String == "effect" }
+            #expect(effects.count == 1)
+        }
+    }
+
+    @Test("a 503 fault refuses before the effect")
+    func unavailable() async throws {
+        try await withSim(["--fault-rate", "1", "--faults", "503"]) { sim in
+            let token = try await sim.token()
+            let answer = try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token)
+            #expect(answer.status == 503)
+            #expect(answer.errorCode == "ServiceUnavailable")
+            #expect(try sim.journalEntries().filter { $0["type"] as? String == "effect" }.isEmpty)
+        }
+    }
+
+    @Test("--latency-ms makes each answer take between half and one and a half of it")
+    func latency() async throws {
+        try await withSim(["--latency-ms", "100"]) { sim in
+            let token = try await sim.token()
+            let clock = ContinuousClock()
+            for _ in 0..<3 {
+                let elapsed = try await clock.measure {
+                    _ = try await sim.get("/v1.0/deviceManagement/managedDevices/ios-1", token: token)
+                }
+                #expect(elapsed >= .milliseconds(50))
+                #expect(elapsed < .milliseconds(1500))  // 150 at most, and a loaded machine's own delays
+            }
+        }
+    }
+}
+
+extension Sequence {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var out: [T] = []
+        for element in self { out.append(try await transform(element)) }
+        return out
+    }
+}
