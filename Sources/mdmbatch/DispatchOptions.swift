@@ -3,34 +3,12 @@ import Foundation
 import Logging
 import MDMBatchKit
 
-/// `N/SECONDS` (at most N in any window of SECONDS) or `off`, parsed once.
-struct Pace: ExpressibleByArgument, Sendable {
-    var policy: RatePolicy?
-
-    init?(argument: String) {
-        guard let policy = RatePolicy.parse(argument) else { return nil }
-        self.policy = policy
-    }
-
-    init(_ policy: RatePolicy?) { self.policy = policy }
-
-    var defaultValueDescription: String { policy?.description ?? "off" }
-}
-
-/// A duration: `90`, `90s`, `15m`, `2h`, `1d`.
-struct Span: ExpressibleByArgument, Sendable {
-    var seconds: Double
-
-    init?(argument: String) {
-        guard let seconds = TimeSpan.seconds(argument) else { return nil }
-        self.seconds = seconds
-    }
-}
-
 /// How a batch is dispatched: the engine's and the mock service's settings, shared by
 /// `run` and `run-spool`.
 struct DispatchOptions: ParsableArguments {
     @OptionGroup var rulesOption: RuleSetOption
+
+    @OptionGroup var input: InputLimitOptions
 
     @Option(name: .long, parsing: .unconditional, help: "Calls in flight at once (1 to 1024).")
     var concurrency = 16
@@ -90,6 +68,7 @@ struct DispatchOptions: ParsableArguments {
         options.stopGrace = stopGrace
         options.maxRunTime = maxRunTime?.seconds
         options.rules = rulesOption.rules
+        options.inputLimits = input.limits
         options.transportSettings = [
             "kind": .string("mock"), "latency_ms": .number(mockLatencyMs), "transient_rate": .number(mockTransientRate),
             "permanent_rate": .number(mockPermanentRate), "seed": .number(Double(mockSeed)),

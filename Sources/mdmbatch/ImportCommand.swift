@@ -11,6 +11,13 @@ struct ImportCommand: ParsableCommand {
 
 extension ImportFormat: ExpressibleByArgument {}
 
+/// The formats a users file may have.
+enum UserImportFormat: String, ExpressibleByArgument, CaseIterable {
+    case auto, csv, jsonl
+
+    var format: ImportFormat { ImportFormat(rawValue: rawValue)! }
+}
+
 /// What both import subcommands share.
 struct ImportArguments: ParsableArguments {
     @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file"))
@@ -19,12 +26,15 @@ struct ImportArguments: ParsableArguments {
     @Flag(name: .long, help: "Import the valid rows and list each invalid one on stderr, instead of refusing the whole file.")
     var skipInvalid = false
 
+    @OptionGroup var input: InputLimitOptions
+
     func run(kind: InventoryKind, format: ImportFormat, options: GlobalOptions) throws {
         try ExitStatus.guarding(options) {
             let database = try options.openDatabase(.createIfMissing)
             let logger = options.makeLogger()
             let summary = try InventoryImporter.run(
-                ImportRequest(kind: kind, path: file, format: format, skipInvalid: skipInvalid, actor: options.osUser),
+                ImportRequest(kind: kind, path: file, format: format, skipInvalid: skipInvalid, actor: options.osUser,
+                              limits: input.limits),
                 into: database,
                 onSkip: { row in logger.warning("row skipped", metadata: ["at": "\(row.location)", "why": "\(row.message)"]) })
             if !options.quiet {
@@ -50,19 +60,13 @@ struct ImportUsers: ParsableCommand {
 
     @OptionGroup var arguments: ImportArguments
 
-    @Option(name: .long, help: "Input format: auto, csv or jsonl.")
-    var format: ImportFormat = .auto
+    @Option(name: .long, help: "Input format.")
+    var format: UserImportFormat = .auto
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws {
-        guard ImportFormat.accepted(for: .users).contains(format) else {
-            throw ValidationError("users can be imported as auto, csv or jsonl, not \(format.rawValue)")
-        }
-    }
-
     func run() throws {
-        try arguments.run(kind: .users, format: format, options: options)
+        try arguments.run(kind: .users, format: format.format, options: options)
     }
 }
 
@@ -85,7 +89,7 @@ struct ImportDevices: ParsableCommand {
 
     @OptionGroup var arguments: ImportArguments
 
-    @Option(name: .long, help: "Input format: auto, csv, intune-csv, graph-json or jsonl.")
+    @Option(name: .long, help: "Input format.")
     var format: ImportFormat = .auto
 
     @OptionGroup var options: GlobalOptions

@@ -25,6 +25,8 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var rulesOption: RuleSetOption
 
+    @OptionGroup var input: InputLimitOptions
+
     @Flag(name: .long, help: "Print the plan as one JSON object: every element, then the summary.")
     var json = false
 
@@ -36,7 +38,7 @@ struct PlanCommand: ParsableCommand {
             let output = StandardOutput()
             var first = true
             let plan = try DryRun.run(
-                batchPath: batch, database: database, rules: rulesOption.inForce, actor: options.osUser, now: Date(),
+                batchPath: batch, database: database, rules: rulesOption.inForce, actor: options.osUser, now: Date(), limits: input.limits,
                 loaded: { info in
                     if json { output.write(PlanJSON.header(info, rules: rulesOption.inForce), newline: false) }
                     else if !options.quiet { output.write(PlanText.header) }

@@ -32,6 +32,8 @@ public struct BatchRequest: Sendable, Equatable {
     public var justification: String?
     public var requestedBy: String?
     public var ticket: String?
+    /// Where the request_id is on the line (its CSV field number; 1 in JSONL), for a message.
+    public var requestIDColumn: Int = 1
 
     /// nil when the action is none of the names (check 1 rejects it).
     public var action: Action? { Action(name: actionText) }
@@ -68,18 +70,15 @@ public struct BatchFileInfo: Sendable, Equatable, Codable {
 /// Reads a batch file (CSV or JSONL) request by request: `request_id` (optional),
 /// `action`, `target`, `target_type`, `reason`, `requested_by`, `ticket`. A structural
 /// problem (bad CSV, a line that is not a JSON object, a missing `action` or `target`
-/// column) refuses the file; a bad value only makes its request invalid.
+/// column, a NUL byte, a field over the size limit) refuses the file; a bad value only
+/// makes its request invalid. The header matching, field checks and JSONL lines are the
+/// inventories' (`CSVTable`, `JSONLines`, `JSONFields`).
 public enum BatchFile {
     static let fieldNames = ["request_id", "action", "target", "target_type", "reason", "requested_by", "ticket"]
-    static let columns: [String: Int] = {
-        var table: [String: Int] = [:]
-        for (index, name) in fieldNames.enumerated() { table[looseKey(name)] = index }
-        table[looseKey("id")] = 0
-        table[looseKey("justification")] = 4
-        return table
-    }()
+    static let map = ColumnMap(format: nil, names: fieldNames.enumerated().map { ($0.element, $0.offset) }
+                                   + [("id", 0), ("justification", 4)], required: [1, 2])
 
-    public static func read(path: String, each: (BatchRequest) throws -> Void) throws -> BatchFileInfo {
+    public static func read(path: String, limits: InputLimits = .standard, each: (BatchRequest) throws -> Void) throws -> BatchFileInfo {
         let source: ByteSource
         do {
             source = try ByteSource(path: path)
@@ -96,79 +95,53 @@ public enum BatchFile {
             count += 1
             try each(request)
         }
-        if isJSONL { try readJSONL(source, counting) } else { try readCSV(source, counting) }
+        do {
+            if isJSONL { try readJSONL(source, limits, counting) } else { try readCSV(source, limits, counting) }
+        } catch let problem as InputProblem {
+            throw BatchError.malformed(problem.location, problem.message)
+        }
         return BatchFileInfo(name: source.displayName, sha256: source.finishDigest(), requests: count)
     }
 
-    private static func request(line: Int, _ values: [String?]) -> BatchRequest {
+    private static func request(line: Int, requestIDColumn: Int, _ values: [String?]) -> BatchRequest {
         func value(_ index: Int) -> String? {
             guard let text = values[index].map(trimmingWhitespace), !text.isEmpty else { return nil }
             return text
         }
         return BatchRequest(line: line, requestID: value(0), actionText: value(1) ?? "", target: value(2) ?? "",
-                            targetTypeText: value(3), justification: value(4), requestedBy: value(5), ticket: value(6))
+                            targetTypeText: value(3), justification: value(4), requestedBy: value(5), ticket: value(6),
+                            requestIDColumn: requestIDColumn)
     }
 
-    private static func readCSV(_ source: ByteSource, _ each: (BatchRequest) throws -> Void) throws {
-        let reader = CSVReader(source: source)
-        let file = source.displayName
-        func malformed(_ error: CSVError) -> BatchError {
-            .malformed(SourceLocation(file: file, line: error.line, column: error.column), error.message)
-        }
-        do {
-            guard try reader.nextRecord() else {
-                throw BatchError.malformed(SourceLocation(file: file, line: 1, column: 1),
-                                           "empty file: expected a header line with action and target columns")
-            }
-        } catch let error as CSVError { throw malformed(error) }
-        var columnOfField = [Int?](repeating: nil, count: fieldNames.count)
-        for column in 0..<reader.fieldCount {
-            if let field = columns[looseKey(reader.string(column))], columnOfField[field] == nil { columnOfField[field] = column }
-        }
-        let missing = [1, 2].filter { columnOfField[$0] == nil }.map { fieldNames[$0] }
-        guard missing.isEmpty else {
-            throw BatchError.malformed(SourceLocation(file: file, line: reader.recordLine, column: 1),
-                                       "missing required column \(missing.joined(separator: ", ")) (the header needs action and target)")
-        }
-        let width = reader.fieldCount
-        while true {
-            do {
-                guard try reader.nextRecord() else { return }
-            } catch let error as CSVError { throw malformed(error) }
-            guard reader.fieldCount == width else {
-                throw BatchError.malformed(
-                    SourceLocation(file: file, line: reader.recordLine, column: min(reader.fieldCount, width) + 1),
-                    "expected \(width) fields as in the header, found \(reader.fieldCount)")
-            }
-            try each(request(line: reader.recordLine, columnOfField.map { $0.map { reader.string($0) } }))
+    private static func readCSV(_ source: ByteSource, _ limits: InputLimits, _ each: (BatchRequest) throws -> Void) throws {
+        let table = try CSVTable(source: source, maps: [map], fieldCount: fieldNames.count, limits: limits,
+                                 emptyMessage: "empty file: expected a header line with action and target columns")
+        let requestIDColumn = (table.columnOfField[0] ?? 0) + 1
+        while try table.next() {
+            try each(request(line: table.line, requestIDColumn: requestIDColumn,
+                             (0..<fieldNames.count).map { table.field($0).map(FieldText.string) }))
         }
     }
 
-    private static func readJSONL(_ source: ByteSource, _ each: (BatchRequest) throws -> Void) throws {
-        var bytes = try source.readAll()[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
-        var line = 0
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            line += 1
-            let text = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
-            if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+    private static func readJSONL(_ source: ByteSource, _ limits: InputLimits, _ each: (BatchRequest) throws -> Void) throws {
+        try JSONLines.forEach(source) { line, text in
             let location = SourceLocation(file: source.displayName, line: line, column: 1)
-            let object: [String: JSONValue]
-            do {
-                object = try JSONDecoder().decode([String: JSONValue].self, from: Data(text))
-            } catch {
-                throw BatchError.malformed(location, "expected a JSON object with action and target")
+            let values: [String?]
+            switch JSONFields.object(text) {
+            case .failure:
+                throw InputProblem(location: location, message: "expected a JSON object with action and target")
+            case .success(let object):
+                do {
+                    values = try JSONFields.values(of: object, map: map, fieldCount: fieldNames.count, limits: limits).texts
+                } catch let error as RowError {
+                    throw InputProblem(location: location, message: error.message)
+                }
+                guard object.keys.contains(where: { map.columns[looseKey($0)] == 1 }),
+                      object.keys.contains(where: { map.columns[looseKey($0)] == 2 }) else {
+                    throw InputProblem(location: location, message: "a request needs \"action\" and \"target\"")
+                }
             }
-            var values = [String?](repeating: nil, count: fieldNames.count)
-            for (key, value) in object {
-                guard let field = columns[looseKey(key)] else { continue }
-                values[field] = value.scalarText
-            }
-            guard object.keys.contains(where: { columns[looseKey($0)] == 1 }),
-                  object.keys.contains(where: { columns[looseKey($0)] == 2 }) else {
-                throw BatchError.malformed(location, "a request needs \"action\" and \"target\"")
-            }
-            try each(request(line: line, values))
+            try each(request(line: line, requestIDColumn: 1, values))
         }
     }
 }

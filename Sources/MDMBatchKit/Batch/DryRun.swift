@@ -4,9 +4,10 @@ import Foundation
 /// who planned which batch (sha256) with what counts. Nothing is sent.
 public enum DryRun {
     public static func run(batchPath: String, database: AppDatabase, rules: RuleSet, actor: String, now: Date,
+                           limits: InputLimits = .standard,
                            loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void) throws -> Plan {
         let plan = try Planner.plan(batchPath: batchPath, database: database, rules: rules, now: Int64(now.timeIntervalSince1970),
-                                    loaded: loaded, each: each)
+                                    limits: limits, loaded: loaded, each: each)
         try database.write { store in
             try store.appendAudit(AuditEvent(event: "plan", actor: actor, outcome: "planned", detail: [
                 "batch": .string(plan.batch.name), "batch_sha256": .string(plan.batch.sha256), "rule_set": .string(rules.name),

@@ -8,11 +8,11 @@ public enum Planner {
     /// Plans `batchPath`: calls `loaded` once the whole batch is read (its sha256 known),
     /// then `each` for every element, ordered by line then device id.
     public static func plan(
-        batchPath: String, database: AppDatabase, rules: RuleSet, now: Int64,
+        batchPath: String, database: AppDatabase, rules: RuleSet, now: Int64, limits: InputLimits = .standard,
         loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void
     ) throws -> Plan {
         try database.withPlanTables { tables in
-            let batch = try load(batchPath: batchPath, into: tables)
+            let batch = try load(batchPath: batchPath, into: tables, limits: limits)
             try loaded(batch)
             let summary = try stream(tables, batch: batch, rules: rules, now: now, each: each)
             return Plan(batch: batch, rules: rules, summary: summary)
@@ -20,8 +20,16 @@ public enum Planner {
     }
 
     /// Reads the batch into the plan tables and resolves its targets.
-    static func load(batchPath: String, into tables: PlanTables) throws -> BatchFileInfo {
-        let batch = try tables.load { insert in try BatchFile.read(path: batchPath, each: insert) }
+    static func load(batchPath: String, into tables: PlanTables, limits: InputLimits) throws -> BatchFileInfo {
+        let batch: BatchFileInfo
+        do {
+            batch = try tables.load { insert in try BatchFile.read(path: batchPath, limits: limits, each: insert) }
+        } catch let repeated as PlanTables.RepeatedRequestID {
+            throw BatchError.malformed(
+                SourceLocation(file: ByteSource.displayName(of: batchPath), line: repeated.line, column: repeated.column),
+                "request_id \"\(TerminalText.escaped(repeated.requestID))\" repeats the one of line \(repeated.firstLine): "
+                    + "a request_id names one request of a batch")
+        }
         try tables.resolveTargets()
         return batch
     }

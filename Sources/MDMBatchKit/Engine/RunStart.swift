@@ -18,7 +18,7 @@ struct RunStart: Sendable {
         return try database.write { store in
             let tables = try store.planTables()
             defer { try? tables.drop() }
-            let batch = try Planner.load(batchPath: batchPath, into: tables)
+            let batch = try Planner.load(batchPath: batchPath, into: tables, limits: options.inputLimits)
             if let run = try store.reader.unfinishedRun(batchSHA256: batch.sha256) {
                 return try resume(run, batch: batch, store: store, options: options, at: now)
             }

@@ -22,6 +22,8 @@ public struct RunOptions: Sendable {
     /// The rule set asked for: a new run is planned under it (the default when nil); a
     /// resumed run keeps the set it started with, and an explicit different one is refused.
     public var rules: RuleSet?
+    /// How large a field of the batch file may be.
+    public var inputLimits: InputLimits = .standard
 
     public init(actor: String) { self.actor = actor }
 

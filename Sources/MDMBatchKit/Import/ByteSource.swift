@@ -16,9 +16,12 @@ public final class ByteSource {
     private var pending: [UInt8] = []   // bytes read ahead by `peek`
     public private(set) var bytesRead = 0
 
+    /// The name of the input at `path` in messages.
+    public static func displayName(of path: String) -> String { path == "-" ? "<stdin>" : path }
+
     public init(path: String) throws {
         if path == "-" {
-            displayName = "<stdin>"
+            displayName = Self.displayName(of: path)
             fd = 0
             ownsDescriptor = false
             return

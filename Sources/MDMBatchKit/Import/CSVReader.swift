@@ -1,3 +1,5 @@
+import Foundation
+
 /// A structural problem in a CSV file, at a line and field number.
 public struct CSVError: Error, Sendable, Equatable {
     public var line: Int
@@ -10,7 +12,9 @@ public struct CSVError: Error, Sendable, Equatable {
 /// handed out as byte slices of an internal buffer, valid until the next record, so
 /// reading costs no allocation per row and memory stays flat whatever the file size.
 ///
-/// Blank lines between records are skipped. Every field is checked to be valid UTF-8.
+/// Blank lines between records are skipped. Every field is checked to be valid UTF-8,
+/// without a NUL byte, and at most `maxFieldBytes` long (a longer one is refused as soon
+/// as it is seen, so that memory stays flat whatever the input).
 /// After a structural error the reader resynchronises at the next line, so a caller
 /// that skips invalid rows can go on.
 public final class CSVReader {
@@ -21,6 +25,7 @@ public final class CSVReader {
     private var atEOF = false
     private var checkedBOM = false
     private var nextLine = 1          // line on which the next record starts
+    private let maxFieldBytes: Int
 
     private var starts: [Int] = []
     private var counts: [Int] = []
@@ -32,8 +37,9 @@ public final class CSVReader {
     /// Number of fields in the current record.
     public var fieldCount: Int { counts.count }
 
-    public init(source: ByteSource, chunkSize: Int = 1 << 20) {
+    public init(source: ByteSource, chunkSize: Int = 1 << 20, maxFieldBytes: Int = InputLimits.standard.maxFieldBytes) {
         self.source = source
+        self.maxFieldBytes = maxFieldBytes
         buffer = .allocate(byteCount: max(chunkSize, 1), alignment: 1)
     }
 
@@ -124,6 +130,7 @@ public final class CSVReader {
                         else if base[i] == Self.cr && !(i + 1 < end && base[i + 1] == Self.lf) { line += 1 }
                         i += 1
                     }
+                    if i - start > maxFieldBytes { return tooLong(fieldLine, from: i, line: line) }
                     if i >= end {
                         if !atEOF { return .needMore }
                         return .failed(
@@ -168,6 +175,7 @@ public final class CSVReader {
                     }
                     i += 1
                 }
+                if i - start > maxFieldBytes { return tooLong(line, from: i, line: line) }
                 if i >= end && !atEOF { return .needMore }
                 starts.append(start)
                 counts.append(i - start)
@@ -194,6 +202,11 @@ public final class CSVReader {
         position = i + terminatorLength
         nextLine = terminatorLength > 0 ? line + 1 : line
         return .complete
+    }
+
+    private func tooLong(_ fieldLine: Int, from i: Int, line: Int) -> Outcome {
+        .failed(CSVError(line: fieldLine, column: counts.count + 1, message: "a field longer than \(maxFieldBytes) bytes"),
+                resync(from: i, line: line))
     }
 
     /// Where to go on after a structural error: the start of the next physical line.
@@ -224,9 +237,13 @@ public final class CSVReader {
                 }
                 counts[f] = write - starts[f]
             }
-            if let bad = UTF8Check.firstInvalidOffset(UnsafeRawBufferPointer(start: base + starts[f], count: counts[f])) {
+            let field = UnsafeRawBufferPointer(start: base + starts[f], count: counts[f])
+            if let bad = UTF8Check.firstInvalidOffset(field) {
                 throw CSVError(line: lines[f], column: f + 1,
                                message: "invalid UTF-8 (byte 0x\(String(base[starts[f] + bad], radix: 16)) at byte \(bad + 1) of the field)")
+            }
+            if counts[f] > 0, memchr(field.baseAddress!, 0, counts[f]) != nil {
+                throw CSVError(line: lines[f], column: f + 1, message: "a NUL byte in the field")
             }
         }
     }

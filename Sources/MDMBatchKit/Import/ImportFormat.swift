@@ -41,9 +41,10 @@ public enum ImportFormat: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// The names a format gives the fields of an inventory, matched loosely (`looseKey`).
+/// The names a format gives the fields of an inventory or a batch, matched loosely (`looseKey`).
 struct ColumnMap: Sendable {
-    let format: ImportFormat
+    /// nil for a batch.
+    let format: ImportFormat?
     /// loose column name → field index
     let columns: [String: Int]
     /// field indexes that must have a column
@@ -51,7 +52,7 @@ struct ColumnMap: Sendable {
     /// the format's own name for each required field, for messages
     let requiredNames: [String]
 
-    init(format: ImportFormat, names: [(String, Int)], required: [Int]) {
+    init(format: ImportFormat?, names: [(String, Int)], required: [Int]) {
         self.format = format
         var columns: [String: Int] = [:]
         for (name, field) in names { columns[looseKey(name)] = field }

@@ -10,9 +10,12 @@ public struct ImportRequest: Sendable {
     public var skipInvalid: Bool
     /// Who imports (recorded in `imports` and the audit trail).
     public var actor: String
+    public var limits: InputLimits
 
-    public init(kind: InventoryKind, path: String, format: ImportFormat = .auto, skipInvalid: Bool = false, actor: String) {
+    public init(kind: InventoryKind, path: String, format: ImportFormat = .auto, skipInvalid: Bool = false, actor: String,
+                limits: InputLimits = .standard) {
         self.kind = kind
+        self.limits = limits
         self.path = path
         self.format = format
         self.skipInvalid = skipInvalid
@@ -84,13 +87,13 @@ public enum InventoryImporter {
             let resolvedFormat: ImportFormat
             switch format {
             case .csv, .intuneCSV, .auto:
-                resolvedFormat = try CSVRecords.read(source, preferred: format, makeWriter: makeWriter, skip: skip)
+                resolvedFormat = try CSVRecords.read(source, preferred: format, limits: request.limits, makeWriter: makeWriter, skip: skip)
             case .graphJSON:
                 resolvedFormat = format
-                try JSONRecords.readDocument(source, makeWriter: makeWriter, skip: skip)
+                try JSONRecords.readDocument(source, limits: request.limits, makeWriter: makeWriter, skip: skip)
             case .jsonl:
                 resolvedFormat = format
-                try JSONRecords.readLines(source, makeWriter: makeWriter, skip: skip)
+                try JSONRecords.readLines(source, limits: request.limits, makeWriter: makeWriter, skip: skip)
             }
 
             let rowsWritten = writer?.rowsWritten ?? 0

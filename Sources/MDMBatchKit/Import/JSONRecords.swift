@@ -5,34 +5,30 @@ import Foundation
 /// located by the line and column where it starts.
 enum JSONRecords {
     static func readDocument<Schema: InventorySchema>(
-        _ source: ByteSource, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        _ source: ByteSource, limits: InputLimits, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>,
+        skip: (SkippedRow) throws -> Void
     ) throws {
         let bytes = try source.readAll()
         let map = Schema.columnMap(for: .graphJSON) ?? Schema.columnMap(for: .jsonl)!
-        let writer = try makeWriter(map.format, presentFields(of: map, count: Schema.fieldNames.count))
+        let writer = try makeWriter(map.format!, presentFields(of: map, count: Schema.fieldNames.count))
         var scanner = JSONScanner(bytes: bytes, file: source.displayName)
         try scanner.skipByteOrderMark()
         try scanner.enterRecordArray()
         while let element = try scanner.nextArrayElement() {
-            try write(element.bytes, at: element.location, map: map, writer: writer, skip: skip)
+            try write(element.bytes, at: element.location, map: map, limits: limits, writer: writer, skip: skip)
         }
         try scanner.expectEnd()
     }
 
     static func readLines<Schema: InventorySchema>(
-        _ source: ByteSource, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        _ source: ByteSource, limits: InputLimits, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>,
+        skip: (SkippedRow) throws -> Void
     ) throws {
-        var bytes = try source.readAll()[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         let map = Schema.columnMap(for: .jsonl)!
-        let writer = try makeWriter(map.format, presentFields(of: map, count: Schema.fieldNames.count))
-        var line = 0
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            line += 1
-            let text = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
-            if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            try write(Array(text), at: SourceLocation(file: source.displayName, line: line, column: 1),
-                      map: map, writer: writer, skip: skip)
+        let writer = try makeWriter(map.format!, presentFields(of: map, count: Schema.fieldNames.count))
+        try JSONLines.forEach(source) { line, text in
+            try write(text, at: SourceLocation(file: source.displayName, line: line, column: 1), map: map, limits: limits,
+                      writer: writer, skip: skip)
         }
     }
 
@@ -43,29 +39,21 @@ enum JSONRecords {
     }
 
     private static func write<Schema: InventorySchema>(
-        _ object: [UInt8], at location: SourceLocation, map: ColumnMap, writer: UpsertWriter<Schema>,
-        skip: (SkippedRow) throws -> Void
+        _ object: some Collection<UInt8>, at location: SourceLocation, map: ColumnMap, limits: InputLimits,
+        writer: UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
     ) throws {
-        let members: [String: JSONValue]
-        do {
-            members = try JSONDecoder().decode([String: JSONValue].self, from: Data(object))
-        } catch {
-            try skip(SkippedRow(location: location, message: "expected a JSON object: \(describe(error))"))
+        let fields: (texts: [String?], keys: [String?])
+        switch JSONFields.object(object).flatMap({ members in
+            Result { () throws(RowError) in
+                try JSONFields.values(of: members, map: map, fieldCount: Schema.fieldNames.count, limits: limits)
+            }
+        }) {
+        case .success(let found): fields = found
+        case .failure(let error):
+            try skip(SkippedRow(location: location, message: error.message))
             return
         }
-        var texts = [String?](repeating: nil, count: Schema.fieldNames.count)
-        var keyOfField = [String?](repeating: nil, count: Schema.fieldNames.count)
-        for (key, value) in members {
-            guard let field = map.columns[looseKey(key)] else { continue }
-            switch value {
-            case .array, .object:
-                try skip(SkippedRow(location: location, message: "\"\(key)\": expected a string, found a nested value"))
-                return
-            default:
-                texts[field] = value.scalarText
-                keyOfField[field] = key
-            }
-        }
+        let (texts, keyOfField) = fields
         let failure: UpsertWriter<Schema>.Failure? = try withFieldBytes(texts) { values in
             try writer.write(values, line: location.line)
         }
@@ -95,15 +83,6 @@ enum JSONRecords {
         return try storage.withUnsafeBytes { all in
             try body(ranges.map { $0.map { UnsafeRawBufferPointer(rebasing: all[$0]) } })
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            return underlying ?? context.debugDescription
-        }
-        if case DecodingError.typeMismatch(_, let context) = error { return context.debugDescription }
-        return "\(error)"
     }
 }
 

@@ -16,6 +16,7 @@ public struct PlanTables {
             CREATE TEMP TABLE plan_requests (
                 line INTEGER PRIMARY KEY, request_id TEXT, action TEXT, action_text TEXT NOT NULL, target TEXT NOT NULL,
                 target_type TEXT, valid INTEGER NOT NULL, justification TEXT, requested_by TEXT, ticket TEXT);
+            CREATE UNIQUE INDEX temp.plan_requests_id ON plan_requests(request_id) WHERE request_id IS NOT NULL;
             CREATE TEMP TABLE plan_matches (
                 line INTEGER NOT NULL, device_id TEXT NOT NULL, via TEXT NOT NULL, PRIMARY KEY (line, device_id)) WITHOUT ROWID;
             """)
@@ -26,8 +27,18 @@ public struct PlanTables {
         try db.execute(sql: "DROP TABLE IF EXISTS temp.plan_requests; DROP TABLE IF EXISTS temp.plan_matches")
     }
 
-    /// Loads the requests `read` hands to its callback, all or none.
+    /// A request_id that names two requests of one batch.
+    struct RepeatedRequestID: Error {
+        var requestID: String
+        var line: Int
+        var column: Int
+        var firstLine: Int
+    }
+
+    /// Loads the requests `read` hands to its callback, all or none; a request_id seen
+    /// twice throws `RepeatedRequestID`.
     func load<T>(_ read: ((BatchRequest) throws -> Void) throws -> T) throws -> T {
+        let earlier = try db.makeStatement(sql: "SELECT line FROM temp.plan_requests WHERE request_id = ?")
         let insert = try RawStatement(db, sql: """
             INSERT INTO temp.plan_requests (line, request_id, action, action_text, target, target_type, valid,
                                             justification, requested_by, ticket)
@@ -47,7 +58,13 @@ public struct PlanTables {
                 insert.bind(8, request.justification)
                 insert.bind(9, request.requestedBy)
                 insert.bind(10, request.ticket)
-                try insert.execute(db)
+                do {
+                    try insert.execute(db)
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                    let first = try Int.fetchOne(earlier, arguments: [request.requestID]) ?? 0
+                    throw RepeatedRequestID(requestID: request.requestID ?? "", line: request.line,
+                                            column: request.requestIDColumn, firstLine: first)
+                }
             }
             return .commit
         }
