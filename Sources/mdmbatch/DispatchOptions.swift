@@ -27,36 +27,20 @@ struct DispatchOptions: ParsableArguments {
                                             valueName: "duration"))
     var maxRunTime: Span?
 
-    @Option(name: .long, parsing: .unconditional, help: "Mock: mean latency of a call, in milliseconds (0 to 60000).")
-    var mockLatencyMs: Double = 0
+    @Flag(name: .long, help: "After sending, confirm that the devices carried the actions out (and collect their secrets).")
+    var confirm = false
 
-    @Option(name: .long, parsing: .unconditional, help: "Mock: share of attempts failing transiently (0 to 1).")
-    var mockTransientRate: Double = 0
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("With --confirm: how long to wait for every device (default 60).",
+                                                                     valueName: "seconds"))
+    var confirmWait: Double = 60
 
-    @Option(name: .long, parsing: .unconditional, help: "Mock: share of attempts failing for good (0 to 1).")
-    var mockPermanentRate: Double = 0
-
-    @Option(name: .long, help: "Mock: seed of latency and faults (secrets come from the system's secure random generator).")
-    var mockSeed: UInt64 = 1
-
-    @Option(name: .long, help: ArgumentHelp("Mock: answer 429 beyond N calls in any SECONDS-long window.", valueName: "N/SECONDS"))
-    var mockThrottle: Pace?
-
-    @Option(name: .long, help: ArgumentHelp("Mock: the journal file (default: DB.mock-journal.jsonl).", valueName: "file"))
-    var mockJournal: String?
+    @OptionGroup var transport: TransportOptions
 
     func validate() throws {
         guard (1...1024).contains(concurrency) else { throw ValidationError("--concurrency must be 1 to 1024, not \(concurrency)") }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1 to 100, not \(maxAttempts)") }
         guard (0...600).contains(stopGrace) else { throw ValidationError("--stop-grace must be 0 to 600 seconds, not \(stopGrace)") }
-        if let mockThrottle, mockThrottle.policy == nil { throw ValidationError("--mock-throttle must be N/SECONDS (like 200/20), not off") }
-        for (name, value) in [("--mock-transient-rate", mockTransientRate), ("--mock-permanent-rate", mockPermanentRate)] {
-            guard (0...1).contains(value) else { throw ValidationError("\(name) must be between 0 and 1, not \(value)") }
-        }
-        guard mockTransientRate + mockPermanentRate <= 1 else {
-            throw ValidationError("--mock-transient-rate and --mock-permanent-rate add up to more than 1")
-        }
-        guard (0...60_000).contains(mockLatencyMs) else { throw ValidationError("--mock-latency-ms must be 0 to 60000, not \(mockLatencyMs)") }
+        guard (0...86_400).contains(confirmWait) else { throw ValidationError("--confirm-wait must be 0 to 86400 seconds, not \(confirmWait)") }
     }
 
     /// The engine's options.
@@ -69,25 +53,16 @@ struct DispatchOptions: ParsableArguments {
         options.maxRunTime = maxRunTime?.seconds
         options.rules = rulesOption.rules
         options.inputLimits = input.limits
-        options.transportSettings = [
-            "kind": .string("mock"), "latency_ms": .number(mockLatencyMs), "transient_rate": .number(mockTransientRate),
-            "permanent_rate": .number(mockPermanentRate), "seed": .number(Double(mockSeed)),
-            "throttle": mockThrottle?.policy.map { .string($0.description) } ?? .null,
-        ]
+        options.transport = transport.request
+        options.confirmWait = confirm ? confirmWait : nil
         return options
     }
 
-    /// The mock service, its journal beside the database unless named.
-    func transport(databasePath: String, clock: any EngineClock) throws -> any DeviceActionTransport {
-        try MockTransport(configuration: MockTransportConfiguration(
-            latencyMs: mockLatencyMs, transientRate: mockTransientRate, permanentRate: mockPermanentRate, seed: mockSeed,
-            throttle: mockThrottle?.policy, journalPath: mockJournal ?? databasePath + ".mock-journal.jsonl"), clock: clock)
-    }
-
     /// The kit's entry point for a batch run with these options.
-    func batchRun(_ options: GlobalOptions, database: AppDatabase, logger: Logger) throws -> BatchRun {
+    func batchRun(_ options: GlobalOptions, database: AppDatabase, logger: Logger) -> BatchRun {
         let dependencies = options.runDependencies
-        return BatchRun(database: database, transport: try transport(databasePath: options.databasePath, clock: dependencies.clock),
+        return BatchRun(database: database,
+                        transports: transport.factory(concurrency: concurrency, clock: dependencies.clock, logger: logger),
                         options: runOptions(actor: options.osUser), dependencies: dependencies, logger: logger)
     }
 }

@@ -25,7 +25,7 @@ struct MDMBatch: AsyncParsableCommand {
               mdmbatch status
             """,
         version: MDMBatchVersion.current,
-        subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, RunSpoolCommand.self, StatusCommand.self, ReportCommand.self,
+        subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, ConfirmCommand.self, RunSpoolCommand.self, StatusCommand.self, ReportCommand.self,
                       AuditCommand.self,
                       RulesCommand.self]
     )

@@ -43,6 +43,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the full report as JSON instead of the text summary.")
     var json = false
 
+    @Flag(name: .long, help: """
+        Reopen the latest run of this batch and ask the service about each element that ended with an unknown outcome:         received → succeeded (its secret collected while the service holds it), never received → sent, still unknown → left.
+        """)
+    var retryUnknown = false
+
     @OptionGroup var dispatch: DispatchOptions
 
     @OptionGroup var options: GlobalOptions
@@ -59,17 +64,16 @@ struct RunCommand: AsyncParsableCommand {
             let stop = StopSignal()
             let signals = SignalWatch(stop: stop, logger: logger)
             defer { signals.cancel() }
-            let batchRun = try dispatch.batchRun(options, database: database, logger: logger)
+            var batchRun = dispatch.batchRun(options, database: database, logger: logger)
+            batchRun.options.retryUnknown = retryUnknown
             let progress = RunProgress()
             let ticker = ProgressLine.start(progress, enabled: !options.quiet)
             let finished: BatchRun.Finished
             do {
                 finished = try await batchRun.run(batchPath: batch, secrets: secrets, stop: stop, progress: progress)
                 await ticker.finish()
-                await batchRun.transport.shutdown()
             } catch {
                 await ticker.finish()
-                await batchRun.transport.shutdown()
                 throw error
             }
             for (path, format) in [(report, ReportFormat.json), (reportHtml, .html)] {
@@ -80,7 +84,13 @@ struct RunCommand: AsyncParsableCommand {
                 try Output.write("-") { write in try RunReports.write(database, runID: finished.run.id, format: .json, to: write) }
             } else if !(options.quiet && finished.allWell) {
                 print(RunReportText.summary(finished.run, finished.summary))
+                if let confirmation = finished.outcome.confirmation { print(ConfirmText.summary(confirmation)) }
                 if finished.outcome.interrupted { print("  interrupted: run the same batch again to resume") }
+            }
+            if finished.outcome.secretsToCollect > 0 && finished.outcome.confirmation == nil {
+                // over Graph the service makes the secrets: they are collected by asking it
+                Console.error("mdmbatch: \(finished.outcome.secretsToCollect) secret(s) (temporary passcodes, unlock PINs) are held by "
+                              + "the service: collect them with `mdmbatch confirm \(finished.run.id) --passcodes-out FILE`")
             }
             try RunExit.check(finished.outcome, allWell: finished.allWell)
         }

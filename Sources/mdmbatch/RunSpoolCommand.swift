@@ -38,15 +38,8 @@ struct RunSpoolCommand: AsyncParsableCommand {
             let stop = StopSignal()
             let signals = SignalWatch(stop: stop, logger: logger)
             defer { signals.cancel() }
-            let batchRun = try dispatch.batchRun(options, database: database, logger: logger)
-            let outcome: Spool.Outcome
-            do {
-                outcome = try await spool.run(batchRun, stop: stop, progress: RunProgress())
-                await batchRun.transport.shutdown()
-            } catch {
-                await batchRun.transport.shutdown()
-                throw error
-            }
+            let batchRun = dispatch.batchRun(options, database: database, logger: logger)
+            let outcome = try await spool.run(batchRun, stop: stop, progress: RunProgress())
             if case .serviceRefused(let error)? = outcome.stopReason { throw RunStopped.serviceRefused("in progress", error) }
             if outcome.interrupted { throw ExitCode(75) }
             if outcome.failed > 0 { throw ExitCode(1) }

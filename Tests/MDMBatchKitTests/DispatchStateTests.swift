@@ -40,7 +40,7 @@ struct DispatchStateTests {
             """, arguments: [from.rawValue])
         let job = DispatchJob(seq: 1, line: 2, action: .lock, deviceID: "d1", platform: .ios, management: nil, key: "k",
                               attempts: 1, requestID: nil, actor: "t", justification: nil, ticket: nil, secret: nil,
-                              secretDelivered: false, firstSentAt: nil, sentAt: nil, attemptID: nil)
+                              secretDelivered: false, firstSentAt: nil, sentAt: nil, attemptID: nil, deviceState: nil)
         let allowed = target.map { from.canMove(to: $0) } ?? (from == .sending)
         do {
             try database.write { try $0.applyDispatchChanges([make(job)], runID: "r") }

@@ -58,7 +58,7 @@ struct RunnerTests {
         options.rate = rate
         options.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.5, maxDelay: 8)
         options.concurrency = concurrency
-        return Runner(database: database, transport: transport, options: options,
+        return Runner(database: database, transports: FixedTransport(transport), options: options,
                       dependencies: RunDependencies(clock: clock, ids: SeededIdentifiers(seed: 7)),
                       logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, stop: stop)
     }
@@ -90,8 +90,8 @@ struct RunnerTests {
         #expect(passcodes.values.map(\.deviceID).sorted() == ["d-and6", "d-wp"])
         let effects = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"type\":\"effect\"") }
         #expect(effects.count == 3)
-        let deviceStates = await mock.devices
-        #expect(deviceStates["d-ios"]?.locked == true && deviceStates["d-wp"]?.temporaryPasscodeSet == true)
+        let deviceEffects = await mock.effects
+        #expect(deviceEffects["d-ios"] == ["locked"] && deviceEffects["d-wp"] == ["temporary_passcode_set"])
         let events = try database.inspect { try String.fetchAll($0, sql: "SELECT event || ':' || coalesce(outcome, '') FROM audit_log WHERE run_id IS NOT NULL ORDER BY seq") }
         #expect(events.first == "run_started:running" && events.suffix(2) == ["run_finished:finished", "checkpoint:sealed"])
         #expect(events.filter { $0 == "rejected:rejected" }.count == 1)
@@ -149,28 +149,35 @@ struct RunnerTests {
                 == [Self.key("r2", .lock, "d-and6")])
     }
 
-    @Test("after an interruption: locks found sending are re-sent with their key (no second effect), resets are asked, not re-sent")
+    @Test("after an interruption: locks found sending are re-sent with their key (no second effect); resets are asked, not re-sent, and a passcode the service still holds is delivered")
     func recovery() async throws {
         let database = try Self.fleet()
         let clock = ImmediateClock()
-        let journal = try TestSupport.temporaryDirectory().appendingPathComponent("journal.jsonl").path
+        let folder = try TestSupport.temporaryDirectory()
+        let journal = folder.appendingPathComponent("journal.jsonl").path
+        let service = MockTransportConfiguration(journalPath: journal, memoryPath: folder.appendingPathComponent("memory.jsonl").path)
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,reset_passcode,d-ios\n")
-        let first = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
-        let run = try await Self.runner(database, first, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
+        let first = try MockTransport(configuration: service, clock: clock)
+        let lost = PasscodeBox()
+        let run = try await Self.runner(database, first, clock).run(batchPath: batch, secrets: lost)
         // as if the process had died after each call and before its result was committed
         try database.tamper("UPDATE dispatches SET state = 'sending', secret_delivered_at = NULL WHERE run_id = ?", arguments: [run.runID])
         try database.tamper("UPDATE runs SET state = 'interrupted', finished_at = NULL")
-        let second = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
-        let resumed = try await Self.runner(database, second, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
+        // a new process: the service remembers what it received
+        let second = try MockTransport(configuration: service, clock: clock)
+        let delivered = PasscodeBox()
+        let resumed = try await Self.runner(database, second, clock).run(batchPath: batch, secrets: delivered)
         #expect(resumed.resumed && resumed.runID == run.runID)
-        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "failed",
+        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
                                               "d-ios/reset_passcode": "succeeded"])
+        #expect(delivered.values.map(\.deviceID) == ["d-and6"], "the passcode the service still holds is delivered")
+        #expect(delivered.values.first?.secret == lost.values.first?.secret, "the same passcode: the reset was not redone")
         #expect(await second.sends == 1, "only the lock was sent again")
         let text = try String(contentsOfFile: journal, encoding: .utf8)
         #expect(text.split(separator: "\n").filter { $0.contains("\"type\":\"effect\"") }.count == 3, "no effect twice")
         #expect(text.contains("\"type\":\"replay\""))
-        let error = try database.inspect { try String.fetchOne($0, sql: "SELECT last_error FROM dispatches WHERE device_id = 'd-and6'") }
-        #expect(error?.contains("no longer holds its temporary passcode") == true)
+        let recorded = try database.inspect { try String.fetchOne($0, sql: "SELECT secret_delivered_at FROM dispatches WHERE device_id = 'd-and6'") }
+        #expect(recorded != nil, "the element records that its secret was delivered")
     }
 
     @Test("a request_id that succeeded in an earlier run is skipped as already_done")

@@ -5,15 +5,16 @@ import Logging
 /// back what the run recorded, for the report. The run lock is the caller's.
 public struct BatchRun: Sendable {
     public let database: AppDatabase
-    public let transport: any DeviceActionTransport
-    public let options: RunOptions
+    /// The transport of each run's settings (a resumed run keeps its own).
+    public let transports: any TransportProvider
+    public var options: RunOptions
     public let dependencies: RunDependencies
     public let logger: Logger
 
-    public init(database: AppDatabase, transport: any DeviceActionTransport, options: RunOptions,
+    public init(database: AppDatabase, transports: any TransportProvider, options: RunOptions,
                 dependencies: RunDependencies, logger: Logger) {
         self.database = database
-        self.transport = transport
+        self.transports = transports
         self.options = options
         self.dependencies = dependencies
         self.logger = logger
@@ -29,7 +30,7 @@ public struct BatchRun: Sendable {
     }
 
     public func run(batchPath: String, secrets: any SecretSink, stop: StopSignal, progress: RunProgress) async throws -> Finished {
-        let runner = Runner(database: database, transport: transport, options: options, dependencies: dependencies,
+        let runner = Runner(database: database, transports: transports, options: options, dependencies: dependencies,
                             logger: logger, stop: stop, progress: progress)
         let outcome = try await runner.run(batchPath: batchPath, secrets: secrets)
         return try finished(outcome)

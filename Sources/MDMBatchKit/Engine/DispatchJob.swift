@@ -24,6 +24,8 @@ struct DispatchJob: Sendable {
     var sentAt: Date?
     /// The current attempt's id (Graph's `client-request-id`), chosen when it is claimed.
     var attemptID: String?
+    /// What the service last said the device did with it (confirmation).
+    var deviceState: DeviceActionState?
 
     /// A command for the current attempt.
     func command(attempt: Int) -> DeviceCommand {

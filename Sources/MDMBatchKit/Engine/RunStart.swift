@@ -9,6 +9,8 @@ struct RunStart: Sendable {
     /// Rows waiting to be sent.
     var queued: Int
     var rules: RuleSet
+    /// The transport of the run: recorded at its start; a resumed run keeps its own.
+    var transport: TransportSettings
 
     /// - Parameter secretsDeliverable: false when there is nowhere safe for a secret; a
     ///   batch that would make one is then refused before anything is sent.
@@ -20,26 +22,34 @@ struct RunStart: Sendable {
             defer { try? tables.drop() }
             let batch = try Planner.load(batchPath: batchPath, into: tables, limits: options.inputLimits)
             if let run = try store.reader.unfinishedRun(batchSHA256: batch.sha256) {
-                return try resume(run, batch: batch, store: store, options: options, at: now)
+                return try resume(run, batch: batch, store: store, options: options, event: "run_resumed", at: now)
+            }
+            if options.retryUnknown {
+                guard let run = try store.reader.latestRun(batchSHA256: batch.sha256) else { throw RunError.nothingToRetry(batch.name) }
+                return try resume(run, batch: batch, store: store, options: options, event: "run_reopened", at: now)
             }
             return try create(batch: batch, tables: tables, store: store, options: options, dependencies: dependencies,
                               secretsDeliverable: secretsDeliverable, at: now)
         }
     }
 
-    private static func resume(_ run: RunRecord, batch: BatchFileInfo, store: StoreWriter, options: RunOptions,
+    /// Resumes an unfinished run, or reopens a finished one for `--retry-unknown`.
+    private static func resume(_ run: RunRecord, batch: BatchFileInfo, store: StoreWriter, options: RunOptions, event: String,
                                at now: Date) throws -> RunStart {
         guard let rules = RuleSet.named(run.ruleSet) else { throw RunError.unknownRuleSet(run.id, run.ruleSet) }
         if let asked = options.rules, asked.name != rules.name {
             throw RunError.ruleSetDiffers(run.id, recorded: rules.name, asked: asked.name)
         }
+        let transport = try options.transport.settings(resuming: run.transport, runID: run.id)
         try store.setRunState(runID: run.id, .running, finishedAt: nil)
         let counts = try store.reader.dispatchCounts(runID: run.id)
-        let queued = [DispatchState.queued, .retryWait, .sending].reduce(0) { $0 + (counts[$1] ?? 0) }
-        try store.appendAudit(AuditEvent(event: "run_resumed", actor: options.actor, runID: run.id, outcome: "running",
+        let waiting: [DispatchState] = options.retryUnknown ? [.queued, .retryWait, .sending, .unknownOutcome] : [.queued, .retryWait, .sending]
+        let queued = waiting.reduce(0) { $0 + (counts[$1] ?? 0) }
+        try store.appendAudit(AuditEvent(event: event, actor: options.actor, runID: run.id, outcome: "running",
                                          detail: ["batch": .string(batch.name), "batch_sha256": .string(batch.sha256),
-                                                  "remaining": .number(Double(queued))]), at: now)
-        return RunStart(runID: run.id, resumed: true, batch: batch, queued: queued, rules: rules)
+                                                  "remaining": .number(Double(queued)),
+                                                  "transport": .string(transport.kind.rawValue)]), at: now)
+        return RunStart(runID: run.id, resumed: true, batch: batch, queued: queued, rules: rules, transport: transport)
     }
 
     private static func create(batch: BatchFileInfo, tables: PlanTables, store: StoreWriter, options: RunOptions,
@@ -47,12 +57,13 @@ struct RunStart: Sendable {
         let runID = makeRunID(now: now, sha256: batch.sha256, suffix: dependencies.ids.runSuffix())
         let rules = options.rules ?? .default
         let actor = options.actor
+        let transport = options.transport.settings(databasePath: store.databasePath)
+        let recorded = options.recordedJSON(transport: transport)
         // the runs row first: dispatches refer to it
-        try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: options.recordedJSON,
-                                   ruleSet: rules.name))
+        try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: recorded, ruleSet: rules.name))
         var audit = try store.auditAppender()
         try audit.append(AuditEvent(event: "run_started", actor: actor, runID: runID, outcome: "running", detail: [
-            "batch": .string(batch.name), "batch_sha256": .string(batch.sha256), "options": .string(options.recordedJSON),
+            "batch": .string(batch.name), "batch_sha256": .string(batch.sha256), "options": .string(recorded),
             "rule_set": .string(rules.name),
         ]), at: now)
         let inserter = try store.dispatchInserter(runID: runID, queuedAt: now)
@@ -77,14 +88,16 @@ struct RunStart: Sendable {
                     action: item.actionName, outcome: state.rawValue, reason: reason.rawValue, detail: detail), at: now)
             }
         }
-        if secretsAhead > 0 && !secretsDeliverable { throw RunError.secretsNeedAnOutput(secretsAhead) }
+        // secrets that come with the answers (the mock) or from `--confirm` need somewhere to go now
+        let secretsNow = transport.secretsComeWithAnswers || options.confirmWait != nil
+        if secretsAhead > 0 && secretsNow && !secretsDeliverable { throw RunError.secretsNeedAnOutput(secretsAhead) }
         try store.setRunCounts(runID: runID, requests: summary.requests, targets: summary.targets)
         try audit.append(AuditEvent(event: "run_planned", actor: actor, runID: runID, outcome: "running", detail: [
             "requests": .number(Double(summary.requests)), "targets": .number(Double(summary.targets)),
             "accepted": .number(Double(summary.accepted)), "rejected": .number(Double(summary.rejected)),
             "skipped": .number(Double(summary.skipped)),
         ]), at: now)
-        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: rules)
+        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: rules, transport: transport)
     }
 
     /// `run-YYYYMMDD-HHMMSS-<6 hex of the batch sha256><4 random hex>`.
@@ -102,6 +115,8 @@ public enum RunError: LocalizedError, ClassifiedError, Equatable {
     case unknownRuleSet(String, String)
     /// A resumed run keeps the rule set it started with.
     case ruleSetDiffers(String, recorded: String, asked: String)
+    /// `--retry-unknown` on a batch that was never run.
+    case nothingToRetry(String)
 
     public var errorDescription: String? {
         switch self {
@@ -113,12 +128,14 @@ public enum RunError: LocalizedError, ClassifiedError, Equatable {
         case .ruleSetDiffers(let run, let recorded, let asked):
             "run \(run) of this batch was started under --rules \(recorded): it resumes under it, not \(asked) "
                 + "(leave --rules out, or pass \(recorded))"
+        case .nothingToRetry(let batch):
+            "\(batch) was never run in this database: --retry-unknown reopens an earlier run of the same batch"
         }
     }
 
     public var failureKind: FailureKind {
         switch self {
-        case .secretsNeedAnOutput, .ruleSetDiffers: .usage
+        case .secretsNeedAnOutput, .ruleSetDiffers, .nothingToRetry: .usage
         case .unknownRuleSet: .dataError
         }
     }

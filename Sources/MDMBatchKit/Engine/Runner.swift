@@ -13,8 +13,6 @@ public struct RunOptions: Sendable {
     public var actor: String
     /// Seed of the backoff jitter.
     public var seed: UInt64 = 0x6D646D62
-    /// Recorded with the run (transport settings).
-    public var transportSettings: [String: JSONValue] = [:]
     /// How long in-flight calls may take to finish after a stop is requested.
     public var stopGrace: Double = 10
     /// A run that lasts longer stops taking work and ends `interrupted` (resumable); nil: no limit.
@@ -24,18 +22,24 @@ public struct RunOptions: Sendable {
     public var rules: RuleSet?
     /// How large a field of the batch file may be.
     public var inputLimits: InputLimits = .standard
+    /// The transport asked for (a resumed run keeps its own where this says nothing).
+    public var transport = TransportRequest()
+    /// After sending, confirm the device states for up to this many seconds (`run --confirm`).
+    public var confirmWait: Double?
+    /// Reopen the latest run of the batch and ask the service about each element that
+    /// ended with an unknown outcome: received → succeeded, never received → sent.
+    public var retryUnknown = false
 
     public init(actor: String) { self.actor = actor }
 
     /// The options as recorded with the run.
-    var recordedJSON: String {
-        var object: [String: JSONValue] = [
+    func recordedJSON(transport: TransportSettings) -> String {
+        JSONValue.object([
             "concurrency": .number(Double(concurrency)),
             "rate": rate.map { .string($0.description) } ?? .string("off"),
             "max_attempts": .number(Double(retry.maxAttempts)),
-        ]
-        for (key, value) in transportSettings { object["transport_\(key)"] = value }
-        return JSONValue.object(object).canonicalText
+            "transport": transport.json,
+        ]).canonicalText
     }
 }
 
@@ -47,13 +51,22 @@ public struct RunOutcome: Sendable {
     /// Why it stopped early, if it did.
     public var stopReason: StopReason?
     public var batch: BatchFileInfo
+    /// The transport it used.
+    public var transport: TransportSettings
+    /// Secrets the batch makes that the run did not deliver: over Graph they come from
+    /// the service later (`confirm RUN_ID --passcodes-out FILE`).
+    public var secretsToCollect = 0
+    /// What `--confirm` found, when asked.
+    public var confirmation: Confirmation.Outcome?
 
-    public init(runID: String, resumed: Bool, interrupted: Bool, stopReason: StopReason? = nil, batch: BatchFileInfo) {
+    public init(runID: String, resumed: Bool, interrupted: Bool, stopReason: StopReason? = nil, batch: BatchFileInfo,
+                transport: TransportSettings = TransportSettings()) {
         self.runID = runID
         self.resumed = resumed
         self.interrupted = interrupted
         self.stopReason = stopReason
         self.batch = batch
+        self.transport = transport
     }
 }
 
@@ -63,18 +76,18 @@ public struct RunOutcome: Sendable {
 /// the side effect it guards.
 public final class Runner: Sendable {
     private let database: AppDatabase
-    private let transport: any DeviceActionTransport
+    private let transports: any TransportProvider
     private let options: RunOptions
     private let dependencies: RunDependencies
     private let logger: Logger
     private let stop: StopSignal
     private let progress: RunProgress
 
-    public init(database: AppDatabase, transport: any DeviceActionTransport, options: RunOptions,
+    public init(database: AppDatabase, transports: any TransportProvider, options: RunOptions,
                 dependencies: RunDependencies = RunDependencies(), logger: Logger, stop: StopSignal = StopSignal(),
                 progress: RunProgress = RunProgress()) {
         self.database = database
-        self.transport = transport
+        self.transports = transports
         self.options = options
         self.dependencies = dependencies
         self.logger = logger
@@ -85,13 +98,40 @@ public final class Runner: Sendable {
     /// - Parameter secrets: where secrets go, each before its delivery is committed; a
     ///   batch that would make one and has nowhere to put it is refused before anything is sent.
     public func run(batchPath: String, secrets: any SecretSink) async throws -> RunOutcome {
+        // a transport asked for explicitly is checked before anything is written
+        if options.transport.kind != nil { try transports.check(options.transport.settings(databasePath: database.path)) }
         let start = try RunStart.begin(batchPath: batchPath, database: database, options: options, dependencies: dependencies,
                                        secretsDeliverable: secrets.canDeliver)
         var logger = self.logger
         logger[metadataKey: "run"] = "\(start.runID)"
         logger.info(start.resumed ? "resuming run" : "run started",
-                    metadata: ["batch": "\(start.batch.name)", "queued": "\(start.queued)", "rules": "\(start.rules.name)"])
+                    metadata: ["batch": "\(start.batch.name)", "queued": "\(start.queued)", "rules": "\(start.rules.name)",
+                               "transport": "\(start.transport.kind.rawValue)"])
+        let transport: any DeviceActionTransport
+        do {
+            transport = try await transports.make(start.transport)
+        } catch {
+            // nothing was sent: the run waits, interrupted, until the sign-in works
+            _ = try finish(runID: start.runID)
+            throw error
+        }
+        do {
+            var outcome = try await run(start, transport: transport, secrets: secrets, logger: logger)
+            if let wait = options.confirmWait, !outcome.interrupted {
+                outcome.confirmation = try await Confirmation(
+                    database: database, transport: transport, secrets: secrets, dependencies: dependencies, actor: options.actor,
+                    logger: logger, stop: stop).run(runID: start.runID, wait: wait)
+            }
+            await transport.shutdown()
+            return outcome
+        } catch {
+            await transport.shutdown()
+            throw error
+        }
+    }
 
+    private func run(_ start: RunStart, transport: any DeviceActionTransport, secrets: any SecretSink,
+                     logger: Logger) async throws -> RunOutcome {
         progress.start(total: start.queued)
         let ledger = DispatchLedger(database: database, runID: start.runID, secrets: secrets,
                                     crashPoints: dependencies.crashPoints)
@@ -110,7 +150,7 @@ public final class Runner: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await ledger.run() }
             do {
-                try await recover(runID: start.runID, ledger: ledger, secrets: secrets)
+                try await recover(runID: start.runID, ledger: ledger, transport: transport, secrets: secrets)
                 if !stop.isRequested { try await pool.run() }
             } catch {
                 try? await ledger.close()
@@ -121,24 +161,36 @@ public final class Runner: Sendable {
         }
         let interrupted = try finish(runID: start.runID)
         logger.info(interrupted ? "run interrupted: run the same batch again to resume" : "run finished")
-        return RunOutcome(runID: start.runID, resumed: start.resumed, interrupted: interrupted,
-                          stopReason: interrupted ? stop.reason : nil, batch: start.batch)
+        var outcome = RunOutcome(runID: start.runID, resumed: start.resumed, interrupted: interrupted,
+                                 stopReason: interrupted ? stop.reason : nil, batch: start.batch, transport: start.transport)
+        outcome.secretsToCollect = try database.read { try $0.secretsToCollect(runID: start.runID) }
+        return outcome
     }
 
     /// Rows left `sending` by an interruption: a lock goes back to the queue (the mock
     /// honours its key; Graph may lock a second time, which is harmless); a reset, or a
     /// Mac's lock, is never re-sent blindly: the service is asked what became of it.
-    private func recover(runID: String, ledger: DispatchLedger, secrets: any SecretSink) async throws {
+    /// With `--retry-unknown`, each element that ended with an unknown outcome is asked
+    /// too: received → succeeded, never received → queued and sent, still unknown → stays.
+    private func recover(runID: String, ledger: DispatchLedger, transport: any DeviceActionTransport,
+                         secrets: any SecretSink) async throws {
         let actor = options.actor
-        let uncertain = try database.read { try $0.jobs(runID: runID, states: [.sending], after: -1, limit: Int.max, actor: actor) }
+        let states: [DispatchState] = options.retryUnknown ? [.sending, .unknownOutcome] : [.sending]
+        let uncertain = try database.read { try $0.jobs(runID: runID, states: states, after: -1, limit: Int.max, actor: actor) }
         let settlement = Settlement(transport: transport, ids: dependencies.ids, secrets: secrets, stop: stop)
+        let unknown = Set(try database.read { try $0.jobs(runID: runID, states: [.unknownOutcome], after: -1, limit: Int.max,
+                                                          actor: actor) }.map(\.seq))
         for job in uncertain {
             let now = dependencies.clock.date()
-            if !RetryDecision.mustNotRepeat(job.action, on: job.platform) {
+            let wasUnknown = unknown.contains(job.seq)
+            if !wasUnknown && !RetryDecision.mustNotRepeat(job.action, on: job.platform) {
                 try await ledger.record(.requeued(job, note: "found sending after an interruption: sent again", at: now))
                 continue
             }
-            guard let entry = try await settlement.settle(job, attempt: job.attempts, at: now) else { return }
+            guard let entry = try await settlement.settle(job, attempt: job.attempts, at: now, fromUnknown: wasUnknown) else {
+                if stop.isRequested { return }
+                continue  // still unknown: it stays
+            }
             try await ledger.record(entry)
         }
     }

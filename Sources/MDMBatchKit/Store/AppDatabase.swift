@@ -129,7 +129,7 @@ public struct AppDatabase: Sendable {
             try writer.writeWithoutTransaction { db in
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try body(StoreWriter(db: db, signer: signer))
+                    result = try body(StoreWriter(db: db, signer: signer, databasePath: path))
                     return .commit
                 }
                 return result!
@@ -142,13 +142,13 @@ public struct AppDatabase: Sendable {
     /// (making a file durable that the commit will refer to).
     func writeAsync<T: Sendable>(beforeBegin: @escaping @Sendable () throws -> Void = {},
                                  _ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
-        let signer = self.signer
+        let signer = self.signer, path = self.path
         return try await mapErrors {
             try await writer.writeWithoutTransaction { db in
                 try beforeBegin()
                 var result: T?
                 try db.inTransaction(.immediate) {
-                    result = try body(StoreWriter(db: db, signer: signer))
+                    result = try body(StoreWriter(db: db, signer: signer, databasePath: path))
                     return .commit
                 }
                 return result!
@@ -164,7 +164,7 @@ public struct AppDatabase: Sendable {
     /// Runs `body` on the connection outside any transaction: for the temporary tables
     /// of a plan, which write nothing to the database file.
     func withoutTransaction<T>(_ body: (StoreWriter) throws -> T) throws -> T {
-        try mapErrors { try writer.writeWithoutTransaction { db in try body(StoreWriter(db: db, signer: signer)) } }
+        try mapErrors { try writer.writeWithoutTransaction { db in try body(StoreWriter(db: db, signer: signer, databasePath: path)) } }
     }
 
     /// A raw read of the connection: for the tests' expectations only.
@@ -196,6 +196,9 @@ public struct StoreReader {
 public struct StoreWriter {
     let db: Database
     let signer: AuditSigner?
+
+    /// The database file (for the files the mock keeps beside it); nil in memory.
+    let databasePath: String?
 
     /// The same connection, for the reads a write needs.
     public var reader: StoreReader { StoreReader(db: db) }

@@ -21,6 +21,15 @@ public struct RunRecord: Sendable, Equatable {
     public var targets: Int
     public var ruleSet: String
 
+    /// The transport the run recorded (a run of the first round: the mock, as it was then).
+    public var transport: TransportSettings {
+        guard let options = try? JSONDecoder().decode([String: JSONValue].self, from: Data(options.utf8)),
+              let recorded = options["transport"], let settings = try? TransportSettings(json: recorded) else {
+            return TransportSettings()
+        }
+        return settings
+    }
+
     init(_ row: Row) {
         id = row["id"]
         batchName = row["batch_name"]
@@ -70,12 +79,20 @@ extension StoreReader {
     }
 
     /// A page of the run's rows in `states` after `seq`, in order, as work for the engine.
-    func jobs(runID: String, states: [DispatchState], after seq: Int64, limit: Int, actor: String) throws -> [DispatchJob] {
+    /// With `unconfirmed`, only those not yet final on the device, or whose secret is
+    /// still to deliver.
+    func jobs(runID: String, states: [DispatchState], after seq: Int64, limit: Int, actor: String,
+              unconfirmed: Bool = false) throws -> [DispatchJob] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT d.seq, d.line, d.action, d.device_id, d.platform, d.idempotency_key, d.attempts, d.request_id,
-                   d.requested_by, d.justification, d.ticket, d.secret, d.secret_delivered_at, d.first_sent_at, v.management
+                   d.requested_by, d.justification, d.ticket, d.secret, d.secret_delivered_at, d.first_sent_at, v.management,
+                   d.device_state
             FROM dispatches d LEFT JOIN devices v ON v.device_id = d.device_id
             WHERE d.run_id = ? AND d.seq > ? AND d.state IN (\(Self.list(states)))
+            \(unconfirmed ? """
+                AND (d.device_state IS NULL OR d.device_state IN ('pending', 'active')
+                     OR (d.secret IS NOT NULL AND d.secret_delivered_at IS NULL AND d.last_error IS NULL))
+                """ : "")
             ORDER BY d.seq LIMIT ?
             """, arguments: [runID, seq, limit == Int.max ? -1 : limit])
         return rows.compactMap { row -> DispatchJob? in
@@ -89,7 +106,8 @@ extension StoreReader {
                 secret: (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)),
                 secretDelivered: (row["secret_delivered_at"] as String?) != nil,
                 firstSentAt: (row["first_sent_at"] as String?).flatMap(ISOTimestamp.epochSeconds)
-                    .map { Date(timeIntervalSince1970: Double($0)) })
+                    .map { Date(timeIntervalSince1970: Double($0)) },
+                deviceState: (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)))
         }
     }
 

@@ -1,0 +1,77 @@
+import Foundation
+import GRDB
+
+/// What a confirmation learned of one element.
+struct ConfirmationChange: Sendable {
+    var job: DispatchJob
+    var state: DeviceActionState
+    /// When the service last saw the action change.
+    var serviceUpdatedAt: Date?
+    /// Its secret went into the secrets file now.
+    var secretDelivered: Bool
+    /// It makes a secret the service no longer holds.
+    var secretGone: Bool
+}
+
+extension StoreReader {
+    /// The sent elements of a run still to confirm: accepted by the service (`succeeded`)
+    /// and not yet final on the device, or with a secret not yet delivered.
+    func elementsToConfirm(runID: String, actor: String) throws -> [DispatchJob] {
+        try jobs(runID: runID, states: [.succeeded], after: -1, limit: Int.max, actor: actor, unconfirmed: true)
+    }
+
+    /// Secrets of sent elements not delivered yet (over Graph: for `confirm` to collect).
+    public func secretsToCollect(runID: String) throws -> Int {
+        try Int.fetchOne(db, sql: """
+            SELECT count(*) FROM dispatches WHERE run_id = ? AND state = 'succeeded' AND secret IS NOT NULL
+            AND secret_delivered_at IS NULL AND last_error IS NULL
+            """, arguments: [runID]) ?? 0
+    }
+
+    /// How many sent elements of a run are in each device state (nil: not confirmed yet).
+    public func deviceStateCounts(runID: String) throws -> [DeviceActionState?: Int] {
+        var counts: [DeviceActionState?: Int] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT device_state, count(*) AS n FROM dispatches WHERE run_id = ? AND state = 'succeeded' GROUP BY device_state
+            """, arguments: [runID]) {
+            counts[(row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)), default: 0] += row["n"] as Int
+        }
+        return counts
+    }
+}
+
+extension StoreWriter {
+    /// Records what the service said of each element, each with an audit row naming who
+    /// asked; a secret delivered is recorded as delivered (never the secret).
+    func recordConfirmations(_ changes: [ConfirmationChange], runID: String, actor: String, at now: Date) throws {
+        var audit = try auditAppender()
+        let update = try RawStatement(cached: db, sql: """
+            UPDATE dispatches SET device_state = ?3, device_state_at = ?4,
+                secret_delivered_at = CASE WHEN ?5 THEN coalesce(secret_delivered_at, ?4) ELSE secret_delivered_at END,
+                last_error = CASE WHEN ?6 THEN ?7 ELSE last_error END
+            WHERE run_id = ?1 AND seq = ?2 AND state = 'succeeded'
+            """)
+        let time = ISOTimestamp.formatMillis(now)
+        for change in changes {
+            let job = change.job
+            let gone = change.secretGone ? "the service no longer holds its \(job.secret?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "secret"): "
+                + "send it again with a new request_id to get a new one" : nil
+            update.bind(1, runID)
+            update.bind(2, job.seq)
+            update.bind(3, change.state.rawValue)
+            update.bind(4, time)
+            update.bind(5, Int64(change.secretDelivered ? 1 : 0))
+            update.bind(6, Int64(gone != nil ? 1 : 0))
+            update.bind(7, gone)
+            try update.execute(db)
+            var detail: [String: JSONValue] = ["device_state": .string(change.state.rawValue)]
+            if let at = change.serviceUpdatedAt { detail["service_updated_at"] = .string(ISOTimestamp.formatMillis(at)) }
+            if change.secretDelivered, let secret = job.secret { detail["secret_delivered"] = .string(secret.rawValue) }
+            if let gone { detail["note"] = .string(gone) }
+            if let id = job.requestID { detail["request_id"] = .string(id) }
+            if let ticket = job.ticket { detail["ticket"] = .string(ticket) }
+            try audit.append(AuditEvent(event: "confirmation", actor: actor, runID: runID, deviceID: job.deviceID,
+                                        action: job.action.rawValue, outcome: change.state.rawValue, detail: detail), at: now)
+        }
+    }
+}
