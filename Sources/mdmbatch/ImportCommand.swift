@@ -5,6 +5,15 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Load a users or devices inventory into the database (insert or update by key).",
+        discussion: """
+            The whole file or nothing: a malformed one is refused (exit 65, naming file:line:column) and the database is
+            left as it was. Re-importing updates rows in place and reports inserted, updated and unchanged.
+
+            EXAMPLES
+              mdmbatch import users users.csv
+              mdmbatch import devices devices.csv
+              mdmbatch import devices intune-export.csv --format intune-csv
+            """,
         subcommands: [ImportUsers.self, ImportDevices.self]
     )
 }
@@ -55,6 +64,10 @@ struct ImportUsers: ParsableCommand {
         discussion: """
             CSV (RFC 4180, UTF-8, header matched ignoring case, spaces, _ and -) or JSONL with the same names.
             A bad file is refused whole (exit 65, naming file:line:column) unless --skip-invalid.
+
+            EXAMPLES
+              mdmbatch import users users.csv
+              mdmbatch import users - --format jsonl < users.jsonl
             """
     )
 
@@ -84,6 +97,11 @@ struct ImportDevices: ParsableCommand {
             Platforms and management values are normalised (the raw OS string is kept); `mdmbatch rules` shows the
             platform ids.
             A bad file is refused whole (exit 65, naming file:line:column) unless --skip-invalid.
+
+            EXAMPLES
+              mdmbatch import devices devices.csv
+              mdmbatch import devices graph-export.json --format graph-json
+              mdmbatch import devices intune-export.csv --skip-invalid
             """
     )
 

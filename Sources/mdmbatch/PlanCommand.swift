@@ -54,6 +54,9 @@ struct PlanCommand: ParsableCommand {
                 output.write(PlanText.summary(plan))
             }
             output.flush()
+            if plan.batch.requests == 0 {
+                options.makeLogger().warning("the batch holds no request (a header only?)", metadata: ["batch": "\(plan.batch.name)"])
+            }
         }
     }
 }

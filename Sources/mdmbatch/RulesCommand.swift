@@ -9,6 +9,10 @@ struct RulesCommand: ParsableCommand {
             Shows, for every platform of the set, whether remote lock and passcode reset are supported and which \
             secret each makes (temporary passcode, unlock PIN), then the general rules and every reason code in the \
             order the checks run. Needs no database.
+
+            EXAMPLES
+              mdmbatch rules
+              mdmbatch rules --rules intune-2025 --json
             """
     )
 

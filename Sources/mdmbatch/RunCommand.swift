@@ -72,6 +72,10 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 finished = try await batchRun.run(batchPath: batch, secrets: secrets, stop: stop, progress: progress)
                 await ticker.finish()
+            } catch RunError.emptyBatch(let name) {
+                await ticker.finish()
+                logger.warning("the batch holds no request (a header only?): nothing to run, no run made", metadata: ["batch": "\(name)"])
+                return
             } catch {
                 await ticker.finish()
                 throw error

@@ -88,10 +88,12 @@ struct OperationsTests {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
-    static func waitForLockHolder(_ cli: CLIHarness) throws {
+    /// Waits until `process` (or any run) holds the lock and has a row `sending`.
+    static func waitForLockHolder(_ cli: CLIHarness, process: Process? = nil) throws {
         let deadline = Date().addingTimeInterval(10)
+        let holder = process.map { "pid \($0.processIdentifier)," } ?? "pid"
         while Date() < deadline {
-            if let text = try? String(contentsOfFile: cli.database + ".lock", encoding: .utf8), text.contains("pid"),
+            if let text = try? String(contentsOfFile: cli.database + ".lock", encoding: .utf8), text.contains(holder),
                (try? cli.sql("SELECT count(*) FROM dispatches WHERE state = 'sending'")) ?? "0" != "0" { return }
             Thread.sleep(forTimeInterval: 0.02)
         }

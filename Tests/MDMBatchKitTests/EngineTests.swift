@@ -127,7 +127,7 @@ struct EngineTests {
         breaker.recordTransientFailure()
         #expect(breaker.state == .open(until: 5))
         // a sender waits for the cooldown, then probes
-        #expect(try await breaker.permit(), "the first send after the cooldown is the probe")
+        #expect(try await breaker.permit() == true, "the first send after the cooldown is the probe")
         #expect(clock.now() >= 5)
         #expect(breaker.state == .halfOpen)
         // a call sent before the circuit opened fails late: only the probe decides
@@ -136,7 +136,7 @@ struct EngineTests {
         // the probe fails: open again with a doubled cooldown
         breaker.recordTransientFailure(probe: true)
         #expect(breaker.state == .open(until: clock.now() + 10))
-        #expect(try await breaker.permit())
+        #expect(try await breaker.permit() == true)
         breaker.recordSuccess()
         #expect(breaker.state == .closed)
         #expect(breaker.openings == 2)

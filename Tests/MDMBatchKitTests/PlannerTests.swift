@@ -116,7 +116,7 @@ struct PlannerTests {
         let (plan, items, _) = try plan("request_id,action,target\nr-17,lock,d1\n")
         let element = try JSONSerialization.jsonObject(with: Data(PlanJSON.element(items[0]).utf8)) as! [String: Any]
         #expect(Set(element.keys) == ["line", "request_id", "action", "target", "device_id", "platform", "verdict", "reason",
-                                      "warnings", "temporary_passcode", "detail"])
+                                      "warnings", "secret", "temporary_passcode", "detail"])
         #expect(element["line"] as? Int == 2 && element["request_id"] as? String == "r-17" && element["verdict"] as? String == "accepted")
         #expect(element["reason"] is NSNull && (element["warnings"] as? [Any])?.isEmpty == true)
         let document = PlanJSON.header(plan.batch, rules: plan.rules) + PlanJSON.element(items[0]) + "], \"summary\": " + PlanJSON.summary(plan.summary) + "}"

@@ -68,10 +68,16 @@ public actor RateLimiter {
     /// Waits for a slot; returns the clock time it was reserved for.
     @discardableResult
     public func acquire() async throws -> Double {
-        let now = clock.now()
-        let slot = window.earliest(after: now)
+        let slot = reserve()
+        if slot > clock.now() { try await clock.sleep(until: slot) }
+        return slot
+    }
+
+    /// Reserves the next slot without waiting for it: the caller waits (and may give up
+    /// waiting, its slot then simply unused).
+    public func reserve() -> Double {
+        let slot = window.earliest(after: clock.now())
         window.record(slot)
-        if slot > now { try await clock.sleep(until: slot) }
         return slot
     }
 }

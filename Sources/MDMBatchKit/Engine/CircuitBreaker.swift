@@ -44,9 +44,11 @@ public final class CircuitBreaker: Sendable {
 
     /// Waits until a send may go out; true when that send is the probe of a half-open
     /// circuit (its failure tests the service, and is not held against its element).
+    /// Returns nil at once when `stopping` says the run is stopping.
     @discardableResult
-    public func permit() async throws -> Bool {
+    public func permit(unless stopping: () -> Bool = { false }) async throws -> Bool? {
         while true {
+            if stopping() { return nil }
             let now = clock.now()
             let wait: Wait = inner.withLock { inner in
                 switch inner.state {
@@ -66,11 +68,12 @@ public final class CircuitBreaker: Sendable {
                     return .seconds(min(inner.currentCooldown, 1) / 4)
                 }
             }
+            // waits in short steps, so that a stop is seen at once
             switch wait {
             case .none: return false
             case .probe: return true
-            case .until(let time): try await clock.sleep(until: time)
-            case .seconds(let seconds): try await clock.sleep(seconds: seconds)
+            case .until(let time): try await clock.sleep(seconds: min(max(0, time - now), 0.25))
+            case .seconds(let seconds): try await clock.sleep(seconds: min(seconds, 0.25))
             }
         }
     }

@@ -21,6 +21,8 @@ struct RunStart: Sendable {
             let tables = try store.planTables()
             defer { try? tables.drop() }
             let batch = try Planner.load(batchPath: batchPath, into: tables, limits: options.inputLimits)
+            // a header and nothing else is most likely a mistake: no run is made of it
+            if batch.requests == 0 { throw RunError.emptyBatch(batch.name) }
             if let run = try store.reader.unfinishedRun(batchSHA256: batch.sha256) {
                 return try resume(run, batch: batch, store: store, options: options, event: "run_resumed", at: now)
             }
@@ -117,6 +119,8 @@ public enum RunError: LocalizedError, ClassifiedError, Equatable {
     case ruleSetDiffers(String, recorded: String, asked: String)
     /// `--retry-unknown` on a batch that was never run.
     case nothingToRetry(String)
+    /// A batch without a request (a header only): nothing to run, and no run is made.
+    case emptyBatch(String)
 
     public var errorDescription: String? {
         switch self {
@@ -130,12 +134,16 @@ public enum RunError: LocalizedError, ClassifiedError, Equatable {
                 + "(leave --rules out, or pass \(recorded))"
         case .nothingToRetry(let batch):
             "\(batch) was never run in this database: --retry-unknown reopens an earlier run of the same batch"
+        case .emptyBatch(let batch):
+            "\(batch) holds no request (a header only?): nothing to run"
         }
     }
 
     public var failureKind: FailureKind {
         switch self {
         case .secretsNeedAnOutput, .ruleSetDiffers, .nothingToRetry: .usage
+        // not a failure: the command says so and ends well
+        case .emptyBatch: .usage
         case .unknownRuleSet: .dataError
         }
     }

@@ -56,7 +56,7 @@ public struct Spool: Sendable {
                 } else {
                     finished = try await batchRun.run(batchPath: batch.path, secrets: secrets, stop: stop, progress: progress)
                 }
-            } catch let error as BatchError where error.failureKind == .dataError {
+            } catch let error where Self.fileAsFailed(error) {
                 logger.error("malformed batch: filed under failed", metadata: ["batch": "\(name)", "error": "\(error.localizedDescription)"])
                 try ExclusiveFile.write(error.localizedDescription + "\n", to: staging.appendingPathComponent("\(name).error.txt").path)
                 dropSecretsFileIfEmpty()
@@ -79,6 +79,14 @@ public struct Spool: Sendable {
             logger.info("batch filed", metadata: ["batch": "\(name)", "run": "\(finished.run.id)", "to": "\(destination.rawValue)"])
         }
         return outcome
+    }
+
+    /// A batch that cannot be run as it is (malformed, or without a request) is filed
+    /// under failed with the reason, and the spool goes on.
+    static func fileAsFailed(_ error: any Error) -> Bool {
+        if let error = error as? BatchError { return error.failureKind == .dataError }
+        if case .emptyBatch? = error as? RunError { return true }
+        return false
     }
 
     var incomingDirectory: URL { root.appendingPathComponent("incoming") }

@@ -104,7 +104,11 @@ struct WorkerPool: Sendable {
         var attempt = job.attempts
         var committed = true  // the first attempt was committed `sending` by `claim`
         while true {
-            let probe = try await breaker.permit()
+            // stopping before the call: the claim goes back to the queue, its attempt not counted
+            guard let probe = try await breaker.permit(unless: { stop.isRequested }) else {
+                try await abandonClaim(job, committed: committed)
+                return
+            }
             if !committed {
                 attempt += 1
                 job.attemptID = dependencies.ids.uuid()
@@ -112,7 +116,16 @@ struct WorkerPool: Sendable {
             }
             committed = false
             // the pace slot is taken last, so that the send follows it at once
-            try await limiter?.acquire()
+            if let limiter {
+                let slot = await limiter.reserve()
+                while clock.now() < slot {
+                    if stop.isRequested {
+                        try await abandonClaim(job, committed: true)
+                        return
+                    }
+                    try await clock.sleep(seconds: min(slot - clock.now(), 0.25))
+                }
+            }
             job.sentAt = clock.date()
             if job.firstSentAt == nil { job.firstSentAt = job.sentAt }
             let failure: TransportError
@@ -185,6 +198,13 @@ struct WorkerPool: Sendable {
                 if try await !sleep(seconds: delay) { return }  // stopping: the row stays retry_wait, resumable
             }
         }
+    }
+
+    /// A claimed job the run stops before sending: back to the queue (when its `sending`
+    /// was committed), the attempt not counted.
+    private func abandonClaim(_ job: DispatchJob, committed: Bool) async throws {
+        guard committed else { return }  // a retry waiting for its next attempt: the row is still retry_wait
+        try await ledger.record(.unsent(job, note: "claimed for sending but not sent: the run is stopping", at: clock.date()))
     }
 
     /// Hands a secret that came with an answer to the secrets file; true when one did.

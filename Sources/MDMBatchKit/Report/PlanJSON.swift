@@ -13,7 +13,9 @@ public enum PlanJSON {
         out += "\"device_id\": \(JSONText.quote(item.deviceID)), \"platform\": \(JSONText.quote(item.platform?.storedValue)), "
         out += "\"verdict\": \"\(item.verdictName)\", \"reason\": \(JSONText.quote(reason?.rawValue)), "
         out += "\"warnings\": [\(item.verdict.warnings.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))], "
-        out += "\"temporary_passcode\": \(item.verdict.temporaryPasscode), \"detail\": \(JSONText.quote(item.verdict.detail))"
+        // the secret the element makes when it is sent (the boolean is kept for round-1 readers)
+        out += "\"secret\": \(JSONText.quote(item.secret?.rawValue)), "
+        out += "\"temporary_passcode\": \(item.secret == .temporaryPasscode), \"detail\": \(JSONText.quote(item.verdict.detail))"
         return out
     }
 

@@ -67,6 +67,8 @@ public enum RunReportJSON {
 
     public static func element(_ element: ReportElement) -> String {
         "{" + PlanJSON.members(element.item, reason: element.reason)
+            + ", \"requested_by\": \(JSONText.quote(element.item.requestedBy)), \"ticket\": \(JSONText.quote(element.item.ticket)), "
+            + "\"request_reason\": \(JSONText.quote(element.item.justification))"
             + ", \"state\": \"\(element.state.rawValue)\", \"attempts\": \(element.attempts), "
             + "\"last_error\": \(JSONText.quote(element.lastError)), \"channel\": \(JSONText.quote(element.channel)), "
             + "\"queued_at\": \(JSONText.quote(element.queuedAt)), \"first_sent_at\": \(JSONText.quote(element.firstSentAt)), "
@@ -144,7 +146,8 @@ public enum RunReportText {
             let item = element.item
             try write(cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
                 + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
-                + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why) + "\n")
+                + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why)
+                + (item.ticket.map { " [ticket \(TerminalText.escaped($0))]" } ?? "") + "\n")
         }
     }
 }

@@ -57,13 +57,14 @@ extension StoreReader {
             let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
             let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
             let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
-                                  temporaryPasscode: row["temporary_passcode"], detail: row["detail"])
+                                  secret: (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)), detail: row["detail"])
             let actionText: String = row["action"]
-            let item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
+            var item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
                                 actionText: actionText, target: row["target"], deviceID: row["device_id"],
                                 platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
                                 verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
                                 ticket: row["ticket"])
+            if state == .skipped { item.skip = reason }
             try each(ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
                                    channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
                                    finishedAt: row["finished_at"], latencyMs: row["latency_ms"]))
