@@ -34,7 +34,7 @@ struct GlobalOptions: ParsableArguments {
     func openDatabase(_ mode: AppDatabase.OpenMode) throws -> AppDatabase {
         let key = signingKey ?? Self.environment["MDMBATCH_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         let signer = try key.map { try AuditSigner(keyFile: $0) }
-        return try AppDatabase.open(path: databasePath, mode: mode, signer: signer)
+        return try AppDatabase.open(path: databasePath, mode: mode, signer: signer).checkedForSealing(mode == .createIfMissing ? .required : .none)
     }
 
     func makeLogger(label: String = "mdmbatch") -> Logger {

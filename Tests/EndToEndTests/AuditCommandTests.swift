@@ -30,7 +30,7 @@ struct AuditCommandTests {
         #expect(try cli.run(["audit", "keygen", "--out", key], db: false).status == 73)
         let result = try verify(cli, key: key)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains("audit chain intact") && result.stdout.contains("3 checkpoints (3 signed)"), "\(result.stdout)")
+        #expect(result.stdout.contains("audit chain intact: ") && result.stdout.contains("3 checkpoints (3 signed)"), "\(result.stdout)")
         #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'checkpoint'") == "3")
         // a signing key that does not exist or is not a key stops the command before it writes
         let rows = try cli.sql("SELECT count(*) FROM audit_log")
@@ -139,20 +139,158 @@ struct AuditCommandTests {
         #expect(result.stderr.contains("audit row \(seq + 1): broken link"), "\(result.stderr)")
     }
 
-    @Test("a checkpoint signed with another key, or unsigned after signed ones, fails with the given public key")
-    func forgedSignature() throws {
+    /// The fingerprint `audit verify` prints for the key at `key` (its `.pub`).
+    static func fingerprint(_ key: String) throws -> String { try AuditPublicKey(file: key + ".pub").fingerprint }
+
+    @Test("verify names each signing key with how many checkpoints it signed; another key's checkpoint fails with --public-key")
+    func otherKey() throws {
         let (cli, key) = try Self.signedLog()
+        let ours = try Self.fingerprint(key)
+        let intact = try verify(cli, key: key)
+        #expect(intact.status == 0 && intact.stdout.contains("signed by key \(ours) (3 checkpoints)"), "\(intact)")
+
         #expect(try cli.run(["audit", "keygen", "--out", cli.path("other")], db: false).status == 0)
+        let theirs = try Self.fingerprint(cli.path("other"))
         #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet", "--signing-key", cli.path("other")]).status == 0)
         let checkpoint = try cli.sql("SELECT max(seq) FROM audit_log")
         let result = try verify(cli, key: key)
-        #expect(result.status == 1 && result.stderr.contains("audit row \(checkpoint): bad signature"), "\(result.stderr)")
-        // without the trusted key the chain itself is intact: each checkpoint verifies with the key it names
-        #expect(try cli.run(["audit", "verify"]).status == 0)
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("audit row \(checkpoint): bad signature: signed by key \(theirs), not by the given key \(ours)"),
+                "\(result.stderr)")
+        // without the trusted key the chain itself is intact: each checkpoint verifies with the key it names, and both are named
+        let named = try cli.run(["audit", "verify"])
+        #expect(named.status == 0)
+        #expect(named.stdout.contains("4 checkpoints (4 signed)")
+                && named.stdout.contains("signed by key \(ours) (3 checkpoints), key \(theirs) (1 checkpoint)"), "\(named.stdout)")
+    }
 
-        let (unsigned, unsignedKey) = try Self.signedLog()
-        #expect(try unsigned.run(["import", "users", unsigned.sample("users.csv"), "--quiet"]).status == 0)
-        #expect(try verify(unsigned, key: unsignedKey).stderr.contains("unsigned checkpoint"))
+    @Test("an unsigned checkpoint after signed ones (its signature stripped and the row re-hashed) fails, with or without --public-key")
+    func strippedSignature() throws {
+        let (cli, key) = try Self.signedLog()
+        let seq = Int(try cli.sql("SELECT max(seq) FROM audit_log"))!
+        let dump = try cli.sql("SELECT at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash FROM audit_log WHERE seq = \(seq)",
+                               json: true)
+        let row = (try JSONSerialization.jsonObject(with: Data(dump.utf8)) as! [[String: Any]])[0]
+        #expect(row["event"] as? String == "checkpoint")
+        let sealed = try JSONSerialization.jsonObject(with: Data((row["detail"] as! String).utf8)) as! [String: Any]
+        let detail = "{\"head\":\"\(sealed["head"] as! String)\",\"head_seq\":\(seq - 1)}"
+        let fields: [String?] = [String(seq), row["at"] as? String, row["run_id"] as? String, row["actor"] as? String, "checkpoint",
+                                 nil, nil, row["outcome"] as? String, nil, detail]
+        let hash = AuditLog.chainHash(prevHash: row["prev_hash"] as! String, fields: fields)
+        _ = try cli.sql(Self.unlocked + "UPDATE audit_log SET detail = '\(detail)', hash = '\(hash)' WHERE seq = \(seq)")
+        for arguments in [["--public-key", key + ".pub"], []] {
+            let result = try cli.run(["audit", "verify"] + arguments)
+            #expect(result.status == 1 && result.stderr.contains("audit row \(seq): unsigned checkpoint"), "\(result)")
+        }
+    }
+
+    @Test("with a signed checkpoint, import and run without the key refuse (78) and change nothing, nor send anything")
+    func keyRequired() throws {
+        let (cli, _) = try Self.signedLog()
+        let batch = "request_id,action,target,requested_by\nn-01,lock,d-0001,helpdesk\n"
+        try cli.write("again.csv", batch)
+        try FileManager.default.createDirectory(atPath: cli.path("spool/incoming"), withIntermediateDirectories: true)
+        try cli.write("spool/incoming/again.csv", batch)
+        let journal = cli.database + ".mock-journal.jsonl"
+        let dump = try cli.sql(".dump")
+        let sent = try String(contentsOfFile: journal, encoding: .utf8)
+        for command in [["import", "users", cli.sample("users.csv")], ["import", "devices", cli.sample("devices.csv")],
+                        ["run", cli.path("again.csv"), "--rate", "off"], ["run-spool", cli.path("spool")]] {
+            let result = try cli.run(command)
+            #expect(result.status == 78, "\(command): \(result)")
+            #expect(result.stderr.contains("this database's checkpoints are signed: pass --signing-key FILE or set MDMBATCH_SIGNING_KEY"),
+                    "\(result.stderr)")
+            #expect(try cli.sql(".dump") == dump, "\(command) changed the database")
+        }
+        #expect(try String(contentsOfFile: journal, encoding: .utf8) == sent, "nothing was sent")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: cli.path("spool")) == ["incoming"])
+        // an empty $MDMBATCH_SIGNING_KEY is no key either
+        #expect(try cli.run(["import", "users", cli.sample("users.csv")], environment: ["MDMBATCH_SIGNING_KEY": ""]).status == 78)
+    }
+
+    @Test("without the key, plan and export write their rows and no checkpoint; the next signed command seals them")
+    func planAndExportUnsealed() throws {
+        let (cli, key) = try Self.signedLog()
+        let checkpoints = try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'checkpoint'")
+        #expect(try cli.run(["plan", cli.sample("batch-lost.csv"), "--quiet"]).status == 0)
+        #expect(try cli.run(["audit", "export", "--format", "jsonl", "--output", cli.path("audit.jsonl")]).status == 0)
+        #expect(try cli.sql("SELECT group_concat(event) FROM (SELECT event FROM audit_log ORDER BY seq DESC LIMIT 3)")
+                == "export,plan,checkpoint")
+        #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'checkpoint'") == checkpoints)
+        let unsealed = try verify(cli, key: key)
+        #expect(unsealed.status == 0 && unsealed.stdout.contains("2 rows after the last checkpoint"), "\(unsealed)")
+
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet", "--signing-key", key]).status == 0)
+        let sealed = try verify(cli, key: key)
+        #expect(sealed.status == 0 && sealed.stdout.contains("4 checkpoints (4 signed)")
+                && !sealed.stdout.contains("after the last checkpoint"), "\(sealed)")
+    }
+
+    /// The head `audit verify` printed, as SEQ:HASH.
+    static func head(_ result: CLIHarness.Result) throws -> String {
+        let match = try #require(result.stdout.firstMatch(of: /head (\d+:[0-9a-f]{64})/), "\(result)")
+        return String(match.1)
+    }
+
+    @Test("--expect-head: the printed head passes; a cut tail and plan and export rows removed with their checkpoints fail")
+    func expectHead() throws {
+        let (cli, key) = try Self.signedLog()
+        let first = try Self.head(verify(cli, key: key))
+        #expect(try cli.run(["plan", cli.sample("batch-lost.csv"), "--quiet", "--signing-key", key]).status == 0)
+        #expect(try cli.run(["audit", "export", "--output", cli.path("audit.csv"), "--signing-key", key]).status == 0)
+        let printed = try verify(cli, key: key)
+        let second = try Self.head(printed)
+        let end = Int(second.prefix { $0 != ":" })!
+        #expect(first.hasPrefix("\(end - 4):"), "plan and export: a row and a checkpoint each")
+        for head in [first, second] {
+            let result = try cli.run(["audit", "verify", "--public-key", key + ".pub", "--expect-head", head])
+            #expect(result.status == 0 && result.stdout.contains("row \(head.prefix { $0 != ":" }) matches the expected head"), "\(result)")
+        }
+
+        // the plan and export rows and their checkpoints removed: a consistent, shorter chain
+        _ = try cli.sql(Self.unlocked + "DELETE FROM audit_log WHERE seq > \(end - 4)")
+        #expect(try verify(cli, key: key).status == 0, "undetectable without a head kept elsewhere")
+        let cut = try cli.run(["audit", "verify", "--expect-head", second])
+        #expect(cut.status == 1, "\(cut)")
+        #expect(cut.stderr.contains("truncated tail: the log ends at row \(end - 4), the expected head is row \(end)"), "\(cut.stderr)")
+
+        // …and new rows appended in their place: row SEQ is there, with another hash
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet", "--signing-key", key]).status == 0)
+        #expect(try cli.run(["plan", cli.sample("batch-lost.csv"), "--quiet", "--signing-key", key]).status == 0)
+        let replaced = try cli.run(["audit", "verify", "--public-key", key + ".pub", "--expect-head", second])
+        #expect(replaced.status == 1 && replaced.stderr.contains("audit row \(end): replaced history"), "\(replaced)")
+        #expect(try cli.run(["audit", "verify", "--expect-head", first]).status == 0)
+
+        for bad in ["12", "x:" + String(repeating: "a", count: 64), "0:" + String(repeating: "a", count: 64), "5:abc", "5:" + String(repeating: "g", count: 64)] {
+            let result = try cli.run(["audit", "verify", "--expect-head", bad])
+            #expect(result.status == 64 && result.stderr.contains("expected SEQ:HASH"), "\(bad): \(result)")
+        }
+    }
+
+    @Test("a dropped audit_log: verify fails (1) and export refuses (65), each saying audit_log missing, with no SQL dump")
+    func droppedTable() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet"]).status == 0)
+        _ = try cli.sql("DROP TABLE audit_log")
+        let verified = try cli.run(["audit", "verify"])
+        #expect(verified.status == 1 && verified.stderr.contains("audit_log missing"), "\(verified)")
+        for command in [["audit", "export", "--output", cli.path("audit.csv")], ["audit", "export"], ["import", "users", cli.sample("users.csv")]] {
+            let result = try cli.run(command)
+            #expect(result.status == 65 && result.stderr.contains("audit_log missing"), "\(command): \(result)")
+            #expect(!result.stderr.contains("internal") && !result.stderr.contains("SQLite"), "\(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: cli.path("audit.csv")))
+    }
+
+    @Test("audit verify --help says what is checked")
+    func verifyHelp() throws {
+        // paragraphs are wrapped to the terminal's width: compare words, not lines
+        let help = try CLIHarness().run(["audit", "verify", "--help"], db: false).stdout.split(whereSeparator: \.isWhitespace)
+            .joined(separator: " ")
+        for phrase in ["prev_hash", "head_seq", "once one checkpoint is signed, every later one must be", "--public-key",
+                       "Rows after the last checkpoint are unsealed", "--expect-head", "lost its tail", "changed or replaced"] {
+            #expect(help.contains(phrase), "\(phrase)")
+        }
     }
 
     @Test("CSV export neutralises formulas; JSONL keeps every value and round-trips; both are audited; no passcode in either")

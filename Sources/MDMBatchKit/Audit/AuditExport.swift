@@ -86,6 +86,7 @@ public enum AuditExport {
     public static func run(_ database: AppDatabase, filter: AuditExportFilter, format: AuditExportFormat, actor: String,
                            outputName: String, now: () -> Date,
                            output: (((String) throws -> Void) throws -> Void) throws -> Void) throws -> Int {
+        guard try database.read({ try $0.auditLogExists() }) else { throw AuditTrailError.missing }
         if let run = filter.runID, try database.read({ try $0.run(run) }) == nil { throw AuditExportError.noSuchRun(run) }
         var result = (rows: 0, sha256: "")
         try database.read { store in
@@ -100,12 +101,14 @@ public enum AuditExport {
     }
 
     /// Records the export in the trail (who, filter, format, row count, sha256 of the
-    /// output) and seals it with a checkpoint.
+    /// output) and seals it with a checkpoint, unless the database's checkpoints are
+    /// signed and there is no key: an auditor with only the public key can export, and
+    /// the next signed command seals the row.
     public static func recordExport(_ writer: StoreWriter, actor: String, filter: AuditExportFilter, format: AuditExportFormat,
                                     output: String, rows: Int, sha256: String, at time: Date) throws {
         try writer.appendAudit(AuditEvent(event: "export", actor: actor, outcome: "exported", detail: [
             "filter": filter.json, "format": .string(format.rawValue), "output": .string(output),
             "rows": .number(Double(rows)), "sha256": .string(sha256),
-        ]), at: time, checkpoint: true)
+        ]), at: time, checkpoint: .whenSignable)
     }
 }

@@ -91,3 +91,60 @@ public enum AuditLog {
         Array("mdmbatch audit checkpoint\n\(seq)\n\(headSeq)\n\(head)\n".utf8)
     }
 }
+
+/// What a checkpoint's detail says: the head it seals and, when signed, the key and the
+/// signature (see `AuditLog.checkpointDetail`).
+public struct CheckpointSeal: Sendable, Equatable {
+    public var head: String
+    public var headSeq: Int64
+    /// The base64 of the raw Ed25519 public key the checkpoint names, if any.
+    public var publicKey: String?
+    /// The base64 signature, nil for an unsigned checkpoint.
+    public var signature: String?
+
+    /// Nil when `detail` is not a checkpoint's: `head` and `head_seq` are required; a
+    /// `public_key` or `signature` that is there must be text.
+    public init?(detail: String) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(detail.utf8)) as? [String: Any],
+              let head = object["head"] as? String, let headSeq = (object["head_seq"] as? NSNumber)?.int64Value else { return nil }
+        func text(_ key: String) -> String?? {
+            switch object[key] {
+            case nil, is NSNull: .some(nil)
+            case let value as String: .some(value)
+            default: nil
+            }
+        }
+        guard let publicKey = text("public_key"), let signature = text("signature") else { return nil }
+        self.head = head
+        self.headSeq = headSeq
+        self.publicKey = publicKey
+        self.signature = signature
+    }
+
+    public var isSigned: Bool { signature != nil }
+
+    /// The fingerprint of the key it names ("?" when it names none).
+    public var fingerprint: String { publicKey.map(AuditPublicKey.fingerprint(ofBase64:)) ?? "?" }
+}
+
+/// A chain head kept elsewhere, written `SEQ:HASH`: the row number and its hash, as
+/// `audit verify` prints the head (a checkpoint's detail holds it as `head_seq`, `head`).
+public struct AuditHead: Sendable, Equatable, CustomStringConvertible {
+    public var seq: Int64
+    public var hash: String
+
+    public init(seq: Int64, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    /// Nil unless `text` is a row number (1 or more), a colon and 64 hex digits.
+    public init?(_ text: String) {
+        let parts = text.trimmingCharacters(in: .whitespaces).split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].allSatisfy({ $0.isASCII && $0.isNumber }), let seq = Int64(parts[0]), seq >= 1,
+              parts[1].count == 64, parts[1].allSatisfy({ $0.isASCII && $0.isHexDigit }) else { return nil }
+        self.init(seq: seq, hash: parts[1].lowercased())
+    }
+
+    public var description: String { "\(seq):\(hash)" }
+}

@@ -52,7 +52,7 @@ public struct AuditSigner: Sendable {
 }
 
 /// A public key to verify checkpoint signatures with (`FILE.pub`: base64 of 32 bytes).
-public struct AuditPublicKey: Sendable {
+public struct AuditPublicKey: Sendable, Equatable {
     private let raw: Data
     private var key: Curve25519.Signing.PublicKey { try! Curve25519.Signing.PublicKey(rawRepresentation: raw) }
 
@@ -71,7 +71,7 @@ public struct AuditPublicKey: Sendable {
     /// The first 16 hex digits of the SHA-256 of the raw public key.
     public var fingerprint: String { hexString(SHA256.hash(data: raw)).prefix(16).description }
 
-    static func fingerprint(ofBase64 text: String) -> String {
+    public static func fingerprint(ofBase64 text: String) -> String {
         guard let raw = Data(base64Encoded: text) else { return "?" }
         return hexString(SHA256.hash(data: raw)).prefix(16).description
     }

@@ -14,7 +14,7 @@ public enum DryRun {
                 "requests": .number(Double(plan.summary.requests)), "targets": .number(Double(plan.summary.targets)),
                 "accepted": .number(Double(plan.summary.accepted)), "rejected": .number(Double(plan.summary.rejected)),
                 "skipped": .number(Double(plan.summary.skipped)),
-            ]), at: now, checkpoint: true)
+            ]), at: now, checkpoint: .whenSignable)
         }
         return plan
     }

@@ -208,7 +208,7 @@ public final class Runner: Sendable {
             for (state, count) in counts { byState[state.rawValue] = .number(Double(count)) }
             try store.appendAudit(AuditEvent(event: open > 0 ? "run_interrupted" : "run_finished", actor: actor, runID: runID,
                                              outcome: state.rawValue, detail: ["by_state": .object(byState)]),
-                                  at: now, checkpoint: true)
+                                  at: now, checkpoint: .required)
             return open > 0
         }
     }

@@ -112,7 +112,7 @@ public enum InventoryImporter {
                     "inserted": .number(Double(summary.inserted)), "updated": .number(Double(summary.updated)),
                     "unchanged": .number(Double(summary.unchanged)), "skipped": .number(Double(skipped)),
                 ]),
-                at: finished, checkpoint: true)
+                at: finished, checkpoint: .required)
             return summary
         }
     }

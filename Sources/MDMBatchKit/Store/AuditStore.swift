@@ -11,9 +11,10 @@ public struct AuditAppender {
     private var head: String
 
     init(_ writer: StoreWriter) throws {
-        db = writer.db
+        let db = writer.db
+        self.db = db
         signer = writer.signer
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        let last = try writer.reader.onAuditLog { try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") }
         seq = last?["seq"] ?? 0
         head = last?["hash"] ?? AuditLog.genesisHash
         insert = try RawStatement(cached: db, sql: """
@@ -42,10 +43,15 @@ public struct AuditAppender {
         return seq
     }
 
-    /// Appends a checkpoint sealing the chain as it stands: detail `head` (the hash of the
-    /// row before it), `head_seq`, and with the database's signer `public_key` and `signature`.
+    /// Appends, as `policy` says, a checkpoint sealing the chain as it stands: detail `head`
+    /// (the hash of the row before it), `head_seq`, and with the database's signer
+    /// `public_key` and `signature`. Returns its seq, or nil when none was appended (`.none`,
+    /// or `.whenSignable` without the key a signed database needs); throws
+    /// `AuditTrailError.signingKeyRequired` for `.required` without that key.
     @discardableResult
-    public mutating func appendCheckpoint(actor: String, runID: String?, at time: Date) throws -> Int64 {
+    public mutating func appendCheckpoint(actor: String, runID: String?, at time: Date,
+                                          policy: CheckpointPolicy = .required) throws -> Int64? {
+        guard try StoreReader(db: db).mayAppendCheckpoint(policy, signer: signer) else { return nil }
         let detail = try AuditLog.checkpointDetail(headSeq: seq, head: head, signer: signer)
         return try append(AuditEvent(event: "checkpoint", actor: actor, runID: runID, outcome: "sealed", detail: detail), at: time)
     }
@@ -55,14 +61,43 @@ extension StoreWriter {
     /// An appender for this transaction.
     public func auditAppender() throws -> AuditAppender { try AuditAppender(self) }
 
-    /// Appends `event`, then, with `checkpoint`, a checkpoint sealing the chain; returns
-    /// the event's sequence number.
+    /// Appends `event`, then a checkpoint as `checkpoint` says; returns the event's
+    /// sequence number. A refused checkpoint (`.required` without the key a signed
+    /// database needs) throws, and the transaction, rolled back, leaves nothing behind.
     @discardableResult
-    public func appendAudit(_ event: AuditEvent, at time: Date, checkpoint: Bool = false) throws -> Int64 {
+    public func appendAudit(_ event: AuditEvent, at time: Date, checkpoint: CheckpointPolicy = .none) throws -> Int64 {
         var appender = try auditAppender()
         let seq = try appender.append(event, at: time)
-        if checkpoint { try appender.appendCheckpoint(actor: event.actor, runID: event.runID, at: time) }
+        try appender.appendCheckpoint(actor: event.actor, runID: event.runID, at: time, policy: checkpoint)
         return seq
+    }
+
+    /// A call written before checkpoint policies: `true` seals as `.required` does, so that
+    /// it never adds an unsigned checkpoint to a signed database.
+    @available(*, deprecated, message: "pass a CheckpointPolicy: .required, .whenSignable or .none")
+    @discardableResult
+    public func appendAudit(_ event: AuditEvent, at time: Date, checkpoint: Bool) throws -> Int64 {
+        try appendAudit(event, at: time, checkpoint: checkpoint ? .required : .none)
+    }
+
+    /// Refuses now, in this transaction, what a checkpoint appended under `policy` at the
+    /// end would refuse: the first call of a command that must seal what it writes
+    /// (`.required`), before it writes or sends anything.
+    public func checkSealing(_ policy: CheckpointPolicy) throws {
+        _ = try reader.mayAppendCheckpoint(policy, signer: signer)
+    }
+}
+
+extension AppDatabase {
+    /// This database, once checked (in a read, writing nothing) that a command appending
+    /// its checkpoint under `policy` can: with `.required`, a database whose checkpoints
+    /// are signed needs the signer (else `AuditTrailError.signingKeyRequired`, 78). For the
+    /// command line, right after opening, so that `import` and `run` stop before they read
+    /// a file or send anything; the append checks again in its own transaction.
+    public func checkedForSealing(_ policy: CheckpointPolicy) throws -> AppDatabase {
+        guard policy == .required, signer == nil else { return self }  // nothing else is ever refused
+        _ = try read { try $0.mayAppendCheckpoint(policy, signer: nil) }
+        return self
     }
 }
 
@@ -86,6 +121,40 @@ public struct AuditExportFilter: Sendable, Equatable {
 }
 
 extension StoreReader {
+    /// Whether a checkpoint may be appended under `policy` by a process holding `signer`:
+    /// false for `.none`, and for `.whenSignable` in a signed database without the
+    /// signer; `.required` there throws. A database is signed when its latest checkpoint
+    /// is: signed checkpoints are only ever followed by signed ones (`audit verify` fails
+    /// a chain where they are not), so the latest tells, read backwards from the end over
+    /// the rows it has not sealed yet and never over the whole log.
+    func mayAppendCheckpoint(_ policy: CheckpointPolicy, signer: AuditSigner?) throws -> Bool {
+        if policy == .none { return false }
+        guard signer == nil, let latest = try latestCheckpointDetail() else { return true }
+        let seal = CheckpointSeal(detail: latest)
+        // a checkpoint whose detail is not one (tampered with) is taken as signed: refusing is the safe side
+        guard seal?.isSigned ?? true else { return true }
+        if policy == .required { throw AuditTrailError.signingKeyRequired(fingerprint: seal?.fingerprint ?? "?") }
+        return false
+    }
+
+    /// The detail of the last checkpoint row, nil when there is none.
+    func latestCheckpointDetail() throws -> String? {
+        try onAuditLog {
+            try String.fetchOne(db, sql: "SELECT detail FROM audit_log WHERE event = 'checkpoint' ORDER BY seq DESC LIMIT 1")
+        }
+    }
+
+    /// Runs `body`, a statement on `audit_log`; when it fails because the table is gone,
+    /// throws `AuditTrailError.missing` instead of SQLite's error.
+    func onAuditLog<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as DatabaseError {
+            if try !auditLogExists() { throw AuditTrailError.missing }
+            throw error
+        }
+    }
+
     /// Every audit row matching `filter`, in `seq` order, streamed.
     public func forEachAuditRecord(_ filter: AuditExportFilter = AuditExportFilter(),
                                    _ each: (AuditRecord) throws -> Void) throws {
@@ -96,7 +165,7 @@ extension StoreReader {
         if let run = filter.runID { conditions.append("run_id = ?"); arguments += [run] }
         let sql = "SELECT seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash FROM audit_log"
             + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY seq"
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        let rows = try onAuditLog { try Row.fetchCursor(db, sql: sql, arguments: arguments) }
         while let row = try rows.next() {
             try each(AuditRecord(seq: row[0], at: row[1], runID: row[2], actor: row[3], event: row[4], deviceID: row[5],
                                  action: row[6], outcome: row[7], reason: row[8], detail: row[9], prevHash: row[10],
