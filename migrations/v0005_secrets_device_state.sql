@@ -14,5 +14,7 @@ ALTER TABLE runs ADD COLUMN rule_set TEXT NOT NULL DEFAULT 'intune-2017';
 -- already_done and unknown_earlier look up earlier dispatches of the same request and device
 DROP INDEX dispatches_request;
 CREATE INDEX dispatches_request ON dispatches(request_id, device_id, action, state) WHERE request_id IS NOT NULL;
+-- whether a database's checkpoints are signed is read from its latest checkpoint
+CREATE INDEX audit_log_checkpoints ON audit_log(seq) WHERE event = 'checkpoint';
 -- a Mac's lock leaves an unlock PIN outstanding: today's rules look for one by device (only these rows are indexed)
 CREATE INDEX dispatches_mac_locks ON dispatches(device_id, first_sent_at) WHERE action = 'lock' AND platform = 'macos';

@@ -129,7 +129,7 @@ struct CarefulUserTests {
         // back to the first round's schema: v0005 undone (its columns dropped), v0004 forgotten
         _ = try cli.sql("""
             DELETE FROM grdb_migrations WHERE identifier = 'v0005_secrets_device_state';
-            DROP INDEX dispatches_mac_locks; DROP INDEX dispatches_request;
+            DROP INDEX dispatches_mac_locks; DROP INDEX dispatches_request; DROP INDEX audit_log_checkpoints;
             ALTER TABLE dispatches DROP COLUMN secret; ALTER TABLE dispatches DROP COLUMN secret_delivered_at;
             ALTER TABLE dispatches DROP COLUMN device_state; ALTER TABLE dispatches DROP COLUMN device_state_at;
             ALTER TABLE runs DROP COLUMN rule_set;

@@ -47,6 +47,8 @@ public struct Confirmation: Sendable {
                                dependencies: RunDependencies, actor: String, logger: Logger, stop: StopSignal,
                                wait: Double) async throws -> Outcome {
         guard let run = try database.read({ try $0.run(runID) }) else { throw ReportError.noSuchRun(runID) }
+        // what confirm records is sealed with a checkpoint: a signed database needs the key (78)
+        try database.write { try $0.checkSealing(.required) }
         let settings = run.transport
         try transports.check(settings)
         if !secrets.canDeliver, try database.read({ try $0.secretsToCollect(runID: runID) }) > 0 {
@@ -86,6 +88,16 @@ public struct Confirmation: Sendable {
         }
         let counts = try database.read { try $0.deviceStateCounts(runID: runID) }
         outcome.byDeviceState = counts
+        var byState: [String: JSONValue] = [:]
+        for (state, count) in counts { byState[state?.rawValue ?? "not_confirmed"] = .number(Double(count)) }
+        let now = clock.date()
+        try database.write { store in
+            try store.appendAudit(AuditEvent(event: "confirmed", actor: actor, runID: runID, outcome: outcome.allDone ? "done" : "open",
+                                             detail: ["by_device_state": .object(byState),
+                                                      "secrets_delivered": .number(Double(outcome.secretsDelivered)),
+                                                      "secrets_gone": .number(Double(outcome.secretsGone))]),
+                                  at: now, checkpoint: .required)
+        }
         return outcome
     }
 

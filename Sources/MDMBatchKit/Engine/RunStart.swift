@@ -18,6 +18,8 @@ struct RunStart: Sendable {
                       secretsDeliverable: Bool) throws -> RunStart {
         let now = dependencies.clock.date()
         return try database.write { store in
+            // a signed database's run needs the key: refused (78) before anything is planned or sent
+            try store.checkSealing(.required)
             let tables = try store.planTables()
             defer { try? tables.drop() }
             let batch = try Planner.load(batchPath: batchPath, into: tables, limits: options.inputLimits)
