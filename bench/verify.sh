@@ -6,7 +6,8 @@ source "$(dirname "$0")/lib.sh"
 db="$work/audit-$rows.sqlite"
 if [ ! -s "$db" ]; then
   rm -f "$db"*
-  "$bin" status --db "$db" > /dev/null    # creates the schema
+  printf 'upn\n' > "$work/no-users.csv"
+  "$bin" import users "$work/no-users.csv" --db "$db" --quiet    # creates the schema (and two audit rows)
   python3 "$here/gen_audit.py" "$db" "$rows"
 fi
 results=()
