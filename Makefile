@@ -60,9 +60,16 @@ bench-verify: build ## Verify an audit chain of 1,000,000 rows (seconds)
 bench-smoke: debug ## The benchmark scripts on 10,000 rows, so they cannot rot
 	MDMBATCH=$(DEBUG_BIN) bash bench/smoke.sh
 
-install: build ## Install the binary into $(PREFIX)/bin
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: build ## Install mdmbatch, its man page and bash/zsh/fish completions under $(PREFIX)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/mdmbatch
+	$(RELEASE_BIN) --experimental-dump-help | python3 tools/manpage.py "$$($(RELEASE_BIN) --version)" \
+	  > $(DESTDIR)$(PREFIX)/share/man/man1/mdmbatch.1
+	$(RELEASE_BIN) --generate-completion-script bash > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/mdmbatch
+	$(RELEASE_BIN) --generate-completion-script zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_mdmbatch
+	$(RELEASE_BIN) --generate-completion-script fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/mdmbatch.fish
 
 clean: ## Remove build products and the demo database
 	rm -rf .build $(DEMO_DIR)
