@@ -32,7 +32,8 @@ struct ConfirmCommand: AsyncParsableCommand {
                                             valueName: "file"))
     var passcodesOut: String?
 
-    @Option(name: .long, help: ArgumentHelp("Graph credentials file (as for run); default: the environment.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Graph credentials: a JSON file with no group or other permission bits, as for run "
+                                            + "(default: the environment).", valueName: "file"))
     var credentials: String?
 
     @OptionGroup var options: GlobalOptions

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MDMBatchKit
 
 struct ImportCommand: ParsableCommand {
@@ -27,25 +28,60 @@ enum UserImportFormat: String, ExpressibleByArgument, CaseIterable {
     var format: ImportFormat { ImportFormat(rawValue: rawValue)! }
 }
 
-/// What both import subcommands share.
+/// What both import subcommands share: a file, or the tenant itself (`--from-graph`).
 struct ImportArguments: ParsableArguments {
-    @Argument(help: ArgumentHelp("The file to import, or - for standard input.", valueName: "file"))
-    var file: String
+    @Argument(help: ArgumentHelp("The file to import, or - for standard input (none with --from-graph).", valueName: "file"))
+    var file: String?
 
     @Flag(name: .long, help: "Import the valid rows and list each invalid one on stderr, instead of refusing the whole file.")
     var skipInvalid = false
 
+    @Flag(name: .long, help: """
+        Read the inventory from Microsoft Graph instead of a file: every page, all or nothing \
+        (permission DeviceManagementManagedDevices.Read.All for devices, User.Read.All for users).
+        """)
+    var fromGraph = false
+
+    @OptionGroup var graph: GraphOptions
+
     @OptionGroup var input: InputLimitOptions
 
-    func run(kind: InventoryKind, format: ImportFormat, options: GlobalOptions) throws {
-        try ExitStatus.guarding(options) {
-            let database = try options.openDatabase(.createIfMissing)
+    func validate() throws {
+        if fromGraph && file != nil { throw ValidationError("give a file or --from-graph, not both") }
+        if !fromGraph && file == nil { throw ValidationError("missing the file to import (or --from-graph)") }
+    }
+
+    func run(kind: InventoryKind, format: ImportFormat, beta: Bool = false, betaURL: String? = nil,
+             options: GlobalOptions) async throws {
+        try await ExitStatus.guardingAsync(options) {
             let logger = options.makeLogger()
-            let summary = try InventoryImporter.run(
-                ImportRequest(kind: kind, path: file, format: format, skipInvalid: skipInvalid, actor: options.osUser,
-                              limits: input.limits),
-                into: database,
-                onSkip: { row in logger.warning("row skipped", metadata: ["at": "\(row.location)", "why": "\(row.message)"]) })
+            let summary: ImportSummary
+            if fromGraph {
+                var request = TransportRequest()
+                request.kind = .graph
+                graph.apply(to: &request)
+                let settings = request.settings(databasePath: nil)
+                let factory = graph.factory(concurrency: 4, clock: SystemClock(), logger: logger)
+                try factory.check(settings)
+                let database = try options.openDatabase(.createIfMissing)
+                let session = try await factory.graphSession(settings, betaURL: betaURL)
+                do {
+                    summary = try await GraphInventory.importInventory(kind, session: session, beta: beta, database: database,
+                                                                       actor: options.osUser, limits: input.limits,
+                                                                       random: SharedRandom(seed: UInt64(ProcessInfo.processInfo.processIdentifier)))
+                    await session.shutdown()
+                } catch {
+                    await session.shutdown()
+                    throw error
+                }
+            } else {
+                let database = try options.openDatabase(.createIfMissing)
+                summary = try InventoryImporter.run(
+                    ImportRequest(kind: kind, path: file ?? "-", format: format, skipInvalid: skipInvalid, actor: options.osUser,
+                                  limits: input.limits),
+                    into: database,
+                    onSkip: { row in logger.warning("row skipped", metadata: ["at": "\(row.location)", "why": "\(row.message)"]) })
+            }
             if !options.quiet {
                 print("""
                     \(TerminalText.escaped(summary.file)): \(summary.rows) \(kind.rawValue) (\(summary.format.rawValue)): \
@@ -57,7 +93,7 @@ struct ImportArguments: ParsableArguments {
     }
 }
 
-struct ImportUsers: ParsableCommand {
+struct ImportUsers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Import users: upn (required, unique regardless of case), display_name, email, department.",
@@ -68,6 +104,7 @@ struct ImportUsers: ParsableCommand {
             EXAMPLES
               mdmbatch import users users.csv
               mdmbatch import users - --format jsonl < users.jsonl
+              mdmbatch import users --from-graph --credentials /etc/mdmbatch/graph.json
             """
     )
 
@@ -78,12 +115,12 @@ struct ImportUsers: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        try arguments.run(kind: .users, format: format.format, options: options)
+    func run() async throws {
+        try await arguments.run(kind: .users, format: format.format, options: options)
     }
 }
 
-struct ImportDevices: ParsableCommand {
+struct ImportDevices: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
         abstract: "Import devices from canonical CSV, an Intune admin center export, Graph JSON or JSONL.",
@@ -102,6 +139,7 @@ struct ImportDevices: ParsableCommand {
               mdmbatch import devices devices.csv
               mdmbatch import devices graph-export.json --format graph-json
               mdmbatch import devices intune-export.csv --skip-invalid
+              mdmbatch import devices --from-graph --credentials /etc/mdmbatch/graph.json --graph-beta-fields
             """
     )
 
@@ -110,9 +148,19 @@ struct ImportDevices: ParsableCommand {
     @Option(name: .long, help: "Input format.")
     var format: ImportFormat = .auto
 
+    @Flag(name: .long, help: """
+        With --from-graph: read the devices from Graph's beta endpoint, for enrolledByUserPrincipalName \
+        (without it the stored enrolled_by_upn stays as it is).
+        """)
+    var graphBetaFields = false
+
+    @Option(name: .long, help: ArgumentHelp("With --graph-beta-fields: the beta endpoint (default: --graph-url with v1.0 replaced by beta).",
+                                            valueName: "url"))
+    var graphBetaURL: String?
+
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        try arguments.run(kind: .devices, format: format, options: options)
+    func run() async throws {
+        try await arguments.run(kind: .devices, format: format, beta: graphBetaFields, betaURL: graphBetaURL, options: options)
     }
 }

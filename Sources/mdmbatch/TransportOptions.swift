@@ -5,14 +5,10 @@ import MDMBatchKit
 
 extension TransportSettings.Kind: ExpressibleByArgument {}
 
-/// Which service to talk to and how: `--transport mock|graph`, Graph's URLs and
-/// credentials file, and the mock's knobs. Left out on a resumed run, the run's own
-/// values are taken; an explicit different service or URL is refused.
-struct TransportOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("mock (the built-in stand-in, the default) or graph (Microsoft Intune through Microsoft Graph).",
-                                            valueName: "kind"))
-    var transport: TransportSettings.Kind?
-
+/// Where Microsoft Graph is and how to sign in to it: for `run --transport graph`,
+/// `confirm` and `import --from-graph`. Credentials never come from a flag: only the path of
+/// a credentials file does.
+struct GraphOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Graph's base URL (default https://graph.microsoft.com/v1.0; a national cloud's, or graph-sim's). "
                                             + "http:// only on loopback.", valueName: "url"))
     var graphURL: String?
@@ -32,6 +28,37 @@ struct TransportOptions: ParsableArguments {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Graph: seconds to wait for an answer (1 to 600, default 30).",
                                                                      valueName: "seconds"))
     var graphReadTimeout: Double?
+
+    func validate() throws {
+        if let graphReadTimeout, !(1...600).contains(graphReadTimeout) {
+            throw ValidationError("--graph-read-timeout must be 1 to 600 seconds, not \(graphReadTimeout)")
+        }
+    }
+
+    /// The Graph flags as given (nil where left out).
+    func apply(to request: inout TransportRequest) {
+        request.graphURL = graphURL
+        request.authorityURL = authorityURL
+        request.readRate = readRate.map { $0.policy }
+        request.readTimeout = graphReadTimeout
+    }
+
+    /// Makes transports and Graph sessions; credentials from the environment or `--credentials`.
+    func factory(concurrency: Int, clock: any EngineClock, logger: Logger) -> TransportFactory {
+        TransportFactory(environment: GlobalOptions.environment, credentialsFile: credentials, concurrency: concurrency,
+                         clock: clock, logger: logger)
+    }
+}
+
+/// Which service to talk to and how: `--transport mock|graph`, Graph's options and the
+/// mock's knobs. Left out on a resumed run, the run's own values are taken; an explicit
+/// different service or URL is refused.
+struct TransportOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("mock (the built-in stand-in, the default) or graph (Microsoft Intune through Microsoft Graph).",
+                                            valueName: "kind"))
+    var transport: TransportSettings.Kind?
+
+    @OptionGroup var graph: GraphOptions
 
     @Option(name: .long, parsing: .unconditional, help: "Mock: mean latency of a call, in milliseconds (0 to 60000).")
     var mockLatencyMs: Double = 0
@@ -76,19 +103,13 @@ struct TransportOptions: ParsableArguments {
         guard (0...3_600_000).contains(mockDeviceDelayMs) else {
             throw ValidationError("--mock-device-delay-ms must be 0 to 3600000, not \(mockDeviceDelayMs)")
         }
-        if let graphReadTimeout, !(1...600).contains(graphReadTimeout) {
-            throw ValidationError("--graph-read-timeout must be 1 to 600 seconds, not \(graphReadTimeout)")
-        }
     }
 
     /// The flags as given (nil where left out).
     var request: TransportRequest {
         var request = TransportRequest()
         request.kind = transport
-        request.graphURL = graphURL
-        request.authorityURL = authorityURL
-        request.readRate = readRate.map { $0.policy }
-        request.readTimeout = graphReadTimeout
+        graph.apply(to: &request)
         request.mockJournal = mockJournal
         request.mockMemory = mockMemory
         let (latency, transient, permanent, seed) = (mockLatencyMs, mockTransientRate, mockPermanentRate, mockSeed)
@@ -107,9 +128,7 @@ struct TransportOptions: ParsableArguments {
         return request
     }
 
-    /// Makes transports; credentials from the environment or `--credentials`.
     func factory(concurrency: Int, clock: any EngineClock, logger: Logger) -> TransportFactory {
-        TransportFactory(environment: GlobalOptions.environment, credentialsFile: credentials, concurrency: concurrency,
-                         clock: clock, logger: logger)
+        graph.factory(concurrency: concurrency, clock: clock, logger: logger)
     }
 }

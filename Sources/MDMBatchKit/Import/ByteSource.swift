@@ -19,14 +19,14 @@ public final class ByteSource {
     /// The name of the input at `path` in messages.
     public static func displayName(of path: String) -> String { path == "-" ? "<stdin>" : path }
 
-    public init(path: String) throws {
+    public init(path: String, displayName name: String? = nil) throws {
         if path == "-" {
-            displayName = Self.displayName(of: path)
+            displayName = name ?? Self.displayName(of: path)
             fd = 0
             ownsDescriptor = false
             return
         }
-        displayName = path
+        displayName = name ?? path
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw ImportError.fileNotFound(path)

@@ -11,6 +11,12 @@ public struct ImportRequest: Sendable {
     /// Who imports (recorded in `imports` and the audit trail).
     public var actor: String
     public var limits: InputLimits
+    /// The name of the input in messages and records (default: the path as given).
+    public var displayName: String?
+    /// Fields the input does not give, although its format could: their stored values stay.
+    public var absentFields: Set<String> = []
+    /// Graph objects one a line (`import --from-graph`), not a Graph document.
+    var graphLines = false
 
     public init(kind: InventoryKind, path: String, format: ImportFormat = .auto, skipInvalid: Bool = false, actor: String,
                 limits: InputLimits = .standard) {
@@ -61,7 +67,7 @@ public enum InventoryImporter {
                 "\(Schema.kind.rawValue) cannot be imported as \(request.format.rawValue); use one of "
                     + ImportFormat.accepted(for: Schema.kind).map(\.rawValue).joined(separator: ", "))
         }
-        let source = try ByteSource(path: request.path)
+        let source = try ByteSource(path: request.path, displayName: request.displayName)
         var format = request.format
         if format == .auto {
             format = ImportFormat.sniff(try source.peek(4096))
@@ -73,6 +79,7 @@ public enum InventoryImporter {
             let load = try store.beginInventoryLoad(table: Schema.table)
             var writer: UpsertWriter<Schema>?
             let makeWriter = { (format: ImportFormat, present: [Bool]) throws -> UpsertWriter<Schema> in
+                let present = present.enumerated().map { $0.element && !request.absentFields.contains(Schema.fieldNames[$0.offset]) }
                 let made = try load.upsertWriter(Schema.self, format: format, presentFields: present)
                 writer = made
                 return made
@@ -88,12 +95,15 @@ public enum InventoryImporter {
             switch format {
             case .csv, .intuneCSV, .auto:
                 resolvedFormat = try CSVRecords.read(source, preferred: format, limits: request.limits, makeWriter: makeWriter, skip: skip)
+            case .graphJSON where request.graphLines:
+                resolvedFormat = format
+                try JSONRecords.readLines(source, format: .graphJSON, limits: request.limits, makeWriter: makeWriter, skip: skip)
             case .graphJSON:
                 resolvedFormat = format
                 try JSONRecords.readDocument(source, limits: request.limits, makeWriter: makeWriter, skip: skip)
             case .jsonl:
                 resolvedFormat = format
-                try JSONRecords.readLines(source, limits: request.limits, makeWriter: makeWriter, skip: skip)
+                try JSONRecords.readLines(source, format: .jsonl, limits: request.limits, makeWriter: makeWriter, skip: skip)
             }
 
             let rowsWritten = writer?.rowsWritten ?? 0

@@ -20,11 +20,13 @@ enum JSONRecords {
         try scanner.expectEnd()
     }
 
+    /// One object a line, named as `format` names the fields (JSONL: canonical names;
+    /// Graph: Graph's).
     static func readLines<Schema: InventorySchema>(
-        _ source: ByteSource, limits: InputLimits, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>,
-        skip: (SkippedRow) throws -> Void
+        _ source: ByteSource, format: ImportFormat, limits: InputLimits,
+        makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
     ) throws {
-        let map = Schema.columnMap(for: .jsonl)!
+        let map = Schema.columnMap(for: format) ?? Schema.columnMap(for: .jsonl)!
         let writer = try makeWriter(map.format!, presentFields(of: map, count: Schema.fieldNames.count))
         try JSONLines.forEach(source) { line, text in
             try write(text, at: SourceLocation(file: source.displayName, line: line, column: 1), map: map, limits: limits,
