@@ -3,9 +3,11 @@
 
     python3 samples/generate.py     # rewrites the files of samples/
 
-The fleet covers every platform row of RULES.md ("Normalising platforms"), both
+The fleet covers every platform row of RULES.md ("Normalising platforms") of both rule
+sets, every enrollment value (and Android devices whose enrollment is unknown), both
 outcomes of the Windows RT / 8.1 user condition, software-client PCs, EAS-managed
-devices, a device without passcode, a stale device and an ambiguous serial number.
+devices, devices managed by agents Intune does not act through (Jamf, Configuration
+Manager only), a device without passcode, a stale device and an ambiguous serial number.
 """
 import csv, json, os
 
@@ -64,7 +66,25 @@ DEVICES = [
     ("d-0036", "Refurb phone A", "DUP-SERIAL-01", "352099001761556", "Android", "9", "mdm", "dkim@contoso.com", "dkim@contoso.com", "true", RECENT),
     ("d-0037", "Refurb phone B", "DUP-SERIAL-01", "352099001761564", "Android", "9", "mdm", "emuller@contoso.com", "emuller@contoso.com", "true", RECENT),
     ("d-0038", "Unmanaged-state iPhone", "F2LXK0PPHG7F", "356938035643858", "iOS", "17.2", "", "emuller@contoso.com", "emuller@contoso.com", "true", RECENT),
+    ("d-0039", "Shop-floor kiosk", "R58M11QQAAA", "352099001761572", "Android", "14", "mdm", "fnovak@contoso.com", "fnovak@contoso.com", "true", RECENT),
+    ("d-0040", "Delivery terminal", "AOSP-0040", "352099001761580", "AOSP", "13", "mdm", "fnovak@contoso.com", "fnovak@contoso.com", "true", RECENT),
+    ("d-0041", "Vision Pro", "VIS-0041", "", "visionOS", "2.1", "mdm", "bwong@contoso.com", "bwong@contoso.com", "true", RECENT),
+    ("d-0042", "Vision Pro (dev kit)", "VIS-0042", "", "visionOS", "1.1", "mdm", "bwong@contoso.com", "bwong@contoso.com", "true", RECENT),
+    ("d-0043", "Designer Mac (Jamf)", "C02XK0RRJGH5", "", "macOS", "14.5", "jamf", "cgarcia@contoso.com", "cgarcia@contoso.com", "true", RECENT),
+    ("d-0044", "Plant PC (Configuration Manager)", "W10-0044", "", "Windows 10", "10.0.19045.3803", "configurationManagerClient", "gpatel@contoso.com", "gpatel@contoso.com", "true", RECENT),
 ]
+
+# How the Android devices (and the AOSP one) are enrolled (RULES.md, intune-2025, "Enrollment");
+# the others have none, and d-0034 and d-0037 are Android devices whose enrollment is unknown.
+ENROLLMENT = {
+    "d-0006": "device_admin", "d-0007": "personal_work_profile", "d-0008": "corporate_work_profile",
+    "d-0009": "fully_managed", "d-0010": "personal_work_profile", "d-0031": "device_admin", "d-0036": "dedicated",
+    "d-0039": "dedicated", "d-0040": "aosp",
+}
+# Agents Intune does not act through (management `other`), named as Graph names them in every export.
+OTHER_AGENTS = {"jamf", "configurationManagerClient"}
+GRAPH_ENROLLMENT = {"dedicated": "androidEnterpriseDedicatedDevice", "fully_managed": "androidEnterpriseFullyManaged",
+                    "corporate_work_profile": "androidEnterpriseCorporateWorkProfile"}
 
 # A batch after a bad week: lost and stolen devices, forgotten passcodes. Its requests
 # between them meet every verdict and reason code of RULES.md.
@@ -98,10 +118,29 @@ BATCH = [
     ("r-26", "lock", "d-0038", "", "iPhone lost", HELPDESK, "INC-1026"),
     ("r-27", "lock", "d-0030", "", "Exec phone lost abroad", "ciso@contoso.com", "INC-1027"),
     ("r-28", "reset_passcode", "d-0019", "", "Reception PC passcode", HELPDESK, "INC-1028"),
+    # what today's rules (intune-2025) tell apart
+    ("r-29", "lock", "d-0039", "", "Kiosk taken off its stand", HELPDESK, "INC-1029"),
+    ("r-30", "reset_passcode", "d-0040", "", "Terminal passcode forgotten", HELPDESK, "INC-1030"),
+    ("r-31", "lock", "d-0041", "", "Vision Pro missing after the demo", HELPDESK, "INC-1031"),
+    ("r-32", "lock", "d-0042", "", "Dev kit missing", HELPDESK, "INC-1032"),
+    ("r-33", "lock", "d-0043", "", "Designer Mac stolen", "security@contoso.com", "INC-1033"),
+    ("r-34", "reset_passcode", "d-0010", "", "Work profile passcode forgotten", HELPDESK, "INC-1034"),
+    ("r-35", "lock", "d-0010", "", "Personal phone lost (work profile)", HELPDESK, "INC-1035"),
+    ("r-36", "reset_passcode", "d-0034", "", "Test phone passcode", HELPDESK, "INC-1036"),
 ]
 
 INTUNE_MANAGED_BY = {"mdm": "Intune", "eas": "EAS", "eas_mdm": "MDM/EAS", "software_client": "Intune PC client", "": ""}
 GRAPH_AGENT = {"mdm": "mdm", "eas": "eas", "eas_mdm": "easMdm", "software_client": "intuneClient", "": None}
+
+
+def intune_managed_by(d):
+    return d[6] if d[6] in OTHER_AGENTS else INTUNE_MANAGED_BY[d[6]]
+
+
+def graph_agent(d):
+    if d[6] in OTHER_AGENTS:
+        return d[6]
+    return "intuneAosp" if ENROLLMENT.get(d[0]) == "aosp" else GRAPH_AGENT[d[6]]
 
 
 def write_csv(name, header, rows):
@@ -114,21 +153,23 @@ def write_csv(name, header, rows):
 def main():
     write_csv("users.csv", ["upn", "display_name", "email", "department"], USERS)
     write_csv("devices.csv", ["device_id", "device_name", "serial_number", "imei", "platform", "os_version", "management",
-                              "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in"], DEVICES)
+                              "primary_user_upn", "enrolled_by_upn", "passcode_set", "last_check_in", "enrollment"],
+              [d + (ENROLLMENT.get(d[0], ""),) for d in DEVICES])
     # The Intune admin center export: its own column names and order, extra columns, no passcode column.
     write_csv("devices-intune.csv",
               ["Device name", "Managed by", "Ownership", "Compliance", "OS", "OS version", "Last check-in",
                "Primary user UPN", "Primary user display name", "Device ID", "Serial number", "IMEI", "Enrolled by user UPN"],
-              [(d[1], INTUNE_MANAGED_BY[d[6]], "Corporate", "Compliant", d[4], d[5], d[10].replace("T", " ").replace("Z", ""),
+              [(d[1], intune_managed_by(d), "Corporate", "Compliant", d[4], d[5], d[10].replace("T", " ").replace("Z", ""),
                 d[7], next((u[1] for u in USERS if u[0] == d[7]), ""), d[0], d[2], d[3], d[8]) for d in DEVICES])
     write_csv("batch-lost.csv", ["request_id", "action", "target", "target_type", "reason", "requested_by", "ticket"], BATCH)
     graph = {
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#deviceManagement/managedDevices",
         "value": [{
             "id": d[0], "deviceName": d[1], "managedDeviceOwnerType": "company", "operatingSystem": d[4],
-            "osVersion": d[5], "managementAgent": GRAPH_AGENT[d[6]], "userPrincipalName": d[7],
+            "osVersion": d[5], "managementAgent": graph_agent(d), "userPrincipalName": d[7],
             "enrolledByUserPrincipalName": d[8], "serialNumber": d[2], "imei": d[3], "lastSyncDateTime": d[10],
             "complianceState": "compliant", "isEncrypted": True,
+            "deviceEnrollmentType": GRAPH_ENROLLMENT.get(ENROLLMENT.get(d[0]), "userEnrollment"),
         } for d in DEVICES],
     }
     with open(os.path.join(HERE, "devices-graph.json"), "w", encoding="utf-8") as f:

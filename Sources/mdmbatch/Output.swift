@@ -34,7 +34,7 @@ final class TerminalSecrets: SecretSink {
     var canDeliver: Bool { isatty(STDOUT_FILENO) == 1 }
 
     func deliver(_ notice: SecretNotice) throws {
-        let kind = notice.secret.kind.rawValue.replacingOccurrences(of: "_", with: " ")
+        let kind = notice.secret.kind.displayName
         let request = notice.requestID.map { ", request \(TerminalText.escaped($0))" } ?? ""
         FileHandle.standardOutput.write(Data(
             "\(kind) for \(TerminalText.escaped(notice.deviceID)) (line \(notice.line)\(request)): \(notice.secret.value)\n".utf8))

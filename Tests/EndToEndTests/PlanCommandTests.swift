@@ -21,7 +21,7 @@ struct PlanCommandTests {
                        "enrolling_user_unknown", "user_mismatch", "os_version_unsupported", "no_passcode"] {
             #expect(result.stdout.contains(reason), "\(reason) missing from the plan")
         }
-        #expect(result.stdout.contains("28 requests, 31 targets: 15 accepted, 16 rejected"))
+        #expect(result.stdout.contains("36 requests, 39 targets: 18 accepted, 21 rejected"))
         #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'plan'") == "1")
         #expect(try cli.sql("SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM users), (SELECT count(*) FROM imports)") == before)
         #expect(try cli.sql("SELECT actor != '' AND detail LIKE '%batch_sha256%' FROM audit_log WHERE event = 'plan'") == "1")
@@ -35,8 +35,8 @@ struct PlanCommandTests {
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let requests = object["requests"] as! [[String: Any]]
         let summary = object["summary"] as! [String: Any]
-        #expect(requests.count == 31)
-        #expect(summary["accepted"] as? Int == 15 && summary["rejected"] as? Int == 16 && summary["requests"] as? Int == 28)
+        #expect(requests.count == 39)
+        #expect(summary["accepted"] as? Int == 18 && summary["rejected"] as? Int == 21 && summary["requests"] as? Int == 36)
         #expect((object["batch_sha256"] as? String)?.count == 64)
         let user = requests.filter { $0["request_id"] as? String == "r-06" }
         #expect(user.count == 4 && Set(user.compactMap { $0["line"] as? Int }) == [7])

@@ -21,14 +21,14 @@ struct RunCommandTests {
                                   "--mock-transient-rate", "0.3", "--mock-permanent-rate", "0.05", "--mock-seed", "3",
                                   "--passcodes-out", cli.path("passcodes.csv"), "--report", cli.path("report.json")])
         #expect(result.status == 1, "rejections make the exit status 1: \(result.stderr)")
-        #expect(result.stdout.contains("28 requests, 31 targets: 15 accepted, 16 rejected"))
+        #expect(result.stdout.contains("36 requests, 39 targets: 18 accepted, 21 rejected"))
         let report = try jsonObject(String(contentsOfFile: cli.path("report.json"), encoding: .utf8))
         let summary = report["summary"] as! [String: Any]
         let byState = summary["by_state"] as! [String: Int]
         let elements = report["requests"] as! [[String: Any]]
-        #expect(elements.count == 31 && byState.values.reduce(0, +) == 31)
-        #expect(byState["rejected"] == 16)
-        #expect((byState["succeeded"] ?? 0) + (byState["failed"] ?? 0) + (byState["unknown_outcome"] ?? 0) == 15)
+        #expect(elements.count == 39 && byState.values.reduce(0, +) == 39)
+        #expect(byState["rejected"] == 21)
+        #expect((byState["succeeded"] ?? 0) + (byState["failed"] ?? 0) + (byState["unknown_outcome"] ?? 0) == 18)
         #expect(Set(elements.compactMap { $0["state"] as? String }).isSubset(of: ["rejected", "succeeded", "failed", "unknown_outcome"]))
         for element in elements where element["state"] as? String == "failed" {
             #expect((element["last_error"] as? String)?.isEmpty == false)
@@ -48,7 +48,7 @@ struct RunCommandTests {
 
         // audit: one row per rejection, and a sending row plus an outcome row per attempt
         let runID = report["run_id"] as! String
-        #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE run_id = '\(runID)' AND event = 'rejected'") == "16")
+        #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE run_id = '\(runID)' AND event = 'rejected'") == "21")
         let attempts = try cli.sql("SELECT sum(attempts) FROM dispatches WHERE run_id = '\(runID)'")
         #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE run_id = '\(runID)' AND event = 'dispatch_sending'") == attempts)
         #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE run_id = '\(runID)' AND event = 'dispatch_attempt'") == attempts)
@@ -75,7 +75,7 @@ struct RunCommandTests {
         #expect(result.status == 1)
         let file = try String(contentsOfFile: cli.path("passcodes.csv"), encoding: .utf8)
         let passcodes = file.split(separator: "\n").dropFirst().map { String($0.split(separator: ",").last!) }
-        #expect(passcodes.count == 3 && passcodes.allSatisfy { $0.count == 8 })
+        #expect(passcodes.count == 4 && passcodes.allSatisfy { $0.count == 8 })
         #expect(try FileManager.default.attributesOfItem(atPath: cli.path("passcodes.csv"))[.posixPermissions] as? Int == 0o600)
 
         let runID = try cli.sql("SELECT id FROM runs")

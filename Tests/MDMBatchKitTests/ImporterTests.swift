@@ -20,7 +20,7 @@ struct ImporterTests {
         let database = try AppDatabase.inMemory()
         let summary = try InventoryImporter.run(
             ImportRequest(kind: .devices, path: TestSupport.samples.appendingPathComponent(file).path, actor: "t"), into: database)
-        #expect(summary.rows == 38 && summary.inserted == 38)
+        #expect(summary.rows == 44 && summary.inserted == 44)
         let reference = try AppDatabase.inMemory()
         _ = try InventoryImporter.run(
             ImportRequest(kind: .devices, path: TestSupport.samples.appendingPathComponent("devices.csv").path, actor: "t"), into: reference)

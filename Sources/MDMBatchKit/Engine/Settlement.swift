@@ -36,7 +36,7 @@ struct Settlement: Sendable {
                 delivered = true
             }
             if let kind = job.secret, !delivered, !job.secretDelivered, report.secretGone {
-                let note = "the service did it, but no longer holds its \(kind.rawValue.replacingOccurrences(of: "_", with: " ")): "
+                let note = "the service did it, but no longer holds its \(kind.displayName): "
                     + "send it again with a new request_id to get a new one"
                 return .finished(job, state: fromUnknown ? .succeeded : .failed, attempt: attempt, error: note,
                                  channel: nil, effect: "received", secretDelivered: false, at: now)

@@ -15,6 +15,9 @@ protocol InventorySchema {
     static var columns: [String] { get }
     /// The table columns that field `index` fills.
     static func columns(ofField index: Int) -> [String]
+    /// Columns an input of `format` cannot always tell: where it says nothing (empty), the
+    /// stored value stays (Graph names no enrollment for most devices).
+    static func keptWhenEmpty(in format: ImportFormat) -> Set<String>
 
     /// A schema reading rows of `format`.
     init(format: ImportFormat)
@@ -23,6 +26,8 @@ protocol InventorySchema {
 }
 
 extension InventorySchema {
+    static func keptWhenEmpty(in format: ImportFormat) -> Set<String> { [] }
+
     /// Number of parameters of the upsert before the import id and line.
     static var valueCount: Int32 { Int32(columns.count) }
 
@@ -81,6 +86,12 @@ struct DeviceSchema: InventorySchema {
     static let columns = ["device_id", "device_name", "serial_number", "imei", "platform", "os_raw", "os_version",
                           "management", "management_raw", "primary_user_upn", "enrolled_by_upn", "passcode_set",
                           "last_check_in", "enrollment"]
+
+    /// A Graph `deviceEnrollmentType` such as `userEnrollment` names no Android enrollment:
+    /// it does not erase the one a file recorded.
+    static func keptWhenEmpty(in format: ImportFormat) -> Set<String> {
+        format == .graphJSON ? ["enrollment"] : []
+    }
 
     static func columns(ofField index: Int) -> [String] {
         switch Field(rawValue: index)! {

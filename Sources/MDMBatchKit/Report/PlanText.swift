@@ -9,7 +9,7 @@ public enum PlanText {
         var notes: [String] = []
         if let reason = item.reason { notes.append(reason.rawValue) }
         notes += item.verdict.warnings.map { "warning: \($0.rawValue)" }
-        if let secret = item.secret { notes.append(secret.rawValue.replacingOccurrences(of: "_", with: " ")) }
+        if let secret = item.secret { notes.append(secret.displayName) }
         if let detail = item.verdict.detail { notes.append("(\(TerminalText.escaped(detail)))") }
         return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15) + " "
             + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17) + " "
@@ -19,7 +19,7 @@ public enum PlanText {
     public static func summary(_ plan: Plan) -> String {
         let s = plan.summary
         let secrets = s.secrets.sorted { $0.key.rawValue < $1.key.rawValue }
-            .map { "\($0.value) \($0.key.rawValue.replacingOccurrences(of: "_", with: " "))\($0.value == 1 ? "" : "s")" }
+            .map { "\($0.value) \($0.key.displayName)\($0.value == 1 ? "" : "s")" }
         var lines = ["", "\(TerminalText.escaped(plan.batch.name)): \(s.requests) requests, \(s.targets) targets: "
                      + "\(s.accepted) accepted, \(s.rejected) rejected"
                      + (s.skipped > 0 ? ", \(s.skipped) skipped" : "")

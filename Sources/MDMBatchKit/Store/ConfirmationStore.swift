@@ -54,7 +54,7 @@ extension StoreWriter {
         let time = ISOTimestamp.formatMillis(now)
         for change in changes {
             let job = change.job
-            let gone = change.secretGone ? "the service no longer holds its \(job.secret?.rawValue.replacingOccurrences(of: "_", with: " ") ?? "secret"): "
+            let gone = change.secretGone ? "the service no longer holds its \(job.secret?.displayName ?? "secret"): "
                 + "send it again with a new request_id to get a new one" : nil
             update.bind(1, runID)
             update.bind(2, job.seq)

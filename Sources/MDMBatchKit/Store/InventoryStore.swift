@@ -79,21 +79,25 @@ extension InventorySchema {
     /// without a passcode column keeps the stored passcode state); it sets `seen_import`
     /// to NULL, a NOT NULL violation, when the key was already seen in this import, and
     /// `changed_import` to the import id when any value changed.
-    static func upsertSQL(presentFields: [Bool]) -> String {
+    static func upsertSQL(presentFields: [Bool], keptWhenEmpty: Set<String> = []) -> String {
         let key = keyColumn
         let updated = columns.filter { column in
             presentFields.indices.contains { presentFields[$0] && columns(ofField: $0).contains(column) }
         }
         let all = columns + ["seen_import", "seen_line", "changed_import"]
         let placeholders = (1...columns.count + 2).map { "?\($0)" } + ["?\(columns.count + 1)"]
-        let same = updated.map { "\(table).\($0) IS excluded.\($0) COLLATE BINARY" }.joined(separator: " AND ")
+        /// The new value of a column: the input's, or the stored one where the input cannot tell.
+        func value(_ column: String) -> String {
+            keptWhenEmpty.contains(column) ? "coalesce(excluded.\(column), \(table).\(column))" : "excluded.\(column)"
+        }
+        let same = updated.map { "\(table).\($0) IS \(value($0)) COLLATE BINARY" }.joined(separator: " AND ")
         return """
             INSERT INTO \(table) (\(all.joined(separator: ", "))) VALUES (\(placeholders.joined(separator: ", ")))
             ON CONFLICT (\(key)) DO UPDATE SET
                 seen_import = CASE WHEN \(table).seen_import = excluded.seen_import THEN NULL ELSE excluded.seen_import END,
                 seen_line = excluded.seen_line,
                 changed_import = CASE WHEN \(same) THEN \(table).changed_import ELSE excluded.seen_import END,
-                \((updated.map { "\($0) = excluded.\($0)" }).joined(separator: ",\n    "))
+                \((updated.map { "\($0) = \(value($0))" }).joined(separator: ",\n    "))
             """
     }
 }
@@ -113,7 +117,8 @@ final class UpsertWriter<Schema: InventorySchema> {
         self.db = db
         self.importID = importID
         schema = Schema(format: format)
-        statement = try RawStatement(db, sql: Schema.upsertSQL(presentFields: presentFields))
+        statement = try RawStatement(db, sql: Schema.upsertSQL(presentFields: presentFields,
+                                                                keptWhenEmpty: Schema.keptWhenEmpty(in: format)))
         firstLine = try db.makeStatement(sql: "SELECT seen_line FROM \(Schema.table) WHERE \(Schema.keyColumn) = ?")
     }
 

@@ -22,6 +22,14 @@ public enum SecretKind: String, Sendable, Codable, CaseIterable {
     case temporaryPasscode = "temporary_passcode"
     /// The PIN that unlocks a Mac locked remotely (today's rules).
     case unlockPIN = "unlock_pin"
+
+    /// For people: "temporary passcode", "unlock PIN".
+    public var displayName: String {
+        switch self {
+        case .temporaryPasscode: "temporary passcode"
+        case .unlockPIN: "unlock PIN"
+        }
+    }
 }
 
 /// A secret as the service hands it out. Its description never shows the value, so that
