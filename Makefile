@@ -10,8 +10,9 @@ DEMO_DIR = demo
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
-build: ## Build the release binary (.build/release/mdmbatch)
+build: ## Build the release binaries (.build/release/mdmbatch and graph-sim)
 	$(SWIFT) build -c release --product mdmbatch
+	$(SWIFT) build -c release --product graph-sim
 
 debug: ## Build the debug binary and the tests
 	$(SWIFT) build --build-tests
@@ -20,19 +21,30 @@ test: debug ## Run the unit and end-to-end tests, then the benchmark smoke run
 	$(SWIFT) test --skip-build
 	MDMBATCH=$(DEBUG_BIN) bash bench/smoke.sh
 
-demo: build ## Build, import samples/ into demo/, plan the sample batch, run it over the mock and report
+demo: build ## Build; import samples/; plan the sample batch under both rule sets; run it over the mock, then over HTTP against graph-sim
 	@rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	$(RELEASE_BIN) import users samples/users.csv --db $(DEMO_DIR)/mdmbatch.sqlite
 	$(RELEASE_BIN) import devices samples/devices.csv --db $(DEMO_DIR)/mdmbatch.sqlite
 	$(RELEASE_BIN) import devices samples/devices-intune.csv --db $(DEMO_DIR)/mdmbatch.sqlite
 	$(RELEASE_BIN) import devices samples/devices-graph.json --db $(DEMO_DIR)/mdmbatch.sqlite
 	@echo
-	@echo "Devices by normalised platform (demo/mdmbatch.sqlite):"
+	@echo "Devices by platform as the 2017 rules name them, and how each is managed and enrolled (demo/mdmbatch.sqlite):"
 	@sqlite3 -column -header $(DEMO_DIR)/mdmbatch.sqlite \
-	  "SELECT platform, count(*) AS devices, group_concat(DISTINCT coalesce(management, '(unknown)')) AS management FROM devices GROUP BY platform ORDER BY platform"
+	  "SELECT platform, count(*) AS devices, group_concat(DISTINCT coalesce(management, '(unknown)')) AS management, group_concat(DISTINCT enrollment) AS enrollment FROM devices GROUP BY platform ORDER BY platform"
 	@echo
-	@echo "Dry run of samples/batch-lost.csv:"
+	@echo "Dry run of samples/batch-lost.csv (the 2017 rules, the default):"
 	$(RELEASE_BIN) plan samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite
+	@echo
+	@echo "The same batch under both rule sets, side by side (counts by verdict and reason):"
+	@for rules in intune-2017 intune-2025; do \
+	  $(RELEASE_BIN) plan samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite --rules $$rules --quiet --json \
+	    > $(DEMO_DIR)/plan-$$rules.json; done
+	@sqlite3 -column -header :memory: \
+	  "WITH a AS (SELECT json_extract(value, '$$.verdict') || coalesce(' ' || json_extract(value, '$$.reason'), '') AS k FROM json_each(readfile('$(DEMO_DIR)/plan-intune-2017.json'), '$$.requests')), \
+	        b AS (SELECT json_extract(value, '$$.verdict') || coalesce(' ' || json_extract(value, '$$.reason'), '') AS k FROM json_each(readfile('$(DEMO_DIR)/plan-intune-2025.json'), '$$.requests')), \
+	        k AS (SELECT k FROM a UNION SELECT k FROM b) \
+	   SELECT k.k AS \"verdict / reason\", (SELECT count(*) FROM a WHERE a.k = k.k) AS \"intune-2017\", (SELECT count(*) FROM b WHERE b.k = k.k) AS \"intune-2025\" \
+	   FROM k ORDER BY k.k"
 	@echo
 	@echo "Running it over the mock service (some transient faults injected; exit status 1: the batch has rejections):"
 	-$(RELEASE_BIN) run samples/batch-lost.csv --db $(DEMO_DIR)/mdmbatch.sqlite --mock-latency-ms 20 \
@@ -41,6 +53,9 @@ demo: build ## Build, import samples/ into demo/, plan the sample batch, run it 
 	@echo
 	@echo "Temporary passcodes (shown once, file mode 0600): $(DEMO_DIR)/passcodes.csv; full report: $(DEMO_DIR)/report.json and $(DEMO_DIR)/report.html"
 	$(RELEASE_BIN) status --db $(DEMO_DIR)/mdmbatch.sqlite
+	@echo
+	@echo "Second act: the same batch over HTTP, against graph-sim (Microsoft Graph simulated on loopback):"
+	bash samples/demo-graph.sh .build/release $(DEMO_DIR)
 
 bench: build ## Every benchmark at 10k, 100k, 1M (import also 5M) vs its reference: bench/RESULTS.md (tens of minutes)
 	MDMBATCH=$(RELEASE_BIN) bash bench/all.sh

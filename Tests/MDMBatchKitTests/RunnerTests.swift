@@ -180,6 +180,27 @@ struct RunnerTests {
         #expect(recorded != nil, "the element records that its secret was delivered")
     }
 
+    @Test("today's rules: a Mac's lock whose outcome is unknown is asked, never re-sent; an iPhone's lock is re-sent")
+    func macLockIsAsked() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let transport = ScriptedTransport(clock: clock, status: .received(ActionReport(state: .pending))) { command in
+            command.attempt == 1 ? .failure(.unknownOutcome(message: "timed out")) : .success(TransportReceipt(channel: nil, effect: "accepted"))
+        }
+        let batch = try TestSupport.file("b.csv", "request_id,action,target\nm1,lock,d-mac\ni1,lock,d-ios\n")
+        var options = RunOptions(actor: "tester")
+        options.rate = nil
+        options.rules = .intune2025
+        _ = try await Runner(database: database, transports: FixedTransport(transport), options: options,
+                             dependencies: RunDependencies(clock: clock, ids: SeededIdentifiers(seed: 3)),
+                             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            .run(batchPath: batch, secrets: PasscodeBox())
+        #expect(try Self.states(database) == ["d-mac/lock": "succeeded", "d-ios/lock": "succeeded"])
+        #expect(await transport.attempts(for: "d-mac") == [1], "the Mac's lock went out once, then was asked about")
+        #expect(await transport.statusQueries == [Self.key("m1", .lock, "d-mac")])
+        #expect(await transport.attempts(for: "d-ios") == [1, 2], "an iPhone's lock is simply sent again")
+    }
+
     @Test("a request_id that succeeded in an earlier run is skipped as already_done")
     func alreadyDone() async throws {
         let database = try Self.fleet()

@@ -2,15 +2,23 @@ import Foundation
 import GRDB
 @testable import MDMBatchKit
 
+/// The folder of this test process's temporary files, removed at exit.
+let testRoot: String = {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("mdmbatch-tests-\(getpid())").path
+    atexit { try? FileManager.default.removeItem(atPath: testRoot) }
+    return path
+}()
+
 /// Test helpers: temporary directories and files.
 enum TestSupport {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus")
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples")
 
-    /// A new empty directory, removed when the process ends is not guaranteed: tests use unique names.
+    /// A new empty directory under this test process's own folder, which is removed when
+    /// the process exits.
     static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("mdmbatch-test-\(UUID().uuidString)")
+        let url = URL(fileURLWithPath: testRoot).appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
