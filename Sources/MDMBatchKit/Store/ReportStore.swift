@@ -70,6 +70,19 @@ extension StoreReader {
         }
     }
 
+    /// The time line of `dispatchSpans`: its first send, its last end (an outcome, or a send
+    /// when a clock went back) and the largest latency of a succeeded element, so that the
+    /// charts can bucket the spans as they stream instead of holding them all.
+    public func dispatchWindow(of runID: String) throws -> (start: Double, end: Double, maxSucceededLatencyMs: Double?)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT min(julianday(first_sent_at) * 86400.0),
+                   max(max(julianday(first_sent_at) * 86400.0, julianday(finished_at) * 86400.0)),
+                   max(CASE WHEN state = 'succeeded' THEN latency_ms END)
+            FROM dispatches WHERE run_id = ? AND first_sent_at IS NOT NULL AND finished_at IS NOT NULL
+            """, arguments: [runID]), let start = row[0] as Double?, let end = row[1] as Double? else { return nil }
+        return (start, end, row[2] as Double?)
+    }
+
     /// Each sent element's span from first send to outcome, in seconds on one time line, with
     /// its state and latency: what the dispatch timeline and latency histogram draw.
     public func dispatchSpans(of runID: String, each: (_ start: Double, _ end: Double, _ state: DispatchState, _ latencyMs: Double?) throws -> Void) throws {
