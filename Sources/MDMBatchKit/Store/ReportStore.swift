@@ -17,7 +17,9 @@ extension StoreReader {
             summary.byState[state, default: 0] += n
             summary.byPlatform[platform, default: [:]][state, default: 0] += n
             summary.attempts += row["attempts"] as Int
-            if let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:)) { summary.byReason[reason, default: 0] += n }
+            let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
+            if let reason { summary.byReason[reason, default: 0] += n }
+            summary.byGroup[ElementGroup(state: state, reason: reason), default: 0] += n
         }
         summary.rejected = summary.count(.rejected)
         summary.accepted = summary.targets - summary.rejected
@@ -52,22 +54,36 @@ extension StoreReader {
     public func forEachElement(of runID: String, states: [DispatchState]? = nil, each: (ReportElement) throws -> Void) throws {
         let filter = states.map { " AND state IN (\(Self.list($0)))" } ?? ""
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM dispatches WHERE run_id = ?\(filter) ORDER BY seq", arguments: [runID])
+        while let row = try rows.next() { try each(Self.element(row)) }
+    }
+
+    /// The elements of a run in one state, in plan order, until `each` returns false: read
+    /// through the `(run_id, state, seq)` index, so that the first rows of a state come at
+    /// once however many rows the run has.
+    public func forEachElement(of runID: String, in state: DispatchState, each: (ReportElement) throws -> Bool) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT * FROM dispatches WHERE run_id = ? AND state = ? ORDER BY seq
+            """, arguments: [runID, state.rawValue])
         while let row = try rows.next() {
-            let state = DispatchState(rawValue: row["state"]) ?? .planned
-            let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
-            let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
-            let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
-                                  temporaryPasscode: row["temporary_passcode"], detail: row["detail"])
-            let actionText: String = row["action"]
-            let item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
-                                actionText: actionText, target: row["target"], deviceID: row["device_id"],
-                                platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
-                                verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
-                                ticket: row["ticket"])
-            try each(ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
-                                   channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
-                                   finishedAt: row["finished_at"], latencyMs: row["latency_ms"]))
+            guard try each(Self.element(row)) else { return }
         }
+    }
+
+    private static func element(_ row: Row) -> ReportElement {
+        let state = DispatchState(rawValue: row["state"]) ?? .planned
+        let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
+        let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
+        let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
+                              temporaryPasscode: row["temporary_passcode"], detail: row["detail"])
+        let actionText: String = row["action"]
+        let item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
+                            actionText: actionText, target: row["target"], deviceID: row["device_id"],
+                            platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
+                            verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
+                            ticket: row["ticket"])
+        return ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
+                             channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
+                             finishedAt: row["finished_at"], latencyMs: row["latency_ms"])
     }
 
     /// The time line of `dispatchSpans`: its first send, its last end (an outcome, or a send
