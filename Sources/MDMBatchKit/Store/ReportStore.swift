@@ -61,8 +61,10 @@ extension StoreReader {
     /// through the `(run_id, state, seq)` index, so that the first rows of a state come at
     /// once however many rows the run has.
     public func forEachElement(of runID: String, in state: DispatchState, each: (ReportElement) throws -> Bool) throws {
+        // Left to itself (no ANALYZE), SQLite scans the primary key (run_id, seq) for its order
+        // and filters on state: 1.7 s to find the failed rows of a million-row run, 5 ms by the index.
         let rows = try Row.fetchCursor(db, sql: """
-            SELECT * FROM dispatches WHERE run_id = ? AND state = ? ORDER BY seq
+            SELECT * FROM dispatches INDEXED BY dispatches_work WHERE run_id = ? AND state = ? ORDER BY seq
             """, arguments: [runID, state.rawValue])
         while let row = try rows.next() {
             guard try each(Self.element(row)) else { return }
