@@ -14,8 +14,13 @@ struct PlanCommand: ParsableCommand {
             (already_done) or left with an unknown outcome (unknown_earlier) are shown as skipped, as run would skip them.
             Nothing is sent and nothing is changed, but one audit row records that the dry run was made.
 
+            The text lists, of each verdict and reason (rejected · unknown_target, accepted, …), the first 100
+            elements in plan order and the count of the rest, then the counts by reason; --all lists every element,
+            one line each. --json always lists every element.
+
             EXAMPLES
               mdmbatch plan lost.csv
+              mdmbatch plan lost.csv --all
               mdmbatch plan lost.csv --json > plan.json
             """
     )
@@ -30,29 +35,20 @@ struct PlanCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the plan as one JSON object: every element, then the summary.")
     var json = false
 
+    @Flag(name: .long, help: "List every element, one line each, not the first 100 of each verdict and reason.")
+    var all = false
+
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
         try ExitStatus.guarding(options) {
             let database = try options.openDatabase(.mustExist)
             let output = StandardOutput()
-            var first = true
-            let plan = try DryRun.run(
-                batchPath: batch, database: database, rules: rulesOption.inForce, actor: options.osUser, now: Date(), limits: input.limits,
-                loaded: { info in
-                    if json { output.write(PlanJSON.header(info, rules: rulesOption.inForce), newline: false) }
-                    else if !options.quiet { output.write(PlanText.header) }
-                },
-                each: { item in
-                    if json { output.write((first ? "\n  " : ",\n  ") + PlanJSON.element(item), newline: false) }
-                    else if !options.quiet { output.write(PlanText.row(item)) }
-                    first = false
-                })
-            if json {
-                output.write("\n ],\n \"summary\": " + PlanJSON.summary(plan.summary) + "}")
-            } else if !options.quiet {
-                output.write(PlanText.summary(plan))
-            }
+            let silent = options.quiet && !json
+            let plan = try PlanReports.write(
+                batchPath: batch, database: database, rules: rulesOption.inForce, actor: options.osUser, now: Date(),
+                limits: input.limits, json: json, rows: all ? .all : .standard,
+                to: { if !silent { output.write($0, newline: false) } })
             output.flush()
             if plan.batch.requests == 0 {
                 options.makeLogger().warning("the batch holds no request (a header only?)", metadata: ["batch": "\(plan.batch.name)"])

@@ -14,6 +14,8 @@ public struct RunSummary: Sendable, Equatable {
     public var byPlatform: [String: [DispatchState: Int]] = [:]
     /// Rejections and skips, by reason.
     public var byReason: [ReasonCode: Int] = [:]
+    /// Every element by (state, reason): what the text and HTML reports list the first rows of.
+    public var byGroup: [ElementGroup: Int] = [:]
     public var attempts = 0
     /// From the first send to the last outcome.
     public var elapsedSeconds: Double?
@@ -132,22 +134,50 @@ public enum RunReportText {
         return lines.joined(separator: "\n")
     }
 
-    /// Summary, then every (request, device) that did not succeed.
-    public static func write(run: RunRecord, summary: RunSummary, store: StoreReader, to write: (String) throws -> Void) throws {
+    /// The column names of the rows below.
+    public static let header = "LINE   REQUEST      ACTION          TARGET                     DEVICE         PLATFORM          STATE            REASON / LAST ERROR"
+
+    /// One (request, device) that did not succeed.
+    public static func row(_ element: ReportElement) -> String {
+        func cell(_ text: String?, _ width: Int) -> String { TerminalText.cell(text, width) }
+        let item = element.item
+        return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
+            + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
+            + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why)
+            + (item.ticket.map { " [ticket \(TerminalText.escaped($0))]" } ?? "")
+    }
+
+    /// What stands for the rows of a group not shown.
+    public static func more(_ rest: Int, run: RunRecord) -> String {
+        "  … \(rest) more not shown; all of them: \(NotSucceeded.allAsText(run)) (or --format json)"
+    }
+
+    /// Summary, then the (request, device) pairs that did not succeed: with `.all` every one
+    /// in plan order; else of each (state, reason) the first rows, and the count of the rest.
+    public static func write(run: RunRecord, summary: RunSummary, store: StoreReader, rows: ReportRows = .standard,
+                             to write: (String) throws -> Void) throws {
         try write(self.summary(run, summary) + "\n")
-        var header = false
-        try store.forEachElement(of: run.id) { element in
-            guard element.state != .succeeded else { return }
-            if !header {
-                try write("\nNot succeeded:\nLINE   REQUEST      ACTION          TARGET                     DEVICE         PLATFORM          STATE            REASON / LAST ERROR\n")
-                header = true
+        guard case .first(let limit) = rows else {
+            var header = false
+            try store.forEachElement(of: run.id) { element in
+                guard element.state != .succeeded else { return }
+                if !header {
+                    try write("\nNot succeeded:\n" + self.header + "\n")
+                    header = true
+                }
+                try write(row(element) + "\n")
             }
-            func cell(_ text: String?, _ width: Int) -> String { TerminalText.cell(text, width) }
-            let item = element.item
-            try write(cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
-                + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
-                + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why)
-                + (item.ticket.map { " [ticket \(TerminalText.escaped($0))]" } ?? "") + "\n")
+            return
+        }
+        let groups = try NotSucceeded.groups(of: run, summary, store, limit: limit)
+        guard !groups.isEmpty else { return }
+        let cut = groups.contains { $0.rest > 0 }
+        try write("\nNot succeeded:" + (cut ? " \(NotSucceeded.total(summary)); of each state and reason the first \(limit) "
+                                          + "(\(NotSucceeded.allAsText(run)) lists every one)" : "") + "\n" + header + "\n")
+        for group in groups {
+            try write("\n\(group.key.name): \(group.count)\n")
+            for element in group.rows { try write(row(element) + "\n") }
+            if group.rest > 0 { try write(more(group.rest, run: run) + "\n") }
         }
     }
 }

@@ -12,37 +12,37 @@ public struct RunActivity: Sendable, Equatable {
     public var latencyEdges: [Double] = []
     public var latencyBins: [Int] = []
 
+    /// Two passes over the run's spans: the window first, then each span into its buckets as
+    /// it streams; memory stays flat however many elements the run has.
     public static func of(_ runID: String, _ store: StoreReader) throws -> RunActivity {
         var activity = RunActivity()
-        var spans: [(start: Double, end: Double)] = []
-        var latencies: [Double] = []
-        try store.dispatchSpans(of: runID) { start, end, state, latency in
-            spans.append((start, max(end, start)))
-            if state == .succeeded, let latency { latencies.append(latency) }
-        }
-        guard let origin = spans.map(\.start).min(), let last = spans.map(\.end).max() else { return activity }
-        let length = max(last - origin, 0.001)
+        guard let window = try store.dispatchWindow(of: runID) else { return activity }
+        let origin = window.start
+        let length = max(window.end - origin, 0.001)
         let buckets = min(120, max(30, Int(length.rounded(.up))))  // 1 s each, 30 to 120 of them
         activity.bucketSeconds = length / Double(buckets)
         activity.bucketStarts = (0..<buckets).map { Double($0) * activity.bucketSeconds }
         activity.completions = Array(repeating: 0, count: buckets)
         activity.inFlight = Array(repeating: 0, count: buckets)
-        for span in spans {
-            let startIndex = min(buckets - 1, Int((span.start - origin) / activity.bucketSeconds))
-            let endIndex = min(buckets - 1, Int((span.end - origin) / activity.bucketSeconds))
+        let bins = 20
+        let binWidth = max(window.maxSucceededLatencyMs ?? 0, 1) / Double(bins)
+        if window.maxSucceededLatencyMs != nil {
+            activity.latencyEdges = (0...bins).map { Double($0) * binWidth }
+            activity.latencyBins = Array(repeating: 0, count: bins)
+        }
+        try store.dispatchSpans(of: runID) { start, outcome, state, latency in
+            let end = max(outcome, start)
+            let startIndex = min(buckets - 1, Int((start - origin) / activity.bucketSeconds))
+            let endIndex = min(buckets - 1, Int((end - origin) / activity.bucketSeconds))
             activity.completions[endIndex] += 1
             for index in startIndex...endIndex {
                 let bucketStart = origin + Double(index) * activity.bucketSeconds
-                let overlap = min(span.end, bucketStart + activity.bucketSeconds) - max(span.start, bucketStart)
+                let overlap = min(end, bucketStart + activity.bucketSeconds) - max(start, bucketStart)
                 activity.inFlight[index] += max(0, overlap) / activity.bucketSeconds
             }
-        }
-        if let high = latencies.max() {
-            let bins = 20
-            let width = max(high, 1) / Double(bins)
-            activity.latencyEdges = (0...bins).map { Double($0) * width }
-            activity.latencyBins = Array(repeating: 0, count: bins)
-            for latency in latencies { activity.latencyBins[min(bins - 1, Int(latency / width))] += 1 }
+            if state == .succeeded, let latency, !activity.latencyBins.isEmpty {
+                activity.latencyBins[min(bins - 1, Int(latency / binWidth))] += 1
+            }
         }
         return activity
     }
@@ -51,7 +51,8 @@ public struct RunActivity: Sendable, Equatable {
 /// The run report as one self-contained HTML page: inline CSS and SVG, no script, no
 /// external fetch; every value escaped. Same model as the text and JSON reports.
 public enum RunReportHTML {
-    public static func write(run: RunRecord, summary s: RunSummary, store: StoreReader, to write: (String) throws -> Void) throws {
+    public static func write(run: RunRecord, summary s: RunSummary, store: StoreReader, rows: ReportRows = .standard,
+                             to write: (String) throws -> Void) throws {
         let activity = try RunActivity.of(run.id, store)
         func e(_ text: String?) -> String { HTMLText.escape(text ?? "") }
         try write("""
@@ -66,7 +67,7 @@ public enum RunReportHTML {
             .tile .k{color:#555;font-size:.8rem;text-transform:uppercase;letter-spacing:.03em}
             .bad .n{color:#b00020}.good .n{color:#00704a}
             table{border-collapse:collapse;width:100%;font-size:.85rem}th,td{text-align:left;padding:.25rem .4rem;border-bottom:1px solid #e3e3e3;vertical-align:top}
-            th{background:#f3f3f3}svg{max-width:100%;height:auto}details{margin:.4rem 0 1rem}
+            th{background:#f3f3f3}tbody.group>tr:first-child>th{background:#e8eef6}tr.more td{color:#555;font-style:italic}code{font-size:.8rem}svg{max-width:100%;height:auto}details{margin:.4rem 0 1rem}
             @media print{body{margin:0;max-width:none}h2{break-after:avoid}svg,table,.tiles{break-inside:avoid}details{display:none}}
             </style></head><body>
             <h1>Run <span id="run-id">\(e(run.id))</span></h1>
@@ -139,19 +140,57 @@ public enum RunReportHTML {
             }
         }
 
-        try write("<h2>Not succeeded</h2><table id=\"not-succeeded\"><thead><tr><th>line</th><th>request</th><th>action</th><th>target</th>"
-                  + "<th>device</th><th>platform</th><th>state</th><th>reason</th><th>last error</th></tr></thead><tbody>\n")
-        var shown = 0
-        try store.forEachElement(of: run.id) { element in
-            guard element.state != .succeeded else { return }
-            shown += 1
-            let item = element.item
-            let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
-                         item.platform?.storedValue ?? "", element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? ""]
-            try write("<tr>" + cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n")
+        try write("<h2>Not succeeded</h2>\n")
+        try notSucceeded(run: run, summary: s, store: store, rows: rows, to: write)
+        try write("<p class=\"meta\">Written by mdmbatch. Temporary passcodes are never part of a report.</p></body></html>\n")
+    }
+
+    static let columns = ["line", "request", "action", "target", "device", "platform", "state", "reason", "last error"]
+
+    static func row(_ element: ReportElement) -> String {
+        let item = element.item
+        let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
+                     item.platform?.storedValue ?? "", element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? ""]
+        return "<tr>" + cells.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>\n"
+    }
+
+    /// The table of what did not succeed: with `.all` every row in plan order; else one row
+    /// group per (state, reason) with its count, its first rows, and what lists the rest.
+    static func notSucceeded(run: RunRecord, summary: RunSummary, store: StoreReader, rows: ReportRows,
+                             to write: (String) throws -> Void) throws {
+        func e(_ text: String) -> String { HTMLText.escape(text) }
+        let head = "<thead><tr>" + columns.map { "<th>\($0)</th>" }.joined() + "</tr></thead>"
+        let none = "<tbody><tr><td colspan=\"\(columns.count)\">Every request succeeded.</td></tr></tbody>"
+        guard case .first(let limit) = rows else {
+            try write("<table id=\"not-succeeded\">\(head)<tbody>\n")
+            var shown = 0
+            try store.forEachElement(of: run.id) { element in
+                guard element.state != .succeeded else { return }
+                shown += 1
+                try write(row(element))
+            }
+            try write("</tbody>" + (shown == 0 ? none : "") + "</table>\n")
+            return
         }
-        if shown == 0 { try write("<tr><td colspan=\"9\">Every request succeeded.</td></tr>") }
-        try write("</tbody></table>\n<p class=\"meta\">Written by mdmbatch. Temporary passcodes are never part of a report.</p></body></html>\n")
+        let groups = try NotSucceeded.groups(of: run, summary, store, limit: limit)
+        if groups.contains(where: { $0.rest > 0 }) {
+            try write("<p id=\"not-succeeded-note\">\(NotSucceeded.total(summary)) (request, device) pairs did not succeed. "
+                      + "Of each state and reason the first \(limit) are listed, in plan order. Every element, with all its fields: "
+                      + "<code>\(e(NotSucceeded.allAsJSON(run)))</code>; every one that did not succeed, as text: "
+                      + "<code>\(e(NotSucceeded.allAsText(run)))</code>.</p>\n")
+        }
+        try write("<table id=\"not-succeeded\">\(head)\n")
+        for group in groups {
+            try write("<tbody class=\"group\" id=\"group-\(e(group.key.slug))\"><tr><th colspan=\"\(columns.count)\" scope=\"rowgroup\">"
+                      + "\(e(group.key.name)): <span class=\"count\">\(group.count)</span></th></tr>\n")
+            for element in group.rows { try write(row(element)) }
+            if group.rest > 0 {
+                try write("<tr class=\"more\"><td colspan=\"\(columns.count)\">… <span class=\"rest\">\(group.rest)</span> more not shown; "
+                          + "all of them: <code>\(e(NotSucceeded.allAsJSON(run)))</code> (or <code>\(e(NotSucceeded.allAsText(run)))</code> as text)</td></tr>\n")
+            }
+            try write("</tbody>\n")
+        }
+        try write((groups.isEmpty ? none : "") + "</table>\n")
     }
 
     /// The numbers behind a chart, as a table (its text alternative).

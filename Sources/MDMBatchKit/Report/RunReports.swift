@@ -18,16 +18,17 @@ public enum RunReports {
         }
     }
 
-    /// The report of `runID` in `format`, written piece by piece to `write`.
-    public static func write(_ database: AppDatabase, runID: String, format: ReportFormat,
+    /// The report of `runID` in `format`, written piece by piece to `write`. Text and HTML
+    /// list `rows` of what did not succeed; JSON always every element.
+    public static func write(_ database: AppDatabase, runID: String, format: ReportFormat, rows: ReportRows = .standard,
                              to write: (String) throws -> Void) throws {
         try database.read { store in
             guard let run = try store.run(runID) else { throw ReportError.noSuchRun(runID) }
             let summary = try store.summary(of: run)
             switch format {
             case .json: try RunReportJSON.write(run: run, summary: summary, store: store, to: write)
-            case .text: try RunReportText.write(run: run, summary: summary, store: store, to: write)
-            case .html: try RunReportHTML.write(run: run, summary: summary, store: store, to: write)
+            case .text: try RunReportText.write(run: run, summary: summary, store: store, rows: rows, to: write)
+            case .html: try RunReportHTML.write(run: run, summary: summary, store: store, rows: rows, to: write)
             }
         }
     }

@@ -17,7 +17,9 @@ extension StoreReader {
             summary.byState[state, default: 0] += n
             summary.byPlatform[platform, default: [:]][state, default: 0] += n
             summary.attempts += row["attempts"] as Int
-            if let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:)) { summary.byReason[reason, default: 0] += n }
+            let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
+            if let reason { summary.byReason[reason, default: 0] += n }
+            summary.byGroup[ElementGroup(state: state, reason: reason), default: 0] += n
         }
         summary.rejected = summary.count(.rejected)
         summary.accepted = summary.targets - summary.rejected
@@ -52,23 +54,52 @@ extension StoreReader {
     public func forEachElement(of runID: String, states: [DispatchState]? = nil, each: (ReportElement) throws -> Void) throws {
         let filter = states.map { " AND state IN (\(Self.list($0)))" } ?? ""
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM dispatches WHERE run_id = ?\(filter) ORDER BY seq", arguments: [runID])
+        while let row = try rows.next() { try each(Self.element(row)) }
+    }
+
+    /// The elements of a run in one state, in plan order, until `each` returns false: read
+    /// through the `(run_id, state, seq)` index, so that the first rows of a state come at
+    /// once however many rows the run has.
+    public func forEachElement(of runID: String, in state: DispatchState, each: (ReportElement) throws -> Bool) throws {
+        // Left to itself (no ANALYZE), SQLite scans the primary key (run_id, seq) for its order
+        // and filters on state: 1.7 s to find the failed rows of a million-row run, 5 ms by the index.
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT * FROM dispatches INDEXED BY dispatches_work WHERE run_id = ? AND state = ? ORDER BY seq
+            """, arguments: [runID, state.rawValue])
         while let row = try rows.next() {
-            let state = DispatchState(rawValue: row["state"]) ?? .planned
-            let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
-            let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
-            let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
-                                  secret: (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)), detail: row["detail"])
-            let actionText: String = row["action"]
-            var item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
-                                actionText: actionText, target: row["target"], deviceID: row["device_id"],
-                                platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
-                                verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
-                                ticket: row["ticket"])
-            if state == .skipped { item.skip = reason }
-            try each(ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
-                                   channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
-                                   finishedAt: row["finished_at"], latencyMs: row["latency_ms"]))
+            guard try each(Self.element(row)) else { return }
         }
+    }
+
+    private static func element(_ row: Row) -> ReportElement {
+        let state = DispatchState(rawValue: row["state"]) ?? .planned
+        let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
+        let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
+        let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
+                              secret: (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)), detail: row["detail"])
+        let actionText: String = row["action"]
+        var item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
+                            actionText: actionText, target: row["target"], deviceID: row["device_id"],
+                            platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
+                            verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
+                            ticket: row["ticket"])
+        if state == .skipped { item.skip = reason }
+        return ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
+                             channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
+                             finishedAt: row["finished_at"], latencyMs: row["latency_ms"])
+    }
+
+    /// The time line of `dispatchSpans`: its first send, its last end (an outcome, or a send
+    /// when a clock went back) and the largest latency of a succeeded element, so that the
+    /// charts can bucket the spans as they stream instead of holding them all.
+    public func dispatchWindow(of runID: String) throws -> (start: Double, end: Double, maxSucceededLatencyMs: Double?)? {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT min(julianday(first_sent_at) * 86400.0),
+                   max(max(julianday(first_sent_at) * 86400.0, julianday(finished_at) * 86400.0)),
+                   max(CASE WHEN state = 'succeeded' THEN latency_ms END)
+            FROM dispatches WHERE run_id = ? AND first_sent_at IS NOT NULL AND finished_at IS NOT NULL
+            """, arguments: [runID]), let start = row[0] as Double?, let end = row[1] as Double? else { return nil }
+        return (start, end, row[2] as Double?)
     }
 
     /// Each sent element's span from first send to outcome, in seconds on one time line, with
