@@ -14,6 +14,10 @@ public struct RunSummary: Sendable, Equatable {
     public var byPlatform: [String: [DispatchState: Int]] = [:]
     /// Rejections and skips, by reason.
     public var byReason: [ReasonCode: Int] = [:]
+    /// Sent elements (the service accepted them) by what their device did: `done`,
+    /// `pending`, …, or `not_confirmed` when nobody asked yet.
+    public var byDeviceState: [String: Int] = [:]
+    public static let notConfirmed = "not_confirmed"
     /// Every element by (state, reason): what the text and HTML reports list the first rows of.
     public var byGroup: [ElementGroup: Int] = [:]
     public var attempts = 0
@@ -51,6 +55,11 @@ public struct ReportElement: Sendable, Equatable {
     public var firstSentAt: String?
     public var finishedAt: String?
     public var latencyMs: Double?
+    /// What the service last said the device did with the action, and when it was asked.
+    public var deviceState: DeviceActionState?
+    public var deviceStateAt: String?
+    /// Its secret went into a secrets file (never the secret itself).
+    public var secretDelivered = false
 
     /// What a reader wants to know of an element that did not succeed: its reason code, else its last error.
     public var why: String { reason?.rawValue ?? lastError ?? "" }
@@ -74,7 +83,9 @@ public enum RunReportJSON {
             + ", \"state\": \"\(element.state.rawValue)\", \"attempts\": \(element.attempts), "
             + "\"last_error\": \(JSONText.quote(element.lastError)), \"channel\": \(JSONText.quote(element.channel)), "
             + "\"queued_at\": \(JSONText.quote(element.queuedAt)), \"first_sent_at\": \(JSONText.quote(element.firstSentAt)), "
-            + "\"finished_at\": \(JSONText.quote(element.finishedAt)), \"latency_ms\": \(number(element.latencyMs))}"
+            + "\"finished_at\": \(JSONText.quote(element.finishedAt)), \"latency_ms\": \(number(element.latencyMs)), "
+            + "\"device_state\": \(JSONText.quote(element.deviceState?.rawValue)), \"device_state_at\": \(JSONText.quote(element.deviceStateAt)), "
+            + "\"secret_delivered\": \(element.secretDelivered)}"
     }
 
     public static func summary(_ s: RunSummary) -> String {
@@ -85,7 +96,8 @@ public enum RunReportJSON {
         let platforms = s.byPlatform.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)): \(counts($0.value, \.rawValue))" }
         return "{\"requests\": \(s.requests), \"targets\": \(s.targets), \"accepted\": \(s.accepted), \"rejected\": \(s.rejected), "
             + "\"by_state\": \(counts(s.byState, \.rawValue)), \"by_platform\": {\(platforms.joined(separator: ", "))}, "
-            + "\"by_reason\": \(counts(s.byReason, \.rawValue)), \"attempts\": \(s.attempts), "
+            + "\"by_reason\": \(counts(s.byReason, \.rawValue)), \"by_device_state\": \(counts(s.byDeviceState, { $0 })), "
+            + "\"attempts\": \(s.attempts), "
             + "\"elapsed_s\": \(number(s.elapsedSeconds)), \"throughput_per_s\": \(number(s.throughputPerSecond)), "
             + "\"latency_ms\": {\"p50\": \(number(s.latencyP50Ms)), \"p95\": \(number(s.latencyP95Ms)), \"max\": \(number(s.latencyMaxMs))}}"
     }
@@ -125,6 +137,10 @@ public enum RunReportText {
             }.joined(separator: "; "))
         }
         if !s.byReason.isEmpty { lines.append("  by reason: " + list(s.byReason, \.rawValue)) }
+        // what the devices did, once somebody asked (`confirm`, `run --confirm`)
+        if s.byDeviceState.keys.contains(where: { $0 != RunSummary.notConfirmed }) {
+            lines.append("  on the devices: " + list(s.byDeviceState) { $0.replacingOccurrences(of: "_", with: " ") })
+        }
         var figures: [String] = []
         if let elapsed = s.elapsedSeconds { figures.append(String(format: "elapsed %.2f s", elapsed)) }
         if let rate = s.throughputPerSecond { figures.append(String(format: "%.1f dispatches/s", rate)) }

@@ -80,7 +80,8 @@ public enum RunReportHTML {
             ("failed", "Failed", String(s.count(.failed)), s.count(.failed) > 0 ? "bad" : ""),
             ("rejected", "Rejected", String(s.rejected), s.rejected > 0 ? "bad" : ""),
             ("unknown_outcome", "Unknown outcome", String(s.count(.unknownOutcome)), s.count(.unknownOutcome) > 0 ? "bad" : ""),
-            ("skipped", "Skipped (already done)", String(s.count(.skipped)), ""),
+            ("skipped", "Skipped (done or unknown earlier)", String(s.count(.skipped)), ""),
+            ("device_done", "Done on the device", s.byDeviceState["done"].map(String.init) ?? "–", ""),
             ("elapsed", "Elapsed", s.elapsedSeconds.map { String(format: "%.2f s", $0) } ?? "–", ""),
             ("throughput", "Throughput", s.throughputPerSecond.map { String(format: "%.1f /s", $0) } ?? "–", ""),
         ]
@@ -116,6 +117,23 @@ public enum RunReportHTML {
                                     description: "Bars: how many (request, device) pairs each reason code rejected or skipped."))
             try write(dataTable(header: ["reason", "count", "rule"],
                                 rows: reasons.map { [$0.key, String($0.value), $0.rule] }, open: true))
+        }
+
+        try write("<h2>On the devices</h2>")
+        let deviceStates = ["done", "active", "pending", "failed", "notSupported", "canceled", RunSummary.notConfirmed]
+            .filter { (s.byDeviceState[$0] ?? 0) > 0 }
+        if !deviceStates.contains(where: { $0 != RunSummary.notConfirmed }) {
+            try write("<p>The service accepted \(s.count(.succeeded)) action(s); whether the devices carried them out is not "
+                      + "confirmed yet: <code>mdmbatch confirm \(e(run.id))</code>.</p>")
+        } else {
+            let bars = deviceStates.map { state in
+                SVGChart.Bar(label: state.replacingOccurrences(of: "_", with: " "),
+                             segments: [SVGChart.Segment(label: "elements", value: Double(s.byDeviceState[state] ?? 0))])
+            }
+            try write(SVGChart.bars(bars, keys: ["elements"], title: "Device states",
+                                    description: "Bars: how many sent elements each device state holds, as the service last reported it."))
+            try write(dataTable(header: ["device state", "elements"],
+                                rows: deviceStates.map { [$0, String(s.byDeviceState[$0] ?? 0)] }))
         }
 
         try write("<h2>Dispatch timeline</h2>")

@@ -23,6 +23,9 @@ extension StoreReader {
         }
         summary.rejected = summary.count(.rejected)
         summary.accepted = summary.targets - summary.rejected
+        for (state, count) in try deviceStateCounts(runID: run.id) {
+            summary.byDeviceState[state?.rawValue ?? RunSummary.notConfirmed] = count
+        }
         let window = try Row.fetchOne(db, sql: """
             SELECT (julianday(max(finished_at)) - julianday(min(first_sent_at))) * 86400.0 AS elapsed,
                    count(finished_at) AS done
@@ -84,9 +87,13 @@ extension StoreReader {
                             verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
                             ticket: row["ticket"])
         if state == .skipped { item.skip = reason }
-        return ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
-                             channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
-                             finishedAt: row["finished_at"], latencyMs: row["latency_ms"])
+        var element = ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
+                                    channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
+                                    finishedAt: row["finished_at"], latencyMs: row["latency_ms"])
+        element.deviceState = (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:))
+        element.deviceStateAt = row["device_state_at"]
+        element.secretDelivered = (row["secret_delivered_at"] as String?) != nil
+        return element
     }
 
     /// The time line of `dispatchSpans`: its first send, its last end (an outcome, or a send
