@@ -47,7 +47,7 @@ struct ConfirmCommand: AsyncParsableCommand {
             if let passcodesOut { try OutputFile.checkWritable(passcodesOut) }
             let database = try options.openDatabase(.mustExist)
             let logger = options.makeLogger()
-            let secrets: any SecretSink = try passcodesOut.map { try SecretsFile(path: $0) } ?? TerminalSecrets()
+            let secrets = try TerminalSecrets.sink(passcodesOut: passcodesOut)
             let stop = StopSignal()
             let signals = SignalWatch(stop: stop, logger: logger)
             defer { signals.cancel() }

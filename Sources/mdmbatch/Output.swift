@@ -31,6 +31,11 @@ final class StandardOutput {
 
 /// Secrets shown on the terminal, when no secrets file is given and stdout is a terminal.
 final class TerminalSecrets: SecretSink {
+    /// Where `--passcodes-out` says: a new file (0600), or else the terminal.
+    static func sink(passcodesOut path: String?) throws -> any SecretSink {
+        try path.map { try SecretsFile(path: $0) } ?? TerminalSecrets()
+    }
+
     var canDeliver: Bool { isatty(STDOUT_FILENO) == 1 }
 
     func deliver(_ notice: SecretNotice) throws {

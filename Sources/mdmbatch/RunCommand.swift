@@ -44,7 +44,8 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     @Flag(name: .long, help: """
-        Reopen the latest run of this batch and ask the service about each element that ended with an unknown outcome:         received → succeeded (its secret collected while the service holds it), never received → sent, still unknown → left.
+        Reopen the latest run of this batch and ask the service about each element that ended with an unknown outcome: \
+        received → succeeded (its secret collected while the service holds it), never received → sent, still unknown → left.
         """)
     var retryUnknown = false
 
@@ -60,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
             for path in [report, reportHtml, passcodesOut].compactMap({ $0 }) { try OutputFile.checkWritable(path) }
             let database = try options.openDatabase(.createIfMissing)
             let logger = options.makeLogger()
-            let secrets: any SecretSink = try passcodesOut.map { try SecretsFile(path: $0) } ?? TerminalSecrets()
+            let secrets = try TerminalSecrets.sink(passcodesOut: passcodesOut)
             let stop = StopSignal()
             let signals = SignalWatch(stop: stop, logger: logger)
             defer { signals.cancel() }
@@ -88,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
                 try Output.write("-") { write in try RunReports.write(database, runID: finished.run.id, format: .json, to: write) }
             } else if !(options.quiet && finished.allWell) {
                 print(RunReportText.summary(finished.run, finished.summary))
-                if let confirmation = finished.outcome.confirmation { print(ConfirmText.summary(confirmation)) }
+                if let secrets = finished.outcome.confirmation.flatMap(ConfirmText.secretsSummary) { print(secrets) }
                 if finished.outcome.interrupted { print("  interrupted: run the same batch again to resume") }
             }
             if finished.outcome.secretsToCollect > 0 && finished.outcome.confirmation == nil {

@@ -60,18 +60,9 @@ extension GraphService {
             let size = try pageSize(read, default: 1_000, max: 1_000, capped: true)
             let offset = min(try skip(read), fleet.devices.count)
             let end = min(offset + size, fleet.devices.count)
-            var json = JSONText(capacity: (end - offset) * 420 + 400)
-            json.openObject()
-            json.member("@odata.context", context(read, "deviceManagement/managedDevices", selected: explicit))
-            if end < fleet.devices.count { json.member("@odata.nextLink", nextLink(read, offset: end)) }
-            json.key("value")
-            json.openArray()
             let now = Date()
-            if offset < end {
-                for index in offset..<end { writeDevice(index, selected, now: now, into: &json) }
-            }
-            json.closeArray()
-            json.closeObject()
+            let json = page(read, "deviceManagement/managedDevices", selected: explicit, offset ..< end, of: fleet.devices.count,
+                            bytesPerItem: 420) { index, json in writeDevice(index, selected, now: now, into: &json) }
             if let page = configuration.malformedPage, offset / size + 1 == page {
                 // the page breaks off inside its value: not JSON
                 return (String(json.text.prefix(max(json.text.count / 2, 40))) + ",{\"id\":", app, .malformed)
@@ -91,7 +82,7 @@ extension GraphService {
             let explicit = try selection(read, known: deviceSelectable(read.version), type: "managedDevice")
             let selected = explicit ?? Self.deviceProperties + (read.version == .beta ? Self.betaDeviceProperties : [])
             guard let index = fleet.index(of: id) else { throw notFound(id, url: read.url, trace: read.trace) }
-            var json = JSONText(capacity: 1024)
+            var json = JSONWriter(capacity: 1024)
             json.openObject()
             json.member("@odata.context", context(read, "deviceManagement/managedDevices", selected: explicit) + "/$entity")
             writeDeviceMembers(index, selected, now: Date(), into: &json)
@@ -106,13 +97,13 @@ extension GraphService {
         Self.deviceProperties + Self.unmodelledDeviceProperties + (version == .beta ? Self.betaDeviceProperties : [])
     }
 
-    private func writeDevice(_ index: Int, _ selected: [String], now: Date, into json: inout JSONText) {
+    private func writeDevice(_ index: Int, _ selected: [String], now: Date, into json: inout JSONWriter) {
         json.openObject()
         writeDeviceMembers(index, selected, now: now, into: &json)
         json.closeObject()
     }
 
-    private func writeDeviceMembers(_ index: Int, _ selected: [String], now: Date, into json: inout JSONText) {
+    private func writeDeviceMembers(_ index: Int, _ selected: [String], now: Date, into json: inout JSONWriter) {
         let device = fleet.devices[index]
         for name in selected {
             switch name {
@@ -133,7 +124,7 @@ extension GraphService {
         }
     }
 
-    private func writeActionResults(_ index: Int, now: Date, into json: inout JSONText) {
+    private func writeActionResults(_ index: Int, now: Date, into json: inout JSONWriter) {
         json.key("deviceActionResults")
         json.openArray()
         for result in book.results(index: index, now: now) {
@@ -159,6 +150,22 @@ extension GraphService {
         json.closeArray()
     }
 
+    /// A collection page: `@odata.context`, `@odata.nextLink` while more follow, and a
+    /// `value` of the items in `range` (of `count`), each written by `item`.
+    private func page(_ read: ReadRequest, _ path: String, selected explicit: [String]?, _ range: Range<Int>, of count: Int,
+                      bytesPerItem: Int, item: (Int, inout JSONWriter) -> Void) -> JSONWriter {
+        var json = JSONWriter(capacity: range.count * bytesPerItem + 400)
+        json.openObject()
+        json.member("@odata.context", context(read, path, selected: explicit))
+        if range.upperBound < count { json.member("@odata.nextLink", nextLink(read, offset: range.upperBound)) }
+        json.key("value")
+        json.openArray()
+        for index in range { item(index, &json) }
+        json.closeArray()
+        json.closeObject()
+        return json
+    }
+
     // MARK: users
 
     /// `GET /users`: 100 a page unless `$top` (at most 999) says otherwise, `$select`,
@@ -173,31 +180,22 @@ extension GraphService {
             let size = try pageSize(read, default: 100, max: 999, capped: false)
             let offset = min(try skip(read), fleet.users.count)
             let end = min(offset + size, fleet.users.count)
-            var json = JSONText(capacity: (end - offset) * 200 + 400)
-            json.openObject()
-            json.member("@odata.context", context(read, "users", selected: explicit))
-            if end < fleet.users.count { json.member("@odata.nextLink", nextLink(read, offset: end)) }
-            json.key("value")
-            json.openArray()
-            if offset < end {
-                for user in fleet.users[offset..<end] {
-                    json.openObject()
-                    for name in selected {
-                        switch name {
-                        case "id": json.member(name, user.id)
-                        case "userPrincipalName": json.member(name, user.userPrincipalName)
-                        case "displayName": json.member(name, user.displayName)
-                        case "mail": json.member(name, user.mail)
-                        case "department": json.member(name, user.department)
-                        case "businessPhones": json.key(name); json.openArray(); json.closeArray()
-                        default: json.key(name); json.null()
-                        }
+            let json = page(read, "users", selected: explicit, offset ..< end, of: fleet.users.count, bytesPerItem: 200) { index, json in
+                let user = fleet.users[index]
+                json.openObject()
+                for name in selected {
+                    switch name {
+                    case "id": json.member(name, user.id)
+                    case "userPrincipalName": json.member(name, user.userPrincipalName)
+                    case "displayName": json.member(name, user.displayName)
+                    case "mail": json.member(name, user.mail)
+                    case "department": json.member(name, user.department)
+                    case "businessPhones": json.key(name); json.openArray(); json.closeArray()
+                    default: json.key(name); json.null()
                     }
-                    json.closeObject()
                 }
+                json.closeObject()
             }
-            json.closeArray()
-            json.closeObject()
             return (json.text, app)
         } catch {
             throw error.by(app)

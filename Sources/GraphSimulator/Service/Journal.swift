@@ -21,7 +21,7 @@ public final class Journal: Sendable {
     /// `type: request`: what was asked, by which app, and the status answered (0 for a
     /// connection closed without an answer).
     func request(method: String, path: String, app: String?, trace: RequestTrace, status: Int, fault: InjectedFault?) {
-        var json = JSONText()
+        var json = JSONWriter()
         json.openObject()
         json.member("type", "request")
         json.member("time", GraphTime.string(trace.received))
@@ -39,7 +39,7 @@ public final class Journal: Sendable {
     /// `type: effect`: an action took effect on a device; `count` is how many times this
     /// action has now taken effect there (a second reset voids the first passcode).
     func effect(deviceID: String, action: DeviceAction, count: Int, trace: RequestTrace) {
-        var json = JSONText()
+        var json = JSONWriter()
         json.openObject()
         json.member("type", "effect")
         json.member("time", GraphTime.string(Date()))

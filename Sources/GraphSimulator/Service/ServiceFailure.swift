@@ -1,4 +1,5 @@
 import Foundation
+import MDMBatchKit
 import Hummingbird
 
 /// Who asked what: the ids of one request, for error bodies, response headers and the journal.
@@ -56,7 +57,7 @@ public struct ServiceFailure: Error, Sendable {
     /// Graph's error object: `{"error":{"code","message","innerError":{date, request-id, client-request-id}}}`.
     public static func graph(_ status: HTTPResponse.Status, code: String, message: String, trace: RequestTrace,
                              headers: [(String, String)] = []) -> ServiceFailure {
-        var json = JSONText()
+        var json = JSONWriter()
         json.openObject()
         json.key("error")
         json.openObject()
@@ -82,7 +83,7 @@ public struct ServiceFailure: Error, Sendable {
         let activityID = trace.clientRequestID ?? trace.requestID
         let message = "An error has occurred - Operation ID (for customer support): \(operationID) - Activity ID: "
             + "\(activityID) - Url: \(url) - \(reason)"
-        let nested = "{\r\n  \"_version\": 3,\r\n  \"Message\": \(JSONText.quoted(message)),\r\n"
+        let nested = "{\r\n  \"_version\": 3,\r\n  \"Message\": \(JSONText.quote(message)),\r\n"
             + "  \"CustomApiErrorPhrase\": \"\",\r\n  \"RetryAfter\": null,\r\n  \"ErrorSourceService\": \"\",\r\n"
             + "  \"HttpHeaders\": \"{}\"\r\n}"
         return graph(status, code: code, message: nested, trace: trace)
@@ -94,7 +95,7 @@ public struct ServiceFailure: Error, Sendable {
                              trace: RequestTrace) -> ServiceFailure {
         let timestamp = String(GraphTime.string(trace.received).prefix(19)).replacingOccurrences(of: "T", with: " ") + "Z"
         let correlation = trace.clientRequestID ?? trace.requestID
-        var json = JSONText()
+        var json = JSONWriter()
         json.openObject()
         json.member("error", error)
         json.member("error_description", "AADSTS\(code): \(description)\r\nTrace ID: \(trace.requestID)\r\n"

@@ -114,7 +114,7 @@ final class TokenIssuer: Sendable {
             if tokens.count > 10_000 { tokens = tokens.filter { $0.value.expires > now } }
             tokens[token] = IssuedToken(app: clientID, expires: now + Double(ttl))
         }
-        var json = JSONText()
+        var json = JSONWriter()
         json.openObject()
         json.member("token_type", "Bearer")
         json.member("expires_in", ttl)

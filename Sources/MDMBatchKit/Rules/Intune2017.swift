@@ -19,13 +19,7 @@ extension RuleSet {
             PlatformRow(.windows81, toldBy: "Windows 8.1", lock: sameUserLock, resetPasscode: unsupported),
         ],
         naming: .stored,
-        reasons: [
-            ReasonRule(1, .invalidRequest, "1. the action must be lock or reset_passcode (or an alias), the target type a known one"),
-            ReasonRule(2, .unknownTarget, "2. the target must match a device or a user"),
-            ReasonRule(2, .ambiguousTarget, "2. a serial number or IMEI must match one device"),
-            ReasonRule(2, .noDevicesForUser, "2. a user target must have devices"),
-            ReasonRule(3, .duplicateRequest, "3. the same action on the same device once per batch"),
-            ReasonRule(4, .softwareClientUnsupported, "4. not on PCs managed by the Intune software client"),
+        reasons: requestRules + [
             ReasonRule(4, .managementUnsupported,
                        "4. not on devices managed by an agent Intune does not act through (management other)"),
             ReasonRule(5, .unlistedPlatform, "5. the platform and action must be listed in the matrix (default deny)"),
@@ -52,6 +46,16 @@ extension RuleSet {
                                                note: "only if the current user enrolled the device")
     private static let unsupported = RuleCell(.unsupported, note: "not supported")
     private static let resetWithTemporaryPasscode = RuleCell(.supported, secret: .temporaryPasscode, note: "supported; temporary passcode")
+
+    /// Rules 1 to 3 and the software client of rule 4, worded alike in every set.
+    static let requestRules: [ReasonRule] = [
+        ReasonRule(1, .invalidRequest, "1. the action must be lock or reset_passcode (or an alias), the target type a known one"),
+        ReasonRule(2, .unknownTarget, "2. the target must match a device or a user"),
+        ReasonRule(2, .ambiguousTarget, "2. a serial number or IMEI must match one device"),
+        ReasonRule(2, .noDevicesForUser, "2. a user target must have devices"),
+        ReasonRule(3, .duplicateRequest, "3. the same action on the same device once per batch"),
+        ReasonRule(4, .softwareClientUnsupported, "4. not on PCs managed by the Intune software client"),
+    ]
 
     /// The skips of a run, which are no rule checks (DESIGN.md), the same in every set.
     static let runTimeSkips: [ReasonRule] = [

@@ -34,13 +34,7 @@ extension RuleSet {
             PlatformRow(.chromeos, toldBy: "ChromeOS", lock: unsupported2025, resetPasscode: unsupported2025),
         ],
         naming: .intune2025,
-        reasons: [
-            ReasonRule(1, .invalidRequest, "1. the action must be lock or reset_passcode (or an alias), the target type a known one"),
-            ReasonRule(2, .unknownTarget, "2. the target must match a device or a user"),
-            ReasonRule(2, .ambiguousTarget, "2. a serial number or IMEI must match one device"),
-            ReasonRule(2, .noDevicesForUser, "2. a user target must have devices"),
-            ReasonRule(3, .duplicateRequest, "3. the same action on the same device once per batch"),
-            ReasonRule(4, .softwareClientUnsupported, "4. not on PCs managed by the Intune software client"),
+        reasons: requestRules + [
             ReasonRule(4, .managementUnsupported,
                        "4. not on devices managed by an agent Intune does not act through (management other: "
                            + "Configuration Manager only, Jamf, Defender, unknown)"),

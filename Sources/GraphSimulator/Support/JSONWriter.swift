@@ -1,8 +1,9 @@
 import Foundation
+import MDMBatchKit
 
 /// A JSON document written by hand: a page of a thousand devices is written in one pass,
 /// with no intermediate dictionaries, and the keys keep the order Graph gives them.
-struct JSONText {
+struct JSONWriter {
     private(set) var text = ""
     private var needsComma: [Bool] = [false]
 
@@ -18,14 +19,14 @@ struct JSONText {
     /// Starts a member: the next value written is its value.
     mutating func key(_ name: String) {
         separate()
-        Self.appendString(name, to: &text)
+        text += JSONText.quote(name)
         text += ":"
         needsComma[needsComma.count - 1] = false
     }
 
     mutating func string(_ value: String?) {
         separate()
-        if let value { Self.appendString(value, to: &text) } else { text += "null" }
+        text += JSONText.quote(value)
     }
 
     mutating func number(_ value: Int) { separate(); text += String(value) }
@@ -38,40 +39,6 @@ struct JSONText {
     private mutating func separate() {
         if needsComma[needsComma.count - 1] { text += "," }
         needsComma[needsComma.count - 1] = true
-    }
-
-    static func appendString(_ value: String, to text: inout String) {
-        text += "\""
-        var plain = true
-        for byte in value.utf8 where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            plain = false
-            break
-        }
-        if plain {
-            text += value
-        } else {
-            for scalar in value.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case "\t": text += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
-    }
-
-    /// `value` as a JSON string literal.
-    static func quoted(_ value: String) -> String {
-        var text = ""
-        appendString(value, to: &text)
-        return text
     }
 }
 
