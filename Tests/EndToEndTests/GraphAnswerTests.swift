@@ -3,7 +3,7 @@ import Testing
 
 /// Every class of answer Graph gives to a send, over real HTTP: 204, 429 (each form of
 /// Retry-After), 503, a refused connection, Intune's 400 refusals and 404.
-@Suite("Graph end to end: each answer to a send")
+@Suite("Graph end to end: each answer to a send", .serialized)
 struct GraphAnswerTests {
     @Test("a 429 storm, with Retry-After whole, fractional, an HTTP date or absent, ends with every element succeeded and each lock done once",
           arguments: ["whole", "fractional", "date", "absent"])
@@ -76,25 +76,26 @@ struct GraphAnswerTests {
         let devices = [GraphFleet.Device.iPhone("c-0"), .android6("c-1")]
         let (fleet, batch) = try await GraphFleet.prepare(cli, devices)
         let sim = try await GraphSim.start(cli, fleet: fleet, ["--action-delay-ms", "0"])
-        // one send every 2 s: the simulator is gone after the first. A refused connection costs
+        // one send every 6 s: the simulator is gone after the first. A refused connection costs
         // the connect timeout (10 s: async-http-client tries to connect until then); while the
         // service is down the circuit breaker's probes never end an element, so the run is
         // bounded by --max-run-time
-        let process = try OperationsTests.start(cli, ["run", batch] + sim.flags + ["--rate", "1/2", "--concurrency", "1",
+        let process = try OperationsTests.start(cli, ["run", batch] + sim.flags + ["--rate", "1/6", "--concurrency", "1",
                                                                                    "--max-attempts", "1", "--max-run-time", "60s"],
                                                 environment: sim.secretEnvironment())
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline, try sim.actionStatuses()[204, default: 0] < 1 {
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        await sim.stop()
+        #expect(await sim.crash { sim.accepted >= 1 })
         await waitForExit(process)
         #expect(process.terminationStatus == 1, "exit \(process.terminationStatus)")
         let states = try await cli.dispatchStates()
-        // nothing was written: the reset failed for good, it is not unknown (a later run may send it)
-        #expect(states == ["succeeded": 1, "failed": 1], "\(states)")
-        let error = try await cli.query("SELECT last_error FROM dispatches WHERE state = 'failed'")
-        #expect(error.contains("gave up after 1 attempt") && error.contains("Connection refused"), "\(error)")
+        if try sim.actionRequests().count == 1 {
+            // the reset was never written: it failed for good, it is not unknown (a later run may send it)
+            #expect(states == ["succeeded": 1, "failed": 1], "\(states)")
+            let error = try await cli.query("SELECT last_error FROM dispatches WHERE state = 'failed'")
+            #expect(error.contains("gave up after 1 attempt") && error.contains("Connection refused"), "\(error)")
+        } else {
+            // a busy machine killed the simulator with the reset on its way: it may have been done
+            #expect(states == ["succeeded": 1, "unknown_outcome": 1], "\(states)")
+        }
         #expect(try sim.actionStatuses() == [204: 1])
     }
 

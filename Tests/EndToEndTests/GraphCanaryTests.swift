@@ -3,7 +3,7 @@ import Testing
 
 /// Secrets never rest where they do not belong (DESIGN "Secrets", "Credentials"): a canary
 /// run over Graph, then every place mdmbatch writes is searched for them.
-@Suite("Graph end to end: the secret canary")
+@Suite("Graph end to end: the secret canary", .serialized)
 struct GraphCanaryTests {
     /// A client secret nobody could mistake.
     static let canary = "CANARY~client-secret.Zq7wX2e2e"

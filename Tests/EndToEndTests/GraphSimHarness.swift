@@ -106,6 +106,19 @@ final class GraphSim: @unchecked Sendable {
         await waitForExit(process)
     }
 
+    /// Answers of 204 to action POSTs so far.
+    var accepted: Int { lines(of: journal, containing: "\"status\":204") }
+
+    /// SIGKILL the moment `condition` holds, from a thread of its own (a busy test process
+    /// cannot make it late), then waits: the service vanishes at once, its open connections
+    /// with it (a SIGTERM drains them first, and a client's keep-alive connection would still
+    /// be served). False when `timeout` passed first.
+    func crash(when condition: @escaping @Sendable () -> Bool, timeout: Double = 60) async -> Bool {
+        let crashed = await kill(process, when: condition, timeout: timeout)
+        await waitForExit(process)
+        return crashed
+    }
+
     deinit {
         if process.isRunning { process.terminate() }
     }
@@ -152,12 +165,38 @@ final class GraphSim: @unchecked Sendable {
     }
 }
 
-/// Runs a blocking body on a GCD thread, so that a test waiting for a process does not
-/// hold one of the few threads of Swift's cooperative pool.
+/// Runs a blocking body on a thread of its own, so that a test waiting for a process holds
+/// none of the few threads of Swift's cooperative pool, nor of Dispatch's global queues (on
+/// Linux their threads are as many as the cores, and a blocked one is not replaced: a test
+/// waiting there would delay every other test's timers).
 func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
+        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
+}
+
+/// Kills `process` (SIGKILL) as soon as `condition` holds, checking every 5 ms on a thread of
+/// its own (so that a busy test process cannot make the kill late); false when the process
+/// ended first or `timeout` passed.
+func kill(_ process: Process, when condition: @escaping @Sendable () -> Bool, timeout: Double = 60) async -> Bool {
+    let box = UncheckedSendable(process)
+    return (try? await offPool { () -> Bool in
+        let deadline = Date().addingTimeInterval(timeout)
+        while box.value.isRunning && Date() < deadline {
+            if condition() {
+                kill(box.value.processIdentifier, SIGKILL)
+                return true
+            }
+            usleep(5_000)
+        }
+        return false
+    }) ?? false
+}
+
+/// Lines of a file that contain `text` (0 when it does not exist yet).
+func lines(of path: String, containing text: String) -> Int {
+    guard let content = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
+    return content.split(separator: "\n").filter { $0.contains(text) }.count
 }
 
 /// Waits for a process to end, off the cooperative pool.
