@@ -2,7 +2,8 @@
 # `make bench`: every benchmark at 10k, 100k and 1M (import also 5M), each figure of mdmbatch
 # beside its reference from the same run; writes bench/results.json, bench/RESULTS.md and
 # bench/growth.svg (OUT, default bench/). Heavy: tens of minutes.
-#   SIZES="10000 100000 1000000"  ROUNDS=3  BIG=5000000 (BIG=0 skips)  PROFILE=1 (callgrind)
+#   SIZES="10000 100000 1000000"  ROUNDS=3  BIG=5000000 (BIG=0 skips)  PROFILE=1 (callgrind)  GRAPH=1 (GRAPH=0 skips
+#   bench/graph.sh, which needs the release graph-sim beside MDMBATCH)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export MDMBATCH=${MDMBATCH:-$here/../.build/release/mdmbatch}
@@ -37,6 +38,11 @@ done
 if [ "$big" != "0" ]; then
   echo "bench: import of $big rows (peak RSS)" >&2
   record "$(ROWS=$big ROUNDS=1 SQLITE_UTILS= bash "$here/import.sh")" "$big"
+fi
+
+if [ "${GRAPH:-1}" != "0" ]; then
+  echo "bench: Graph over HTTP to graph-sim (latency-bound, then about 200 s of default pacing)" >&2
+  record "$(bash "$here/graph.sh")" "${GRAPH_REQUESTS:-4000}"
 fi
 
 profile=""

@@ -39,9 +39,12 @@ public final class GraphSession: Sendable {
     /// failure becomes `.transient(status: nil, …)` (nothing written) or `.unknownOutcome`;
     /// a second 401 becomes `.signInRefused`.
     func send(_ method: GraphHTTPRequest.Method, url: String, requestID: String) async throws -> GraphHTTPResponse {
-        var token = try await tokens.token()
+        var rejected: AccessToken?
         for round in 1...2 {
             try await limiter?.acquire()
+            // The token is taken once the pace slot is, just before the request goes out: a
+            // wait in the pace longer than the token has left must not send a token that ended.
+            let token = if let rejected { try await tokens.renew(after: rejected) } else { try await tokens.token() }
             let request = GraphHTTPRequest(method: method, url: url, headers: [
                 "Authorization": "Bearer \(token.value)", "Accept": "application/json",
                 "client-request-id": requestID, "User-Agent": settings.userAgent,
@@ -68,7 +71,7 @@ public final class GraphSession: Sendable {
             if round == 1 {
                 // The service no longer takes this token (revoked, or a clock running fast):
                 // a new one, then the same request once more. A 401 acted on nothing.
-                token = try await tokens.renew(after: token)
+                rejected = token
             } else {
                 let detail = GraphAnswer.ErrorBody(response.body).summary ?? "no error description"
                 throw TransportError.signInRefused(message: "Graph refused a new access token (HTTP 401): \(detail)")
