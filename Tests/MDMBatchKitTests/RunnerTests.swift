@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import Synchronization
 import Testing
 @testable import MDMBatchKit
 
@@ -230,6 +231,30 @@ struct RunnerTests {
         let second = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(second.resumed && !second.interrupted && second.runID == first.runID)
         #expect(try Self.states(database).values.allSatisfy { $0 == "succeeded" })
+    }
+
+    @Test("only a second signal asks to stop at once; the engine's own requests, however many, stay a graceful stop")
+    func stopUrgency() async throws {
+        let stop = StopSignal()
+        let woken = Mutex(false)
+        let waiting = Task {
+            await stop.waitUntilUrgent()
+            woken.withLock { $0 = true }
+        }
+        for _ in 0..<16 { stop.request(.serviceRefused(.permissionDenied(permission: "DeviceManagementManagedDevices.PrivilegedOperations.All", message: "403"))) }
+        stop.request(.maxRunTime)
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(stop.isRequested && stop.reason == .serviceRefused(.permissionDenied(permission: "DeviceManagementManagedDevices.PrivilegedOperations.All", message: "403")))
+        #expect(!woken.withLock { $0 }, "sixteen refusals and the time limit are one graceful stop")
+        stop.request(.signal)
+        await waiting.value
+        #expect(woken.withLock { $0 }, "a signal after them asks to stop now")
+
+        let signals = StopSignal()
+        signals.request(.signal)
+        signals.request(.signal)
+        await signals.waitUntilUrgent()
+        #expect(signals.reason == .signal)
     }
 
     /// Answers every send; the first one waits until the next job is claimed (`sending`),

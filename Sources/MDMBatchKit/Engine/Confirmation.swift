@@ -101,8 +101,8 @@ public struct Confirmation: Sendable {
         return outcome
     }
 
-    /// Asks once about each element; commits what changed in one transaction, the
-    /// secrets file made durable first.
+    /// Asks once about each element; commits what changed in one transaction at the end
+    /// of the round, and at once after each secret written (the secrets file made durable first).
     private func round(_ jobs: [DispatchJob], runID: String, outcome: inout Outcome) async throws {
         var changes: [ConfirmationChange] = []
         for job in jobs {
@@ -136,6 +136,12 @@ public struct Confirmation: Sendable {
             if report.state == job.deviceState && !delivered && !gone { continue }
             changes.append(ConfirmationChange(job: job, state: report.state, serviceUpdatedAt: report.updatedAt,
                                               secretDelivered: delivered, secretGone: gone))
+            // a secret written is recorded as delivered at once (the file made durable
+            // first): a crash can then repeat at most this one in the next file, never lose it
+            if delivered {
+                try commit(changes, runID: runID)
+                changes.removeAll()
+            }
         }
         try commit(changes, runID: runID)
     }

@@ -11,7 +11,9 @@ public enum StopReason: Sendable, Equatable {
 }
 
 /// Asks a run to stop taking new work; in-flight calls finish within the grace period.
-/// A second request (a second SIGINT) asks to stop at once, without waiting for them.
+/// A second signal (a second SIGINT) asks to stop at once, without waiting for them. Only
+/// signals count toward that: the engine's own requests (`--max-run-time`, a refusal met by
+/// many calls at once) ask for a graceful stop however often they are made.
 public final class StopSignal: Sendable {
     private struct State {
         var reason: StopReason?
@@ -26,7 +28,7 @@ public final class StopSignal: Sendable {
     public func request(_ reason: StopReason = .signal) {
         let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             if state.reason == nil { state.reason = reason }
-            state.requests += 1
+            state.requests = reason == .signal ? state.requests + 1 : max(state.requests, 1)
             let due = state.waiters.filter { $0.value.count <= state.requests }
             for key in due.keys { state.waiters.removeValue(forKey: key) }
             return due.values.map(\.continuation)
