@@ -17,9 +17,14 @@ prepare_fleet() {
   [ -s "$devices" ] || python3 "$here/gen_devices.py" "$rows" > "$devices"
   [ -s "$batch" ] && [ -s "$users" ] || python3 "$here/gen_batch.py" "$rows" "$rows" --users-out "$users" > "$batch"
   base="$work/plan-base-$rows.sqlite"
-  if [ ! -s "$base" ]; then
+  # made again by every other binary: a base from another build may need migrating, which
+  # would then be timed with each plan or run
+  local made_by
+  made_by=$(sha256sum "$bin" | cut -c1-16)
+  if [ ! -s "$base" ] || [ "$(cat "$base.made-by" 2>/dev/null)" != "$made_by" ]; then
     rm -f "$base"*
     "$bin" import users "$users" --db "$base" --quiet
     "$bin" import devices "$devices" --db "$base" --quiet
+    echo "$made_by" > "$base.made-by"
   fi
 }

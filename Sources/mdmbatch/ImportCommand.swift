@@ -126,8 +126,9 @@ struct ImportDevices: AsyncParsableCommand {
         abstract: "Import devices from canonical CSV, an Intune admin center export, Graph JSON or JSONL.",
         discussion: """
             Canonical CSV columns: device_id and platform (required), device_name, serial_number, imei, os_version,
-            management (mdm, eas, eas_mdm, software_client), primary_user_upn, enrolled_by_upn,
-            passcode_set (true, false or empty), last_check_in (ISO 8601).
+            management (\(Management.allCases.map(\.rawValue).joined(separator: ", "))), primary_user_upn, enrolled_by_upn,
+            passcode_set (true, false or empty), last_check_in (ISO 8601),
+            enrollment (Android only: \(Enrollment.allCases.map(\.rawValue).joined(separator: ", ")), or empty for unknown).
             intune-csv: the device export of the Intune admin center (Device ID, Device name, OS, OS version, …).
             graph-json: a Microsoft Graph managedDevice array, or {"value": [...]}.
             auto (the default) tells them apart from the content.

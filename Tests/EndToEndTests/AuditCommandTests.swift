@@ -51,7 +51,7 @@ struct AuditCommandTests {
             process.standardError = err
             try process.run()
             let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
             #expect(message.contains("append-only"), "\(statement): \(message)")
         }
         #expect(try verify(cli, key: cli.path("key")).status == 0)

@@ -92,7 +92,7 @@ final class CLIHarness: @unchecked Sendable {
         DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
@@ -131,5 +131,15 @@ enum OptionalProgram {
     /// The trait of a test that needs `program`.
     static func needs(_ program: String?, _ name: String, install: String) -> ConditionTrait {
         .enabled(if: program != nil || requireAll, "\(name) is not installed (\(install)); MDMBATCH_REQUIRE_ALL=1 makes this a failure")
+    }
+}
+
+extension Process {
+    /// Waits for the process to end. Foundation's `waitUntilExit` spins on Linux (it runs an
+    /// empty run loop over and over, 100 % of a core for as long as it waits): a few at once
+    /// starved a 2-core machine and made timing tests fail. `isRunning` is updated by
+    /// Foundation's SIGCHLD handler, so polling it gently is enough.
+    func waitUntilExitPolling() {
+        while isRunning { usleep(2_000) }
     }
 }

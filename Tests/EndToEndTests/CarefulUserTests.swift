@@ -151,6 +151,29 @@ struct CarefulUserTests {
         #expect(!FileManager.default.fileExists(atPath: cli.database + ".mock-journal.jsonl"), "nothing was sent")
     }
 
+    @Test("audit export and confirm check their output before they read or record anything: 73, no export row, no lookup")
+    func otherOutputsCheckedFirst() throws {
+        let cli = try Self.loaded()
+        let sent = try cli.run(["run", cli.sample("batch-lost.csv"), "--passcodes-out", cli.path("p.csv"), "--quiet"])
+        #expect([0, 1].contains(sent.status), "\(sent)")
+        let runID = try cli.sql("SELECT id FROM runs")
+        let before = try cli.sql("SELECT count(*) || ':' || max(seq) FROM audit_log")
+        for format in ["csv", "jsonl"] {
+            let export = try cli.run(["audit", "export", "--format", format, "--output", cli.path("nowhere/a.\(format)")])
+            #expect(export.status == 73 && export.stderr.contains("nowhere"), "\(export)")
+        }
+        let memory = cli.database + ".mock-service.jsonl"
+        let remembered = try String(contentsOfFile: memory, encoding: .utf8)
+        let confirm = try cli.run(["confirm", runID, "--passcodes-out", cli.path("nowhere/c.csv")])
+        #expect(confirm.status == 73 && confirm.stderr.contains("nowhere"), "\(confirm)")
+        #expect(try cli.sql("SELECT count(*) || ':' || max(seq) FROM audit_log") == before, "nothing recorded")
+        #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE device_state IS NOT NULL") == "0", "nothing asked")
+        #expect(try String(contentsOfFile: memory, encoding: .utf8) == remembered)
+        // the mock's memory holds what a service holds (its secrets among them): 0600
+        let mode = try FileManager.default.attributesOfItem(atPath: memory)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "\(String(mode ?? 0, radix: 8))")
+    }
+
     @Test("audit keygen makes both files or neither")
     func keygenBothOrNeither() throws {
         let cli = try CLIHarness()
@@ -216,7 +239,7 @@ struct CarefulUserTests {
         Thread.sleep(forTimeInterval: 1)
         var took = OperationsTests.seconds {
             kill(idle.processIdentifier, SIGINT)
-            idle.waitUntilExit()
+            idle.waitUntilExitPolling()
         }
         #expect(idle.terminationStatus == 75)
         #expect(took < 30, "nothing in flight: no wait for the 60 s grace (\(took) s)")
@@ -229,7 +252,7 @@ struct CarefulUserTests {
             kill(busy.processIdentifier, SIGINT)
             Thread.sleep(forTimeInterval: 0.5)
             kill(busy.processIdentifier, SIGINT)
-            busy.waitUntilExit()
+            busy.waitUntilExitPolling()
         }
         #expect(busy.terminationStatus == 75)
         #expect(took < 30, "the second signal did not wait for the calls (\(took) s)")
@@ -314,7 +337,7 @@ struct CarefulUserTests {
         let locked = cli.path("ro")
         try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: true)
         let dir = try cli.run(["status", "--db", locked], db: false)
-        #expect(dir.stderr.contains("ro"), "\(dir)")
+        #expect(dir.stderr.contains(locked), "the message names the database: \(dir)")
     }
 
     // MARK: 17–18.

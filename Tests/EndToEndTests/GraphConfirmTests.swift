@@ -155,6 +155,34 @@ struct GraphConfirmTests {
         #expect(twice.count <= 1, "\(twice.count) secrets written to both files: \(twice)")
     }
 
+    @Test("run-spool passes --transport, the Graph URLs, --rules and --confirm through: each batch run over Graph, confirmed, its secrets filed beside it")
+    func graphSpool() async throws {
+        let cli = try CLIHarness()
+        // accepted under intune-2025: iPhone locks, resets of fully managed Android phones (a passcode each)
+        let devices = (0..<4).map { index -> GraphFleet.Device in
+            index % 2 == 0 ? .iPhone("sp-\(index)")
+                : GraphFleet.Device(id: "sp-\(index)", platform: "Android", version: "14", enrollment: "fully_managed", action: "reset_passcode")
+        }
+        let (fleet, batch) = try await GraphFleet.prepare(cli, devices)
+        let spool = cli.path("spool")
+        try FileManager.default.createDirectory(atPath: spool + "/incoming", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: batch, toPath: spool + "/incoming/night.csv")
+        let sim = try await GraphSim.start(cli, fleet: fleet, ["--action-delay-ms", "200"])
+        let result = try await cli.mdm(["run-spool", spool, "--rules", "intune-2025", "--confirm", "--confirm-wait", "30", "--quiet"]
+                                       + sim.flags + ["--rate", "off"], environment: sim.secretEnvironment())
+        await sim.stop()
+        #expect(result.status == 0, "\(result)")
+        #expect(FileManager.default.fileExists(atPath: spool + "/done/night.csv"), "filed under done")
+        #expect(try sim.actionStatuses() == [204: 4], "sent over Graph")
+        #expect(try await cli.query("SELECT rule_set FROM runs") == "intune-2025")
+        #expect(try await cli.query("SELECT json_extract(options, '$.transport.kind') FROM runs") == "graph")
+        #expect(try await Self.deviceStates(cli) == ["done": 4], "confirmed")
+        let secrets = try String(contentsOfFile: spool + "/done/night.csv.passcodes.csv", encoding: .utf8)
+        #expect(secrets.split(separator: "\n").count == 1 + devices.filter { $0.action == "reset_passcode" }.count, "\(secrets.count) bytes")
+        let mode = try FileManager.default.attributesOfItem(atPath: spool + "/done/night.csv.passcodes.csv")[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
     @Test("run --confirm over Graph waits for the devices, prints their states and collects the passcodes")
     func graphRunConfirm() async throws {
         let cli = try CLIHarness()
@@ -170,6 +198,18 @@ struct GraphConfirmTests {
         #expect(!result.stderr.contains("collect them with"), "nothing left to collect: \(result.stderr)")
         #expect(try await Self.deviceStates(cli) == ["done": 6])
         #expect(Set(try cli.secrets("p.csv").map { $0[0] }) == Set(devices.filter { $0.action == "reset_passcode" }.map(\.id)))
+        // the device states in status (text and JSON) and in the HTML report, the same counts
+        let runID = try await cli.runID()
+        let status = try await cli.mdm(["status", runID])
+        #expect(status.status == 0 && status.stdout.contains("on the devices: done 6"), "\(status)")
+        let statusJSON = try await cli.mdm(["status", runID, "--json"])
+        let summary = (try JSONSerialization.jsonObject(with: Data(statusJSON.stdout.utf8)) as? [String: Any])?["summary"] as? [String: Any]
+        #expect(summary?["by_device_state"] as? [String: Int] == ["done": 6], "\(statusJSON.stdout)")
+        let html = try await cli.mdm(["report", runID, "--format", "html", "--output", cli.path("r.html")])
+        #expect(html.status == 0, "\(html)")
+        let page = try String(contentsOfFile: cli.path("r.html"), encoding: .utf8)
+        #expect(page.contains("<h2>On the devices</h2>") && page.contains("Device states")
+                && page.contains("<tr><td>done</td><td>6</td></tr>"), "the device-state chart and its numbers")
     }
 
 }

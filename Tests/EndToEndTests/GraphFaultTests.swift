@@ -68,6 +68,35 @@ struct GraphFaultTests {
         #expect(try cli.secrets("run.csv").count >= 1, "some dropped reset was settled by asking, its passcode with it")
     }
 
+    @Test("intune-2025: a Mac's lock whose answer was lost is asked, never sent again; its unlock PIN collected once by confirm")
+    func macLockAsked() async throws {
+        let cli = try CLIHarness()
+        let macs = (0..<4).map { GraphFleet.Device(id: "mac-\($0)", platform: "macOS", version: "14.5", action: "lock") }
+        let (fleet, batch) = try await GraphFleet.prepare(cli, macs)
+        // every lock takes effect and loses its answer
+        let sim = try await GraphSim.start(cli, fleet: fleet, ["--action-delay-ms", "0", "--fault-rate", "1", "--faults", "drop"])
+        let sent = try await cli.mdm(["run", batch, "--rules", "intune-2025", "--rate", "off", "--graph-read-timeout", "5"] + sim.flags,
+                                     environment: sim.secretEnvironment())
+        #expect(sent.status == 0, "asked, each was received: \(sent)")
+        // the service gave the PINs with its answers, but standard output is not a terminal
+        // and there is no secrets file: they stay with the service, for confirm
+        #expect(!sent.stdout.contains("unlock PIN") && sent.stderr.contains("confirm"), "\(sent)")
+        #expect(try await cli.dispatchStates() == ["succeeded": 4])
+        for mac in macs {
+            let posts = try sim.actionRequests().filter { ($0["path"] as? String ?? "").hasSuffix("/\(mac.id)/remoteLock") }
+            #expect(posts.count == 1, "\(mac.id): \(posts.count) remoteLock POSTs")
+        }
+        let confirmed = try await cli.mdm(["confirm", try await cli.runID(), "--wait", "30", "--passcodes-out", cli.path("pins.csv")],
+                                          environment: sim.secretEnvironment())
+        let again = try await cli.mdm(["confirm", try await cli.runID(), "--passcodes-out", cli.path("pins-again.csv")],
+                                      environment: sim.secretEnvironment())
+        await sim.stop()
+        #expect(confirmed.status == 0 && again.status == 0, "\(confirmed)\n\(again)")
+        let pins = try Self.secretRows(cli, ["pins.csv", "pins-again.csv"])
+        #expect(Set(pins.keys) == Set(macs.map(\.id)) && pins.values.allSatisfy { $0.count == 1 }, "\(pins)")
+        #expect(try cli.secrets("pins.csv").allSatisfy { $0[4] == "unlock_pin" })
+    }
+
     @Test("a reset whose answer was lost and whose service could not say ends unknown; --retry-unknown asks again until it can, and never sends it twice")
     func retryUnknown() async throws {
         let cli = try CLIHarness()

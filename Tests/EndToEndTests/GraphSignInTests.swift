@@ -103,17 +103,24 @@ struct GraphSignInTests {
         #expect(refused.status == 77, "\(refused)")
         #expect(refused.stderr.contains("DeviceManagementManagedDevices.PrivilegedOperations.All"), "\(refused.stderr)")
         #expect(try await cli.query("SELECT state FROM runs") == "interrupted")
-        // nothing failed, nothing lost: every element waits (queued; or still `sending`, settled on
-        // resume, when the stop abandoned it: see `refusedByManyAtOnce`)
+        // nothing failed, nothing lost: every element waits, back in the queue unsent
         let waiting = try await cli.dispatchStates()
-        #expect(waiting.values.reduce(0, +) == 8 && Set(waiting.keys).isSubset(of: ["queued", "sending"]), "\(waiting)")
+        #expect(waiting == ["queued": 8], "\(waiting)")
         #expect(try denied.effects().isEmpty)
         #expect(try denied.actionStatuses().keys.allSatisfy { $0 == 403 })
 
         // the permission granted: the same service (same port, same journal), the same command
         let granted = try await GraphSim.start(cli, fleet: fleet, ["--action-delay-ms", "0"], port: denied.port, journal: journal,
                                                name: "granted")
-        let resumed = try await cli.mdm(arguments, environment: granted.secretEnvironment())
+        // a resumed run keeps its transport: an explicit other one is refused (64), nothing sent
+        let postsBefore = try granted.actionRequests().count
+        for other in [["--transport", "mock"], ["--transport", "graph", "--graph-url", "http://127.0.0.1:9/v1.0"]] {
+            let refusedOther = try await cli.mdm(["run", batch] + other, environment: granted.secretEnvironment())
+            #expect(refusedOther.status == 64 && refusedOther.stderr.contains("graph"), "\(other): \(refusedOther)")
+        }
+        #expect(try granted.actionRequests().count == postsBefore)
+        // the flags left out: the run's recorded transport and URLs
+        let resumed = try await cli.mdm(["run", batch, "--rate", "off"], environment: granted.secretEnvironment())
         await granted.stop()
         #expect(resumed.status == 0, "\(resumed)")
         #expect(try await cli.query("SELECT count(*) || ' ' || state FROM runs") == "1 finished")

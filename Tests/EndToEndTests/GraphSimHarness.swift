@@ -57,17 +57,18 @@ final class GraphSim: @unchecked Sendable {
         self.stderrPath = stderrPath
     }
 
-    /// Starts `graph-sim --fleet FLEET ARGUMENTS` with both test apps, its journal at
-    /// `journal` (default `sim-journal.jsonl` in `cli`'s folder; appended to when it exists);
-    /// returns once it printed its URL.
-    static func start(_ cli: CLIHarness, fleet: String, _ arguments: [String] = [], secret: String = defaultSecret,
+    /// Starts `graph-sim --fleet FLEET ARGUMENTS` (no `--fleet` when nil: the arguments say
+    /// `--fleet-size`) with both test apps, its journal at `journal` (default
+    /// `sim-journal.jsonl` in `cli`'s folder; appended to when it exists); returns once it
+    /// printed its URL.
+    static func start(_ cli: CLIHarness, fleet: String?, _ arguments: [String] = [], secret: String = defaultSecret,
                       port: Int = 0, journal: String? = nil, name: String = "sim") async throws -> GraphSim {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw HarnessError("no graph-sim binary at \(binary.path): run swift build first, or set GRAPH_SIM_BIN")
         }
         let secretFile = try cli.write("\(name)-app-secret.txt", secret + "\n")
         let sim = GraphSim(journal: journal ?? cli.path("\(name)-journal.jsonl"), secret: secret, stderrPath: cli.path("\(name)-stderr.txt"))
-        let all = ["--fleet", fleet, "--port", String(port), "--tenant", tenant, "--journal", sim.journal,
+        let all = (fleet.map { ["--fleet", $0] } ?? []) + ["--port", String(port), "--tenant", tenant, "--journal", sim.journal,
                    "--app", "\(secretApp):secret-file=\(secretFile)",
                    "--app", "\(certificateApp):certificate=\(fixtures.appendingPathComponent("graph-test-app.cert.pem").path)"]
             + arguments
@@ -93,7 +94,7 @@ final class GraphSim: @unchecked Sendable {
         }
         let line = String(decoding: buffer.prefix { $0 != 0x0A }, as: UTF8.self)
         guard line.hasPrefix("listening on ") else {
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
             throw HarnessError("graph-sim did not start (exit \(process.terminationStatus)): \(stderr)")
         }
         url = String(line.dropFirst("listening on ".count))
@@ -202,7 +203,7 @@ func lines(of path: String, containing text: String) -> Int {
 /// Waits for a process to end, off the cooperative pool.
 func waitForExit(_ process: Process) async {
     let box = UncheckedSendable(process)
-    _ = try? await offPool { box.value.waitUntilExit() }
+    _ = try? await offPool { box.value.waitUntilExitPolling() }
 }
 
 /// A value handed to another thread that the sender no longer touches meanwhile.

@@ -85,7 +85,7 @@ struct HTMLReportTests {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 

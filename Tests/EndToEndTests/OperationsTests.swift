@@ -127,7 +127,7 @@ struct OperationsTests {
         #expect(first.isRunning, "the readers answered while the run was still going")
 
         kill(first.processIdentifier, SIGTERM)
-        first.waitUntilExit()
+        first.waitUntilExitPolling()
         #expect(first.terminationStatus == 75)
         #expect(try cli.sql("SELECT state FROM runs") == "interrupted")
 
@@ -171,7 +171,7 @@ struct OperationsTests {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
             }
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
         }
         #expect(kills == 20, "seed \(seed)")
         let final = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("final.csv")])
@@ -213,7 +213,7 @@ struct OperationsTests {
         process.standardInput = Pipe()
         try process.run()
         let screen = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         #expect(process.terminationStatus == 0, "\(screen)")
         #expect(screen.contains("/3 done"), "\(screen)")
     }
@@ -235,7 +235,7 @@ struct OperationsTests {
         process.standardError = err
         try process.run()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         #expect(process.terminationStatus == 74, "\(message)")
         #expect(try cli.sql(".dump") == before)
     }
@@ -266,7 +266,7 @@ struct OperationsTests {
         process.standardError = err
         try process.run()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitUntilExitPolling()
         try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
         #expect(process.terminationStatus == 74, "\(message)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: cli.database)) == before)

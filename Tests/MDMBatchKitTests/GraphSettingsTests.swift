@@ -1,9 +1,19 @@
 import Foundation
+import Logging
 import Testing
 @testable import MDMBatchKit
 
 @Suite("Graph settings")
 struct GraphSettingsTests {
+    @Test("the HTTP connection pool is as large as the run's concurrency (one connection per call in flight)", arguments: [1, 16, 64])
+    func poolFollowsConcurrency(_ concurrency: Int) throws {
+        var transport = TransportSettings()
+        transport.kind = .graph
+        let factory = TransportFactory(environment: [:], credentialsFile: nil, concurrency: concurrency, clock: SystemClock(),
+                                       logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        #expect(try factory.graphSettings(transport).poolSize == concurrency)
+    }
+
     @Test("defaults: Graph v1.0, the public authority, beta derived, scope from the Graph origin")
     func defaults() throws {
         let settings = try GraphSettings(version: "2.0.0")

@@ -54,8 +54,11 @@ struct RunnerTests {
 
     static func runner(_ database: AppDatabase, _ transport: any DeviceActionTransport, _ clock: ImmediateClock,
                        maxAttempts: Int = 5, rate: RatePolicy? = nil, stop: StopSignal = StopSignal(),
-                       concurrency: Int = 4) -> Runner {
+                       concurrency: Int = 4, retryUnknown: Bool = false, rules: RuleSet? = nil, breakerThreshold: Int = 5) -> Runner {
         var options = RunOptions(actor: "tester")
+        options.breakerThreshold = breakerThreshold
+        options.retryUnknown = retryUnknown
+        options.rules = rules
         options.rate = rate
         options.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.5, maxDelay: 8)
         options.concurrency = concurrency
@@ -215,6 +218,101 @@ struct RunnerTests {
         #expect(rows.map { "\($0["request_id"] as String):\($0["state"] as String):\($0["reason"] as String? ?? "-")" }
                 == ["r1:skipped:already_done", "r2:succeeded:-"])
         #expect(await mock.sends == 2)
+    }
+
+    @Test("unknown_outcome is final: a new run of the batch skips it as unknown_earlier; --retry-unknown reopens that run, past a plain re-run, and sends what the service never received, once")
+    func unknownEarlierThenRetry() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let batch = try TestSupport.file("b.csv", "request_id,action,target\nu1,reset_passcode,d-and6\nu2,lock,d-ios\n")
+        func states(_ runID: String) throws -> [String] {
+            try database.inspect { try Row.fetchAll($0, sql: "SELECT request_id, state, reason FROM dispatches WHERE run_id = ? ORDER BY seq",
+                                                    arguments: [runID]) }
+                .map { "\($0["request_id"] as String):\($0["state"] as String):\($0["reason"] as String? ?? "-")" }
+        }
+        // the reset's answer is lost and the service cannot say whether it received it
+        let lost = ScriptedTransport(clock: clock, status: .unknown("cannot say")) { command in
+            command.action == .resetPasscode ? .failure(.unknownOutcome(message: "timed out")) : .success(TransportReceipt(channel: "APNs", effect: "locked"))
+        }
+        let first = try await Self.runner(database, lost, clock).run(batchPath: batch, secrets: PasscodeBox())
+        #expect(try states(first.runID) == ["u1:unknown_outcome:-", "u2:succeeded:-"])
+        #expect(await lost.sent.filter { $0.command.action == .resetPasscode }.count == 1, "a reset is never sent blindly again")
+
+        // a plain re-run: nothing sent, the reset skipped for what the first run left unknown
+        let answering = ScriptedTransport(clock: clock, status: .notReceived) { _ in
+            .success(TransportReceipt(channel: "FCM", effect: "temporary_passcode_set",
+                                      secret: ServiceSecret(kind: .temporaryPasscode, value: "483920")))
+        }
+        clock.advance(seconds: 60)  // a run id is made of the time and a seeded suffix: another minute, another id
+        let second = try await Self.runner(database, answering, clock).run(batchPath: batch, secrets: PasscodeBox())
+        #expect(second.runID != first.runID)
+        #expect(try states(second.runID) == ["u1:skipped:unknown_earlier", "u2:skipped:already_done"])
+        #expect(await answering.sent.isEmpty)
+
+        // --retry-unknown: the first run reopened (not the re-run), asked, never received: sent once, succeeded
+        let passcodes = PasscodeBox()
+        clock.advance(seconds: 60)
+        let third = try await Self.runner(database, answering, clock, retryUnknown: true).run(batchPath: batch, secrets: passcodes)
+        #expect(third.runID == first.runID && third.resumed)
+        #expect(try states(first.runID) == ["u1:succeeded:-", "u2:succeeded:-"])
+        #expect(await answering.statusQueries.count == 1)
+        #expect(await answering.sent.map(\.command.deviceID) == ["d-and6"])
+        #expect(passcodes.values.map(\.deviceID) == ["d-and6"])
+        #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 2)
+    }
+
+    /// A Mac's lock under intune-2025, answered as `answer` says (lookups cannot say), at the
+    /// clock's start; then the verdict of the same lock planned `after` seconds later.
+    static func macLockVerdict(answer: Result<TransportReceipt, TransportError>, after seconds: Int64) async throws -> String {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let transport = ScriptedTransport(clock: clock, status: .unknown("cannot say")) { _ in answer }
+        let first = try TestSupport.file("lock1.csv", "request_id,action,target\nm1,lock,d-mac\n")
+        _ = try await Self.runner(database, transport, clock, maxAttempts: 1, rules: .intune2025).run(batchPath: first, secrets: PasscodeBox())
+        var items: [PlanItem] = []
+        let again = try TestSupport.file("lock2.csv", "request_id,action,target\nm2,lock,d-mac\n")
+        _ = try Planner.plan(batchPath: again, database: database, rules: .intune2025,
+                             now: Int64(clock.date().timeIntervalSince1970) + seconds) { items.append($0) }
+        return items.map { $0.verdict.accepted ? "accepted" : $0.verdict.reason?.rawValue ?? "?" }.joined()
+    }
+
+    @Test("unlock_pin_outstanding: another run's Mac lock that ended succeeded or unknown_outcome, first sent less than 30 days before, refuses a new one; at 30 days, or after a failure, it is accepted")
+    func unlockPINOutstanding() async throws {
+        let locked = Result<TransportReceipt, TransportError>.success(TransportReceipt(channel: "APNs", effect: "locked"))
+        let day: Int64 = 86_400
+        #expect(try await Self.macLockVerdict(answer: locked, after: 60) == "unlock_pin_outstanding")
+        #expect(try await Self.macLockVerdict(answer: locked, after: 30 * day - 1) == "unlock_pin_outstanding")
+        #expect(try await Self.macLockVerdict(answer: locked, after: 30 * day) == "accepted")
+        #expect(try await Self.macLockVerdict(answer: locked, after: 31 * day) == "accepted")
+        let lost = Result<TransportReceipt, TransportError>.failure(.unknownOutcome(message: "timed out"))
+        #expect(try await Self.macLockVerdict(answer: lost, after: day) == "unlock_pin_outstanding")
+        let refused = Result<TransportReceipt, TransportError>.failure(.permanent(status: 404, code: "ResourceNotFound", message: "gone"))
+        #expect(try await Self.macLockVerdict(answer: refused, after: day) == "accepted")
+    }
+
+    @Test("in an outage longer than the attempt budget, the breaker's probes do not spend it: every element succeeds once the service is back")
+    func probesSpendNoAttempts() async throws {
+        let database = try Self.fleet()
+        let clock = ImmediateClock()
+        let failuresLeft = Mutex(20)
+        let outage = ScriptedTransport(clock: clock) { _ in
+            failuresLeft.withLock { left in
+                guard left > 0 else { return .success(TransportReceipt(channel: "APNs", effect: "locked")) }
+                left -= 1
+                return .failure(.transient(status: 503, retryAfter: nil, message: "Service Unavailable"))
+            }
+        }
+        let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and13\n")
+        _ = try await Self.runner(database, outage, clock, maxAttempts: 3, concurrency: 1, breakerThreshold: 2)
+            .run(batchPath: batch, secrets: DiscardingSecretSink())
+        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and13/lock": "succeeded"])
+        #expect(await outage.sent.count == 22, "twenty failures, then one success each")
+        let attempts = try database.inspect { try Int.fetchAll($0, sql: "SELECT attempts FROM dispatches ORDER BY seq") }
+        #expect(attempts.allSatisfy { $0 <= 3 }, "\(attempts)")
+        let probes = try database.inspect {
+            try Int.fetchOne($0, sql: "SELECT count(*) FROM audit_log WHERE event = 'dispatch_unsent' AND detail LIKE '%probe failed%'")
+        }
+        #expect((probes ?? 0) >= 15, "the failed probes were recorded, not counted: \(probes ?? 0)")
     }
 
     @Test("a stop request ends the run as interrupted; the next run resumes it")

@@ -29,7 +29,7 @@ struct RunStart: Sendable {
                 return try resume(run, batch: batch, store: store, options: options, event: "run_resumed", at: now)
             }
             if options.retryUnknown {
-                guard let run = try store.reader.latestRun(batchSHA256: batch.sha256) else { throw RunError.nothingToRetry(batch.name) }
+                guard let run = try store.reader.runToRetry(batchSHA256: batch.sha256) else { throw RunError.nothingToRetry(batch.name) }
                 return try resume(run, batch: batch, store: store, options: options, event: "run_reopened", at: now)
             }
             return try create(batch: batch, tables: tables, store: store, options: options, dependencies: dependencies,

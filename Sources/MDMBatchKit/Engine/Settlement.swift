@@ -30,7 +30,9 @@ struct Settlement: Sendable {
         switch answer {
         case .received(let report):
             var delivered = false
-            if let secret = report.secret, job.secret != nil, !job.secretDelivered {
+            // nowhere safe to put it (no secrets file, standard output not a terminal): it
+            // stays with the service, for `confirm --passcodes-out` to collect
+            if let secret = report.secret, job.secret != nil, !job.secretDelivered, secrets.canDeliver {
                 try secrets.deliver(SecretNotice(deviceID: job.deviceID, requestID: job.requestID, line: job.line,
                                                  action: job.action, secret: secret))
                 delivered = true

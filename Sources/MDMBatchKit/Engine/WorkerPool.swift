@@ -208,8 +208,9 @@ struct WorkerPool: Sendable {
     }
 
     /// Hands a secret that came with an answer to the secrets file; true when one did.
+    /// With nowhere safe to put it, it stays undelivered (for `confirm` to collect).
     private func deliver(_ secret: ServiceSecret?, of job: DispatchJob) throws -> Bool {
-        guard let secret, !job.secretDelivered else { return false }
+        guard let secret, !job.secretDelivered, secrets.canDeliver else { return false }
         try secrets.deliver(SecretNotice(deviceID: job.deviceID, requestID: job.requestID, line: job.line, action: job.action,
                                          secret: secret))
         return true

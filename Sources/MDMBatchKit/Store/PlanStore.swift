@@ -100,7 +100,7 @@ public struct PlanTables {
     /// Every request with its matched devices (one row per device, or one row without a
     /// device), ordered by line then device id. `batchSHA256` finds the earlier runs of
     /// the same batch, for requests without a request_id. With `unlockPINsSince`, a lock
-    /// learns whether a Mac's lock of another run, first sent since then, ended
+    /// learns whether a Mac's lock of another run, first sent after then (less than the set's days before), ended
     /// `succeeded` or `unknown_outcome` (its unlock PIN may be unused); with `rawOS`, the
     /// device's OS string as imported (today's rules tell platforms from it).
     func forEachResolved(batchSHA256: String, unlockPINsSince: Date?, rawOS: Bool,
@@ -148,7 +148,7 @@ public struct PlanTables {
                CASE WHEN :pin_since IS NOT NULL AND p.action = 'lock' AND r.device_id IS NOT NULL THEN EXISTS (
                    SELECT 1 FROM main.dispatches e
                    WHERE e.device_id = r.device_id AND e.action = 'lock' AND e.platform = 'macos'
-                   AND e.state IN ('succeeded', 'unknown_outcome') AND e.first_sent_at >= :pin_since)
+                   AND e.state IN ('succeeded', 'unknown_outcome') AND e.first_sent_at > :pin_since)
                ELSE 0 END AS unlock_pin_outstanding
         FROM temp.plan_requests p
         LEFT JOIN ranked r ON r.line = p.line

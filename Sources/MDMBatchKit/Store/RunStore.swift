@@ -62,7 +62,18 @@ extension StoreReader {
             """, arguments: [batchSHA256]).map(RunRecord.init)
     }
 
-    /// The latest finished run of the batch with this sha256.
+    /// The latest run of a batch that holds an `unknown_outcome` element, else the latest
+    /// run of it: what `--retry-unknown` reopens (a plain re-run in between, which skipped
+    /// those elements as `unknown_earlier`, does not hide them).
+    public func runToRetry(batchSHA256: String) throws -> RunRecord? {
+        try Row.fetchOne(db, sql: """
+            SELECT * FROM runs r WHERE batch_sha256 = ?
+            AND EXISTS (SELECT 1 FROM dispatches d WHERE d.run_id = r.id AND d.state = 'unknown_outcome')
+            ORDER BY started_at DESC, id DESC LIMIT 1
+            """, arguments: [batchSHA256]).map(RunRecord.init) ?? latestRun(batchSHA256: batchSHA256)
+    }
+
+    /// The latest run of the batch with this sha256, finished or not.
     public func latestRun(batchSHA256: String) throws -> RunRecord? {
         try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE batch_sha256 = ? ORDER BY started_at DESC, id DESC LIMIT 1",
                          arguments: [batchSHA256]).map(RunRecord.init)

@@ -204,7 +204,7 @@ public struct TransportFactory: TransportProvider {
         _ = try GraphCredentials.load(environment: environment, file: credentialsFile)
     }
 
-    private func graphSettings(_ settings: TransportSettings, betaURL: String? = nil) throws -> GraphSettings {
+    func graphSettings(_ settings: TransportSettings, betaURL: String? = nil) throws -> GraphSettings {
         try GraphSettings(graphURL: settings.graphURL, authorityURL: settings.authorityURL, betaURL: betaURL,
                           version: MDMBatchVersion.current, readTimeout: settings.readTimeout,
                           requestTimeout: max(120, settings.readTimeout * 4), poolSize: max(1, concurrency),

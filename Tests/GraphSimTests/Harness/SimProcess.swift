@@ -12,14 +12,14 @@ final class SimProcess: @unchecked Sendable {
     static let certificateApp = "22222222-2222-2222-2222-222222222222"
     static let secret = "s3cret-value~for.tests"
 
-    /// The binary beside the test bundle (`swift build` puts both in one folder), or `$GRAPH_SIM_BIN`.
+    /// `$GRAPH_SIM_BIN`, else the binary in the build folder of this checkout, where `swift
+    /// build` put the test bundle. Never searched for upwards, so that a stale binary of
+    /// another checkout is never picked.
     static let binary: URL = {
-        if let path = ProcessInfo.processInfo.environment["GRAPH_SIM_BIN"] { return URL(fileURLWithPath: path) }
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        while folder.path != "/" {
-            let candidate = folder.appendingPathComponent("graph-sim")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) && !candidate.hasDirectoryPath { return candidate }
-            folder = folder.deletingLastPathComponent()
+        if let path = ProcessInfo.processInfo.environment["GRAPH_SIM_BIN"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        if let index = bundle.pathComponents.lastIndex(where: { $0.hasSuffix(".xctest") }) {
+            return URL(fileURLWithPath: NSString.path(withComponents: Array(bundle.pathComponents[..<index]) + ["graph-sim"]))
         }
         return packageRoot.appendingPathComponent(".build/debug/graph-sim")
     }()
@@ -39,8 +39,7 @@ final class SimProcess: @unchecked Sendable {
     var tokenURL: String { "\(url)/\(Self.tenant)/oauth2/v2.0/token" }
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sim-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        directory = try newTemporaryDirectory()
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -96,7 +95,7 @@ final class SimProcess: @unchecked Sendable {
         }
         firstLine = String(decoding: buffer.prefix { $0 != 0x0A }, as: UTF8.self)
         guard firstLine.hasPrefix("listening on ") else {
-            process.waitUntilExit()
+            process.waitUntilExitPolling()
             throw SimError.didNotStart(status: process.terminationStatus, stderr: stderr)
         }
         url = String(firstLine.dropFirst("listening on ".count))
@@ -113,7 +112,7 @@ final class SimProcess: @unchecked Sendable {
         try sim.process.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
-        sim.process.waitUntilExit()
+        sim.process.waitUntilExitPolling()
         return (sim.process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
@@ -125,7 +124,7 @@ final class SimProcess: @unchecked Sendable {
         let process = self.process
         return await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                process.waitUntilExit()
+                process.waitUntilExitPolling()
                 continuation.resume(returning: process.terminationStatus)
             }
         }
@@ -230,11 +229,33 @@ func withSim<T>(_ arguments: [String] = [], fleet: String? = TestFleet.csv,
     }
 }
 
+/// The folder of this test process's simulator files, removed at exit.
+let simTestRoot: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sim-tests-\(getpid())")
+    atexit { try? FileManager.default.removeItem(at: simTestRoot) }
+    return url
+}()
+
+/// A new empty directory under `simTestRoot`.
+func newTemporaryDirectory() throws -> URL {
+    let directory = simTestRoot.appendingPathComponent(UUID().uuidString)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}
+
 /// A file of its own temporary directory.
 func temporaryFile(_ name: String, _ text: String) throws -> String {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("graph-sim-test-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    let url = directory.appendingPathComponent(name)
+    let url = try newTemporaryDirectory().appendingPathComponent(name)
     try Data(text.utf8).write(to: url)
     return url.path
+}
+
+extension Process {
+    /// Waits for the process to end. Foundation's `waitUntilExit` spins on Linux (it runs an
+    /// empty run loop over and over, 100 % of a core for as long as it waits): a few at once
+    /// starved a 2-core machine and made timing tests fail. `isRunning` is updated by
+    /// Foundation's SIGCHLD handler, so polling it gently is enough.
+    func waitUntilExitPolling() {
+        while isRunning { usleep(2_000) }
+    }
 }
