@@ -123,13 +123,8 @@ public struct Confirmation: Sendable {
                 }
                 continue
             }
-            var delivered = false
-            if let secret = report.secret, job.secret == secret.kind, !job.secretDelivered {
-                try secrets.deliver(SecretNotice(deviceID: job.deviceID, requestID: job.requestID, line: job.line,
-                                                 action: job.action, secret: secret))
-                delivered = true
-                outcome.secretsDelivered += 1
-            }
+            let delivered = try secrets.deliver(report.secret, of: job)
+            if delivered { outcome.secretsDelivered += 1 }
             let gone = report.secretGone && !job.secretDelivered && !delivered
             if gone { outcome.secretsGone += 1 }
             // asking twice records nothing twice

@@ -28,6 +28,18 @@ public protocol SecretSink: Sendable {
     func makeDurable() throws
 }
 
+extension SecretSink {
+    /// Hands the secret the service gave for `job` to the sink, once: only a secret of the
+    /// kind the element makes, not when it was delivered already, and not when there is
+    /// nowhere safe for it (it then stays with the service, for `confirm --passcodes-out`).
+    /// True when it was delivered. The one rule for the run, its settling and `confirm`.
+    func deliver(_ secret: ServiceSecret?, of job: DispatchJob) throws -> Bool {
+        guard let secret, job.secret == secret.kind, !job.secretDelivered, canDeliver else { return false }
+        try deliver(SecretNotice(deviceID: job.deviceID, requestID: job.requestID, line: job.line, action: job.action, secret: secret))
+        return true
+    }
+}
+
 /// A run that makes no secret, or a test that only counts them.
 public final class DiscardingSecretSink: SecretSink {
     public init() {}

@@ -29,14 +29,7 @@ struct Settlement: Sendable {
         }
         switch answer {
         case .received(let report):
-            var delivered = false
-            // nowhere safe to put it (no secrets file, standard output not a terminal): it
-            // stays with the service, for `confirm --passcodes-out` to collect
-            if let secret = report.secret, job.secret != nil, !job.secretDelivered, secrets.canDeliver {
-                try secrets.deliver(SecretNotice(deviceID: job.deviceID, requestID: job.requestID, line: job.line,
-                                                 action: job.action, secret: secret))
-                delivered = true
-            }
+            let delivered = try secrets.deliver(report.secret, of: job)
             if let kind = job.secret, !delivered, !job.secretDelivered, report.secretGone {
                 let note = "the service did it, but no longer holds its \(kind.displayName): "
                     + "send it again with a new request_id to get a new one"

@@ -133,7 +133,7 @@ struct WorkerPool: Sendable {
                 let receipt = try await transport.send(job.command(attempt: attempt))
                 dependencies.crashPoints.reached(.afterCall)
                 breaker.recordSuccess()
-                let delivered = try deliver(receipt.secret, of: job)
+                let delivered = try secrets.deliver(receipt.secret, of: job)
                 // Not waiting for the commit keeps the worker busy; should it be lost, the row is
                 // still `sending` in the database, and the resume settles it.
                 try await ledger.post(.finished(job, state: .succeeded, attempt: attempt, error: nil, channel: receipt.channel,
@@ -205,15 +205,6 @@ struct WorkerPool: Sendable {
     private func abandonClaim(_ job: DispatchJob, committed: Bool) async throws {
         guard committed else { return }  // a retry waiting for its next attempt: the row is still retry_wait
         try await ledger.record(.unsent(job, note: "claimed for sending but not sent: the run is stopping", at: clock.date()))
-    }
-
-    /// Hands a secret that came with an answer to the secrets file; true when one did.
-    /// With nowhere safe to put it, it stays undelivered (for `confirm` to collect).
-    private func deliver(_ secret: ServiceSecret?, of job: DispatchJob) throws -> Bool {
-        guard let secret, !job.secretDelivered, secrets.canDeliver else { return false }
-        try secrets.deliver(SecretNotice(deviceID: job.deviceID, requestID: job.requestID, line: job.line, action: job.action,
-                                         secret: secret))
-        return true
     }
 
     /// Sleeps, waking early when a stop is requested; false when stopping.
