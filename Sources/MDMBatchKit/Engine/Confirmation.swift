@@ -76,13 +76,13 @@ public struct Confirmation: Sendable {
         let deadline = clock.now() + max(0, wait)
         var pause = 1.0
         var outcome = Outcome()
-        while true {
-            let pending = try database.read { try $0.elementsToConfirm(runID: runID, actor: actor) }
-            if pending.isEmpty { break }
+        // what a round leaves open is what the next one asks about: read once per round
+        var pending = try database.read { try $0.elementsToConfirm(runID: runID, actor: actor) }
+        while !pending.isEmpty {
             try await round(pending, runID: runID, outcome: &outcome)
-            let open = try database.read { try $0.elementsToConfirm(runID: runID, actor: actor) }.count
-            if open == 0 || stop.isRequested || clock.now() >= deadline { break }
-            logger.info("waiting for devices", metadata: ["run": "\(runID)", "open": "\(open)", "next_in_s": "\(pause)"])
+            pending = try database.read { try $0.elementsToConfirm(runID: runID, actor: actor) }
+            if pending.isEmpty || stop.isRequested || clock.now() >= deadline { break }
+            logger.info("waiting for devices", metadata: ["run": "\(runID)", "open": "\(pending.count)", "next_in_s": "\(pause)"])
             try await clock.sleep(seconds: min(pause, max(0, deadline - clock.now())))
             pause = min(pause * 2, 15)
         }

@@ -8,31 +8,26 @@ public enum PlanReports {
     public static func write(batchPath: String, database: AppDatabase, rules: RuleSet, actor: String, now: Date,
                              limits: InputLimits = .standard, json: Bool, rows: ReportRows = .standard,
                              to write: (String) throws -> Void) throws -> Plan {
+        func dryRun(loaded: (BatchFileInfo) throws -> Void, each: (PlanItem) throws -> Void) throws -> Plan {
+            try DryRun.run(batchPath: batchPath, database: database, rules: rules, actor: actor, now: now, limits: limits,
+                           loaded: loaded, each: each)
+        }
         if json {
             var first = true
-            let plan = try DryRun.run(
-                batchPath: batchPath, database: database, rules: rules, actor: actor, now: now, limits: limits,
-                loaded: { try write(PlanJSON.header($0, rules: rules)) },
-                each: { item in
-                    try write((first ? "\n  " : ",\n  ") + PlanJSON.element(item))
-                    first = false
-                })
+            let plan = try dryRun(loaded: { try write(PlanJSON.header($0, rules: rules)) }, each: { item in
+                try write((first ? "\n  " : ",\n  ") + PlanJSON.element(item))
+                first = false
+            })
             try write("\n ],\n \"summary\": " + PlanJSON.summary(plan.summary) + "}\n")
             return plan
         }
         guard case .first(let limit) = rows else {
-            let plan = try DryRun.run(
-                batchPath: batchPath, database: database, rules: rules, actor: actor, now: now, limits: limits,
-                loaded: { _ in try write(PlanText.header + "\n") },
-                each: { try write(PlanText.row($0) + "\n") })
+            let plan = try dryRun(loaded: { _ in try write(PlanText.header + "\n") }, each: { try write(PlanText.row($0) + "\n") })
             try write(PlanText.summary(plan) + "\n")
             return plan
         }
         var listed = PlanText.FirstRows(limit: limit)
-        let plan = try DryRun.run(
-            batchPath: batchPath, database: database, rules: rules, actor: actor, now: now, limits: limits,
-            loaded: { _ in try write(PlanText.header + "\n") },
-            each: { listed.add($0) })
+        let plan = try dryRun(loaded: { _ in try write(PlanText.header + "\n") }, each: { listed.add($0) })
         let listAll = allCommand(batchPath: batchPath, rules: rules)
         let cut = listed.listed.contains { $0.rest > 0 }
         try write(PlanText.groups(listed, listAll: listAll) + "\n")
