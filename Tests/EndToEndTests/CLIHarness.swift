@@ -85,7 +85,7 @@ final class CLIHarness: @unchecked Sendable {
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdin { try writeAll(Data(stdin.utf8), to: input.fileHandleForWriting) }
         try input.fileHandleForWriting.close()
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
@@ -95,6 +95,22 @@ final class CLIHarness: @unchecked Sendable {
         process.waitUntilExitPolling()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Writes all of `data`, again after a signal interrupts the write: FileHandle's own
+    /// `write(_:)` traps on EINTR, which the SIGCHLD of this process's many children can cause.
+    static func writeAll(_ data: Data, to handle: FileHandle) throws {
+        try data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(handle.fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw HarnessError("writing to a child's standard input: \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+        }
     }
 
     /// The output of `sqlite3 [-json] DB SQL`; throws when sqlite3 fails, so that a broken
