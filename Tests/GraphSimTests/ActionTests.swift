@@ -70,11 +70,13 @@ struct ActionTests {
 
     @Test("once --unlock-pin-ttl is over, a Mac can be locked again")
     func macLockAgain() async throws {
-        try await withSim(["--action-delay-ms", "0", "--unlock-pin-ttl", "1.5"]) { sim in
+        // long enough that a loaded machine's second call still falls inside it
+        try await withSim(["--action-delay-ms", "0", "--unlock-pin-ttl", "5"]) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-2/remoteLock", token: token).status == 204)
+            let firstAnswered = ContinuousClock.now  // the PIN was made before this
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-2/remoteLock", token: token).status == 400)
-            try await Task.sleep(for: .milliseconds(1600))
+            try await ContinuousClock().sleep(until: firstAnswered + .milliseconds(5100))
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-2/remoteLock", token: token).status == 204)
         }
     }
