@@ -34,10 +34,16 @@ let package = Package(
                 .embedInCode("v0005_secrets_device_state.sql"),
             ]
         ),
+        // What Swift cannot call of SQLite's C interface (its variadic configuration).
+        .target(
+            name: "CSQLiteSettings",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         .target(
             name: "MDMBatchKit",
             dependencies: [
                 "MDMBatchMigrations",
+                "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -32,6 +32,7 @@ struct MDMBatch: AsyncParsableCommand {
 
     static func main() async {
         umask(0o077)  // database, journals, reports and passcode files: owner only
+        AppDatabase.configureProcess()
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

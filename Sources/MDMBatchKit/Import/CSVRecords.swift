@@ -25,15 +25,8 @@ enum CSVRecords {
                 continue
             }
             for field in 0..<values.count { values[field] = table.field(field) }
-            switch try writer.write(values, line: table.line) {
-            case nil:
-                break
-            case .invalid(let error)?:
+            if let error = try writer.write(values, line: table.line, keyLocation: table.location(ofField: Schema.keyField)) {
                 try skip(SkippedRow(location: table.location(ofField: error.fieldIndex), message: error.message))
-            case .duplicate(let firstLine)?:
-                let key = table.field(Schema.keyField).map(FieldText.string) ?? ""
-                try skip(SkippedRow(location: table.location(ofField: Schema.keyField),
-                                    message: "duplicate \(Schema.fieldNames[Schema.keyField]) \"\(key)\" (first at line \(firstLine))"))
             }
         }
         return table.map.format!

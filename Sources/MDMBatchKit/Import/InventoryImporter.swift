@@ -75,20 +75,27 @@ public enum InventoryImporter {
         }
         let started = now()
 
-        return try database.write { store in
+        // the writer keeps the reporter of duplicates for as long as this import, no longer
+        return try withoutActuallyEscaping(onSkip) { onSkip in try database.write { store in
             let load = try store.beginInventoryLoad(table: Schema.table)
-            var writer: UpsertWriter<Schema>?
-            let makeWriter = { (format: ImportFormat, present: [Bool]) throws -> UpsertWriter<Schema> in
-                let present = present.enumerated().map { $0.element && !request.absentFields.contains(Schema.fieldNames[$0.offset]) }
-                let made = try load.upsertWriter(Schema.self, format: format, presentFields: present)
-                writer = made
-                return made
-            }
             var skipped = 0
-            let skip: (SkippedRow) throws -> Void = { row in
+            /// A bad row: the whole import is refused, or (`skipInvalid`) the row is listed and left out.
+            let refuseOrSkip: (SkippedRow) throws -> Void = { row in
                 guard request.skipInvalid else { throw ImportError.malformed(row.location, row.message) }
                 skipped += 1
                 onSkip(row)
+            }
+            var writer: UpsertWriter<Schema>?
+            let makeWriter = { (format: ImportFormat, present: [Bool]) throws -> UpsertWriter<Schema> in
+                let present = present.enumerated().map { $0.element && !request.absentFields.contains(Schema.fieldNames[$0.offset]) }
+                let made = try load.upsertWriter(Schema.self, format: format, presentFields: present, reportDuplicate: refuseOrSkip)
+                writer = made
+                return made
+            }
+            // the rows before a bad one are written first, so that problems are met in file order
+            let skip: (SkippedRow) throws -> Void = { row in
+                try writer?.flush()
+                try refuseOrSkip(row)
             }
 
             let resolvedFormat: ImportFormat
@@ -106,6 +113,7 @@ public enum InventoryImporter {
                 try JSONRecords.readLines(source, format: .jsonl, limits: request.limits, makeWriter: makeWriter, skip: skip)
             }
 
+            try writer?.flush()
             let rowsWritten = writer?.rowsWritten ?? 0
             let counts = try load.finish(rowsWritten: rowsWritten)
             let summary = ImportSummary(
@@ -124,6 +132,6 @@ public enum InventoryImporter {
                 ]),
                 at: finished, checkpoint: .required)
             return summary
-        }
+        } }
     }
 }

@@ -56,19 +56,12 @@ enum JSONRecords {
             return
         }
         let (texts, keyOfField) = fields
-        let failure: UpsertWriter<Schema>.Failure? = try withFieldBytes(texts) { values in
-            try writer.write(values, line: location.line)
+        let failure = try withFieldBytes(texts) { values in
+            try writer.write(values, line: location.line, keyLocation: location)
         }
-        switch failure {
-        case nil:
-            break
-        case .invalid(let error)?:
+        if let error = failure {
             let key = error.fieldIndex.flatMap { keyOfField[$0] ?? map.requiredNames.first }
             try skip(SkippedRow(location: location, message: key.map { "\"\($0)\": " + error.message } ?? error.message))
-        case .duplicate(let firstLine)?:
-            let key = texts[Schema.keyField] ?? ""
-            try skip(SkippedRow(location: location,
-                                message: "duplicate \(Schema.fieldNames[Schema.keyField]) \"\(key)\" (first at line \(firstLine))"))
         }
     }
 

@@ -7,6 +7,9 @@ import GRDBSQLite
 struct RawStatement {
     let statement: Statement
     var handle: OpaquePointer { statement.sqliteStatement }
+    /// Added to every parameter index: a statement of several rows binds row `r` of
+    /// `n` parameters with an offset of `r * n`.
+    var parameterOffset: Int32 = 0
 
     init(_ db: Database, sql: String) throws {
         statement = try db.makeStatement(sql: sql)
@@ -21,31 +24,31 @@ struct RawStatement {
     @inline(__always)
     func bind(_ index: Int32, bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
-            sqlite3_bind_text(handle, index, "", 0, sqliteTransient)
+            sqlite3_bind_text(handle, index + parameterOffset, "", 0, sqliteTransient)
             return
         }
-        sqlite3_bind_text(handle, index, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+        sqlite3_bind_text(handle, index + parameterOffset, base.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
     }
 
     /// Binds bytes, or NULL when there are none.
     @inline(__always)
     func bind(_ index: Int32, bytesOrNull bytes: UnsafeRawBufferPointer?) {
-        if let bytes, !bytes.isEmpty { bind(index, bytes: bytes) } else { sqlite3_bind_null(handle, index) }
+        if let bytes, !bytes.isEmpty { bind(index, bytes: bytes) } else { sqlite3_bind_null(handle, index + parameterOffset) }
     }
 
     func bind(_ index: Int32, _ text: String?) {
-        guard let text else { sqlite3_bind_null(handle, index); return }
-        sqlite3_bind_text(handle, index, text, -1, sqliteTransient)
+        guard let text else { sqlite3_bind_null(handle, index + parameterOffset); return }
+        sqlite3_bind_text(handle, index + parameterOffset, text, -1, sqliteTransient)
     }
 
     func bind(_ index: Int32, _ value: Double?) {
-        guard let value else { sqlite3_bind_null(handle, index); return }
-        sqlite3_bind_double(handle, index, value)
+        guard let value else { sqlite3_bind_null(handle, index + parameterOffset); return }
+        sqlite3_bind_double(handle, index + parameterOffset, value)
     }
 
     func bind(_ index: Int32, _ value: Int64?) {
-        guard let value else { sqlite3_bind_null(handle, index); return }
-        sqlite3_bind_int64(handle, index, value)
+        guard let value else { sqlite3_bind_null(handle, index + parameterOffset); return }
+        sqlite3_bind_int64(handle, index + parameterOffset, value)
     }
 
     /// Steps once; the SQLite result code (SQLITE_ROW, SQLITE_DONE or an error).
