@@ -19,6 +19,42 @@ struct ImportCommandTests {
         #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'import'") == "5")
     }
 
+    @Test("the first import into a new database runs with a rollback journal: killed -9 mid-load, the next command rolls it back and the database is as before; a finished one leaves WAL mode")
+    func killedBulkLoad() throws {
+        let cli = try CLIHarness()
+        var text = "device_id,device_name,serial_number,platform,os_version,primary_user_upn\n"
+        for index in 0..<300_000 { text += "d-\(index),Device \(index),SN\(index),iOS,17.2,user\(index % 9000)@contoso.com\n" }
+        let big = try cli.write("big.csv", text)
+        let process = Process()
+        process.executableURL = CLIHarness.binary
+        process.arguments = ["import", "devices", big, "--db", cli.database, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // killed mid-load: the journal exists and rows have spilled into the file (past the page cache)
+        let journal = cli.database + "-journal"
+        func size(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        while process.isRunning && !(FileManager.default.fileExists(atPath: journal) && size(cli.database) > 16 << 20) {
+            usleep(5_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExitPolling()
+        try #require(process.terminationReason == .uncaughtSignal, "the import ended before it could be killed")
+        #expect(FileManager.default.fileExists(atPath: journal), "no journal left to roll back")
+
+        // a read-only command rolls the journal back, then finds the database empty and whole
+        let verify = try cli.run(["audit", "verify"])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: journal))
+        #expect(try cli.sql("SELECT count(*), (SELECT count(*) FROM imports) FROM devices") == "0|0")
+        #expect(try cli.sql("PRAGMA integrity_check") == "ok")
+        // and the next import does the whole job, leaving the database in WAL mode
+        let again = try cli.run(["import", "devices", big])
+        #expect(again.status == 0 && again.stdout.contains("300000 inserted"), "\(again.stderr)")
+        #expect(try cli.sql("PRAGMA journal_mode") == "wal")
+        #expect(try cli.sql("SELECT count(*) FROM devices") == "300000")
+    }
+
     @Test("--quiet prints nothing on success; - reads standard input")
     func quietAndStdin() throws {
         let cli = try CLIHarness()

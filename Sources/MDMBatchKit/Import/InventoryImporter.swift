@@ -76,7 +76,7 @@ public enum InventoryImporter {
         let started = now()
 
         // the writer keeps the reporter of duplicates for as long as this import, no longer
-        return try withoutActuallyEscaping(onSkip) { onSkip in try database.write { store in
+        return try withoutActuallyEscaping(onSkip) { onSkip in try database.writeBulk { store in
             let load = try store.beginInventoryLoad(table: Schema.table)
             var skipped = 0
             /// A bad row: the whole import is refused, or (`skipInvalid`) the row is listed and left out.

@@ -18,7 +18,7 @@ public final class InventoryLoad {
         self.table = table
         // A larger page cache for the bulk write (flat: it does not grow with the file).
         cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size")!
-        try db.execute(sql: "PRAGMA cache_size = -16000")
+        try db.execute(sql: "PRAGMA cache_size = -12000")
         importID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM imports")!
         before = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")!
         // Into an empty table, build the secondary indexes once at the end (a sort)
@@ -140,6 +140,8 @@ final class UpsertWriter<Schema: InventorySchema> {
     private var pendingValues: [UnsafeRawBufferPointer?] = []
     private var pendingLines: [Int] = []
     private var pendingKeyLocations: [SourceLocation] = []
+    /// The row being bound (reused: no allocation a row).
+    private var rowValues = [UnsafeRawBufferPointer?](repeating: nil, count: Schema.fieldNames.count)
     private let arena: UnsafeMutableRawBufferPointer
     private var arenaUsed = 0
     private static var arenaSize: Int { 1 << 20 }
@@ -170,22 +172,24 @@ final class UpsertWriter<Schema: InventorySchema> {
     func write(_ values: [UnsafeRawBufferPointer?], line: Int, keyLocation: SourceLocation) throws -> RowError? {
         let needed = values.reduce(0) { $0 + ($1?.count ?? 0) }
         if arenaUsed + needed > arena.count { try flush() }
-        let first = pendingValues.count
-        for value in values {
-            guard let value, let base = value.baseAddress else { pendingValues.append(value.map { _ in UnsafeRawBufferPointer(start: nil, count: 0) }); continue }
+        for (field, value) in values.enumerated() {
+            guard let value, let base = value.baseAddress else {
+                rowValues[field] = value.map { _ in UnsafeRawBufferPointer(start: nil, count: 0) }  // empty, not absent
+                continue
+            }
             let copy = UnsafeMutableRawBufferPointer(rebasing: arena[arenaUsed..<arenaUsed + value.count])
             copy.copyMemory(from: UnsafeRawBufferPointer(start: base, count: value.count))
             arenaUsed += value.count
-            pendingValues.append(UnsafeRawBufferPointer(copy))
+            rowValues[field] = UnsafeRawBufferPointer(copy)
         }
         var statement = group
         statement.parameterOffset = Int32(pendingLines.count) * Self.parametersPerRow
         do {
-            try bind(Array(pendingValues[first...]), line: line, to: statement)
+            try bind(rowValues, line: line, to: statement)
         } catch {
-            pendingValues.removeSubrange(first...)
             return error
         }
+        pendingValues.append(contentsOf: rowValues)
         pendingLines.append(line)
         pendingKeyLocations.append(keyLocation)
         if pendingLines.count == Self.groupSize { try writeGroup() }
@@ -196,7 +200,8 @@ final class UpsertWriter<Schema: InventorySchema> {
     func flush() throws {
         let fieldCount = Schema.fieldNames.count
         for (index, line) in pendingLines.enumerated() {
-            let values = Array(pendingValues[index * fieldCount..<(index + 1) * fieldCount])
+            for field in 0..<fieldCount { rowValues[field] = pendingValues[index * fieldCount + field] }
+            let values = rowValues
             try bind(values, line: line, to: single)
             let code = single.step()
             single.reset()
