@@ -2,7 +2,8 @@
 # `make bench`: every benchmark at 10k, 100k and 1M (import also 5M), each figure of mdmbatch
 # beside its reference from the same run; writes bench/results.json, bench/RESULTS.md and
 # bench/growth.svg (OUT, default bench/). Heavy: tens of minutes.
-#   SIZES="10000 100000 1000000"  ROUNDS=3  BIG=5000000 (BIG=0 skips)  PROFILE=1 (callgrind)  GRAPH=1 (GRAPH=0 skips
+#   SIZES="10000 100000 1000000"  ROUNDS=3  BIG=5000000 (BIG=0 skips)  PROFILE=1 (perf, else callgrind)  NOTE=FILE (the
+#   run's conditions, printed under the heading)  GRAPH=1 (GRAPH=0 skips
 #   bench/graph.sh, which needs the release graph-sim beside MDMBATCH)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,7 +38,7 @@ for size in $sizes; do
 done
 if [ "$big" != "0" ]; then
   echo "bench: import of $big rows (peak RSS)" >&2
-  record "$(ROWS=$big ROUNDS=1 SQLITE_UTILS= bash "$here/import.sh")" "$big"
+  record "$(ROWS=$big ROUNDS=1 SQLITE_UTILS= UPSERT=0 bash "$here/import.sh")" "$big"
 fi
 
 if [ "${GRAPH:-1}" != "0" ]; then
@@ -46,7 +47,28 @@ if [ "${GRAPH:-1}" != "0" ]; then
 fi
 
 profile=""
-if [ "${PROFILE:-1}" = "1" ] && command -v valgrind > /dev/null; then
+if [ "${PROFILE:-1}" = "1" ] && command -v perf > /dev/null; then
+  # where the time of a 1,000,000-row import goes: sampled, so waiting and zero-filling count as
+  # time (callgrind counts instructions, and each byte of a `rep stosb` memset as one of them)
+  echo "bench: perf profile of a 1,000,000-row import" >&2
+  csv="$WORK/devices-1000000.csv"
+  [ -s "$csv" ] || python3 "$here/gen_devices.py" 1000000 > "$csv"
+  rm -f "$WORK/profile.sqlite"*
+  if perf record -F 999 -g -o "$WORK/perf.data" "$MDMBATCH" import devices "$csv" --db "$WORK/profile.sqlite" --quiet \
+      2> "$WORK/perf.log"; then
+    profile="$WORK/perf.txt"
+    {
+      echo "Where the time of a 1,000,000-row import goes (\`perf record -F 999\`, share of samples, self time): by library, then the top symbols."
+      # (head ends the pipes early: their status is not the profile's)
+      perf report -i "$WORK/perf.data" --no-children --sort dso -g none 2> /dev/null | grep -E '^ +[0-9]' | head -6 || true
+      echo
+      perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none 2> /dev/null | grep -E '^ +[0-9]' \
+        | sed -E 's/ +- +- *$//' | head -25 || true
+    } > "$profile"
+  else
+    echo "perf failed (see $WORK/perf.log): no profile" >&2
+  fi
+elif [ "${PROFILE:-1}" = "1" ] && command -v valgrind > /dev/null; then
   echo "bench: callgrind profile of a 20,000-row import" >&2
   python3 "$here/gen_devices.py" 20000 > "$WORK/profile.csv"
   rm -f "$WORK/profile.sqlite"* "$WORK/callgrind.out"
@@ -55,9 +77,10 @@ if [ "${PROFILE:-1}" = "1" ] && command -v valgrind > /dev/null; then
   if valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$WORK/mdmbatch-nodebug" import devices \
       "$WORK/profile.csv" --db "$WORK/profile.sqlite" --quiet 2> "$WORK/valgrind.log"; then
     profile="$WORK/callgrind.txt"
-    callgrind_annotate "$WORK/callgrind.out" 2> /dev/null | grep -E '^ *[0-9,]+ \(' | head -25 > "$profile"
+    { echo "Instruction counts of a 20,000-row import (\`valgrind --tool=callgrind\`, self cost; each byte a \`rep stosb\` memset zeroes counts as an instruction):"
+      callgrind_annotate "$WORK/callgrind.out" 2> /dev/null | grep -E '^ *[0-9,]+ \(' | head -25 || true; } > "$profile"
   else
     echo "callgrind failed (see $WORK/valgrind.log): no profile" >&2
   fi
 fi
-python3 "$here/report.py" "$figures" "$out" ${profile:+--profile "$profile"}
+python3 "$here/report.py" "$figures" "$out" ${profile:+--profile "$profile"} ${NOTE:+--note "$NOTE"}

@@ -5,10 +5,15 @@
 #   reference+ the same into a table with mdmbatch's key and indexes
 #   mdmbatch   mdmbatch import devices (normalisation, validation, upsert, audit row)
 #   and, when SQLITE_UTILS names a sqlite-utils executable, `sqlite-utils insert --csv`
+#   upsert     (UPSERT=1, the default) mdmbatch import of the same devices, every other one
+#              renamed, over the database just imported: half updated, half unchanged
 # Prints one JSON object with the figures and ratios (mdmbatch / reference).
 source "$(dirname "$0")/lib.sh"
 csv="$work/devices-$rows.csv"
 [ -s "$csv" ] || python3 "$here/gen_devices.py" "$rows" > "$csv"
+upsert=${UPSERT:-1}
+changed="$work/devices-$rows-renamed.csv"
+if [ "$upsert" = "1" ]; then [ -s "$changed" ] || python3 "$here/gen_devices.py" "$rows" --renamed > "$changed"; fi
 
 columns="device_id TEXT, device_name TEXT, serial_number TEXT, imei TEXT, platform TEXT, os_version TEXT,
   management TEXT, primary_user_upn TEXT, enrolled_by_upn TEXT, passcode_set TEXT, last_check_in TEXT"
@@ -31,6 +36,10 @@ run_mdmbatch() {
   python3 "$here/measure.py" -- "$bin" import devices "$csv" --db "$work/mdm.sqlite" --quiet
 }
 
+run_upsert() {  # over the database run_mdmbatch left
+  python3 "$here/measure.py" -- "$bin" import devices "$changed" --db "$work/mdm.sqlite" --quiet
+}
+
 results=()
 for round in $(seq 1 "$rounds"); do
   results+=("ref $(run_reference "$columns")")
@@ -39,6 +48,13 @@ for round in $(seq 1 "$rounds"); do
   if [ -n "${SQLITE_UTILS:-}" ]; then results+=("su $(run_sqlite_utils)"); fi
   [ "$(sqlite3 "$work/mdm.sqlite" 'SELECT count(*) FROM devices')" = "$rows" ] || { echo "mdmbatch imported the wrong number of rows" >&2; exit 1; }
   [ "$(sqlite3 "$work/ref.sqlite" 'SELECT count(*) FROM devices')" = "$rows" ] || { echo "sqlite3 .import imported the wrong number of rows" >&2; exit 1; }
+  if [ "$upsert" = "1" ]; then
+    results+=("upsert $(run_upsert)")
+    counts=$(sqlite3 "$work/mdm.sqlite" 'SELECT inserted, updated, unchanged FROM imports ORDER BY id DESC LIMIT 1')
+    [ "$counts" = "0|$((rows / 2))|$((rows - rows / 2))" ] || { echo "upsert counted $counts" >&2; exit 1; }
+    [ "$(sqlite3 "$work/mdm.sqlite" "SELECT count(*) FROM devices WHERE device_name LIKE '%(renamed)'")" = "$((rows / 2))" ] \
+      || { echo "upsert did not rename half the devices" >&2; exit 1; }
+  fi
 done
 
 printf '%s\n' "${results[@]}" | python3 -c '
@@ -60,6 +76,12 @@ out = {
   "ratio_vs_sqlite3_import_indexed": round(best["mdm"]["seconds"] / best["refidx"]["seconds"], 3),
   "rows_per_s": round(rows / best["mdm"]["seconds"]),
 }
+if "upsert" in best:
+    out["upsert_s"] = best["upsert"]["seconds"]
+    out["upsert_peak_rss_mib"] = round(best["upsert_rss"] / 1024, 1)
+    out["upsert_updated"] = rows // 2
+    out["upsert_unchanged"] = rows - rows // 2
+    out["upsert_rows_per_s"] = round(rows / best["upsert"]["seconds"])
 if "su" in best:
     out["sqlite_utils_insert_s"] = best["su"]["seconds"]
     out["ratio_vs_sqlite_utils"] = round(best["mdm"]["seconds"] / best["su"]["seconds"], 3)
