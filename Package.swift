@@ -32,6 +32,7 @@ let package = Package(
                 .embedInCode("v0003_audit_hash_unindexed.sql"),
                 .embedInCode("v0004_enrollment.sql"),
                 .embedInCode("v0005_secrets_device_state.sql"),
+                .embedInCode("v0006_devices_checks.sql"),
             ]
         ),
         // What Swift cannot call of SQLite's C interface (its variadic configuration).

@@ -7,15 +7,16 @@ results.json, RESULTS.md and growth.svg in OUT.
 import datetime, json, math, os, platform, re, subprocess, sys
 
 TRIED = """- Import (round 2): rows go to SQLite in groups of 32 per INSERT … ON CONFLICT statement (a
-  failing group is written again row by row, so each problem is still met at its row); SQLite's
-  memory statistics are off (a global mutex at every allocation); a new database gets 8 KiB
-  pages and its first import a rollback journal (each page written once, not to the WAL and
-  then again); secondary indexes are built after a load into an empty table; the page cache
-  of the load is 12 MiB. What remains against a bare-table `.import` is SQLite's own work for
-  the schema the design asks for: a WITHOUT ROWID table keyed on device_id with 17 columns,
-  three indexes built by sorting afterwards (the one on primary_user_upn, NOCASE and in random
-  order, alone takes about 0.9 s of a 1M import), and one statement per 32 rows instead of
-  .import's one statement per row with nothing else to maintain. See the profile below.
+  failing group is written again row by row, so each problem is still met at its row); the
+  CHECK constraints of devices are chains of `=` (migration v0006: an IN list in a CHECK cost
+  half of SQLite's time per row); SQLite's memory statistics are off (a global mutex at every
+  allocation); a new database gets 8 KiB pages and its first import a rollback journal (each
+  page written once, not to the WAL and then again); secondary indexes are built after a load
+  into an empty table; the page cache of the load is 12 MiB. What remains against a bare-table
+  `.import` is SQLite's own work for the schema the design asks for: a WITHOUT ROWID table
+  keyed on device_id with 17 columns and three indexes built by sorting afterwards (the one on
+  primary_user_upn, NOCASE and in random order, alone takes about 0.9 s of a 1M import).
+  See the profile below.
 - Plan and run: rows decoded by column position, no NSString bridging, raw binds, group
   commits, no unique index on random hashes, the next job claimed while a call is out."""
 

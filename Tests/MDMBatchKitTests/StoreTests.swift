@@ -23,6 +23,56 @@ struct StoreTests {
         #expect(applied == Set(files))
     }
 
+    @Test("v0006 rebuilds devices with CHECKs of `=` chains: rows and indexes kept, the same values allowed as the enums name")
+    func devicesChecksMigration() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let path = dir.appendingPathComponent("old.sqlite").path
+        do {  // a database of v0005, with a device in it
+            let queue = try DatabaseQueue(path: path)
+            var migrator = DatabaseMigrator()
+            for migration in Migrations.all.prefix(while: { $0.identifier != "v0006_devices_checks" }) {
+                migrator.registerMigration(migration.identifier) { try $0.execute(sql: migration.sql) }
+            }
+            try migrator.migrate(queue)
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO devices (device_id, platform, os_raw, management, enrollment, passcode_set, primary_user_upn,
+                                         seen_import, seen_line, changed_import)
+                    VALUES ('d1', 'ios', 'iOS', 'eas_mdm', 'aosp', 1, 'A@B.C', 1, 2, 1)
+                    """)
+            }
+            try queue.close()
+        }
+        let database = try AppDatabase.open(path: path, mode: .mustExist)
+        defer { try? database.close() }
+        try database.inspect { db in
+            let row = try #require(try Row.fetchOne(db, sql: "SELECT * FROM devices"))
+            let kept: [String?] = [row["device_id"], row["management"], row["enrollment"], row["primary_user_upn"]]
+            #expect(kept == ["d1", "eas_mdm", "aosp", "A@B.C"])
+            #expect(row["passcode_set"] as Int? == 1)
+            let indexes: [String] = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'devices' AND sql IS NOT NULL ORDER BY 1
+                """)
+            let expectedIndexes = ["devices_imei", "devices_primary_user", "devices_serial"]
+            #expect(indexes == expectedIndexes)
+            let table = try #require(try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'devices'"))
+            #expect(!table.contains(" IN ("))
+            // each CHECK allows exactly the values of its Swift type
+            func allowed(_ column: String) -> [String] {
+                table.matches(of: try! Regex("\(column) = '([a-z_]+)'")).map { String($0.output[1].substring!) }
+            }
+            #expect(allowed("management") == Management.allCases.map(\.rawValue))
+            #expect(allowed("enrollment") == Enrollment.allCases.map(\.rawValue))
+        }
+        // and they still refuse what is outside them, and let unknown (NULL) pass
+        for (column, value) in [("management", "'bogus'"), ("enrollment", "'byod'"), ("passcode_set", "2")] {
+            #expect(throws: (any Error).self, "\(column) = \(value)") {
+                try database.tamper("UPDATE devices SET \(column) = \(value)")
+            }
+        }
+        try database.tamper("UPDATE devices SET management = NULL, enrollment = NULL, passcode_set = NULL")
+    }
+
     @Test("an on-disk database uses WAL and synchronous=FULL")
     func pragmas() throws {
         let dir = try TestSupport.temporaryDirectory()
