@@ -149,6 +149,13 @@ struct CarefulUserTests {
         }
         #expect(try cli.sql("SELECT count(*) FROM runs") == "0")
         #expect(!FileManager.default.fileExists(atPath: cli.database + ".mock-journal.jsonl"), "nothing was sent")
+        // report --output too: checked before the run is read
+        let locks = try cli.write("locks.csv", "request_id,action,target\nl-1,lock,d-0001\n")
+        let run = try cli.run(["run", locks, "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let id = try cli.sql("SELECT id FROM runs")
+        let report = try cli.run(["report", id, "--output", cli.path("nowhere/r.json")])
+        #expect(report.status == 73 && report.stderr.contains("nowhere") && report.stdout.isEmpty, "\(report)")
     }
 
     @Test("audit export and confirm check their output before they read or record anything: 73, no export row, no lookup")
@@ -206,7 +213,12 @@ struct CarefulUserTests {
         #expect(element["ticket"] as? String == "INC-10" && element["request_reason"] as? String == "Lost on the train"
                 && element["requested_by"] as? String == "ann@contoso.com", "\(element)")
         let id = report["run_id"] as! String
-        #expect(try cli.run(["report", id, "--format", "text"]).stdout.contains("INC-11"), "the text report names the ticket")
+        // the rejected request's row, in the text and in the HTML report: ticket, requester and reason
+        let text = try cli.run(["report", id, "--format", "text"]).stdout
+        #expect(text.contains("[ticket INC-11; by ann@contoso.com; why: Typo]"), "\(text)")
+        let html = try cli.run(["report", id, "--format", "html"]).stdout
+        #expect(html.contains("<th>requested by</th><th>ticket</th><th>why requested</th>"))
+        #expect(html.contains("<td>ann@contoso.com</td><td>INC-11</td><td>Typo</td></tr>"), "the rejected row carries them")
     }
 
     // MARK: 10. outages and signals

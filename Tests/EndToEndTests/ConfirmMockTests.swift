@@ -38,11 +38,26 @@ struct ConfirmMockTests {
         let report = try CarefulUserTests.json(try cli.run(["report", runID, "--format", "json"]).stdout)
         #expect((report["summary"] as! [String: Any])["by_device_state"] as? [String: Int] == ["done": 3])
         #expect((report["requests"] as! [[String: Any]]).allSatisfy { $0["device_state"] as? String == "done" })
-        #expect(try cli.run(["report", runID]).stdout.contains("on the devices: done 3"))
+        let text = try cli.run(["report", runID]).stdout
+        #expect(text.contains("on the devices: done 3") && !text.contains("Sent, not done on the device"), "all done: nothing listed")
         let html = try cli.run(["report", runID, "--format", "html"]).stdout
         #expect(html.contains("Device states") && html.contains("id=\"tile-device_done\""))
         let export = try cli.run(["audit", "export", "--run", runID, "--format", "jsonl"]).stdout
         #expect(export.contains("\"event\":\"confirmation\"") && export.contains("done"), "the export shows what the devices did")
+        // each confirmation row says who asked, which device, and when the service saw it done
+        let confirmations = export.split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["event"] as? String == "confirmation" }
+        let doneRows = confirmations.filter { $0["outcome"] as? String == "done" }
+        #expect(doneRows.count == 3 && Set(doneRows.compactMap { $0["device_id"] as? String }) == ["d-0001", "d-0002", "d-0003"])
+        let askers = Set(confirmations.compactMap { $0["actor"] as? String })
+        #expect(askers.count == 1 && askers.first?.isEmpty == false, "\(askers)")
+        for row in doneRows {
+            let detail = try CarefulUserTests.json(row["detail"] as? String ?? "{}")
+            #expect((detail["service_updated_at"] as? String)?.hasPrefix("20") == true, "\(detail)")
+        }
+        let csv = try cli.run(["audit", "export", "--run", runID, "--format", "csv"]).stdout
+        #expect(csv.components(separatedBy: ",confirmation,").count - 1 == confirmations.count, "the CSV export has them too")
     }
 
     @Test("run --confirm waits for the devices; a device that fails the action is reported; exit 1 when not all are done")
@@ -56,6 +71,19 @@ struct ConfirmMockTests {
         #expect(failed != "0", "the seed makes some devices fail")
         let confirm = try cli.run(["confirm", runID])
         #expect(confirm.status == 1 && confirm.stdout.contains("failed"))
+        // the reports name each device the action failed on, not only how many
+        let failedDevices = try cli.sql("SELECT group_concat(device_id, ' ') FROM dispatches WHERE device_state = 'failed' ORDER BY seq")
+            .split(separator: " ").map(String.init)
+        let text = try cli.run(["report", runID]).stdout
+        let listed = text.components(separatedBy: "Sent, not done on the device").last ?? ""
+        #expect(text.contains("Sent, not done on the device (\(failedDevices.count)):") && listed.contains("failed: \(failedDevices.count)"),
+                "\(text)")
+        for device in failedDevices { #expect(listed.contains(device), "\(device) in \(listed)") }
+        let html = try cli.run(["report", runID, "--format", "html"]).stdout
+        let table = html.components(separatedBy: "<table id=\"not-done-on-device\">").last ?? ""
+        #expect(html.contains("<table id=\"not-done-on-device\">"))
+        for device in failedDevices { #expect(table.contains("<td>\(device)</td>"), "\(device)") }
+        #expect(table.components(separatedBy: "<td>failed</td>").count - 1 == failedDevices.count)
     }
 
     @Test("a secret the service no longer holds is reported as such, with what to do; one it holds is collected once")

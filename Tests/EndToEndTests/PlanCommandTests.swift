@@ -76,6 +76,13 @@ struct PlanCommandTests {
         #expect(platforms["windowsrt"]?["reset_passcode"]?["support"] as? String == "unlisted")
         #expect(platforms["windows81"]?["lock"]?["support"] as? String == "same_user_as_enrolled")
         #expect(platforms["android"]?["reset_passcode"]?["temporary_passcode"] as? Bool == true)
+        // today's set, through the binary: its own platforms, the Mac's unlock PIN, and the set's name
+        let today = try cli.run(["rules", "--rules", "intune-2025", "--json"], db: false)
+        let set = try JSONSerialization.jsonObject(with: Data(today.stdout.utf8)) as! [String: Any]
+        let todays = set["platforms"] as! [String: [String: [String: Any]]]
+        #expect(today.status == 0 && todays["android_personal_work_profile"] != nil && todays["macos"] != nil, "\(today.stdout)")
+        #expect(todays["macos"]?["lock"]?["secret"] as? String == "unlock_pin", "\(todays["macos"] ?? [:])")
+        #expect(try cli.run(["rules", "--rules", "intune-2025"], db: false).stdout.contains("android_personal_work_profile"))
     }
 
     @Test("plan text: the header, of each verdict and reason the first 100 rows and the count of the rest, then the counts; --all every element; --json complete")

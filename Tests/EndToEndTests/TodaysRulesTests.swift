@@ -88,4 +88,18 @@ struct TodaysRulesTests {
         #expect(try cli.run(["report", id]).stdout.contains("rules intune-2025"))
         #expect(try cli.run(["status", id]).stdout.contains("rules intune-2025"))
     }
+
+    @Test("an iPhone's reset under today's rules removes the passcode: sent, succeeded, and no secret anywhere")
+    func iPhoneResetMakesNoSecret() throws {
+        let cli = try Self.loaded()
+        let batch = try cli.write("i.csv", "request_id,action,target\ni-1,reset_passcode,d-0001\n")
+        let plan = try Self.elements(cli, ["plan", batch, "--rules", "intune-2025"])
+        let secret = plan[0]["secret"]
+        #expect(plan[0]["verdict"] as? String == "accepted" && (secret == nil || secret is NSNull), "\(plan)")
+        let run = try cli.run(["run", batch, "--rules", "intune-2025", "--passcodes-out", cli.path("s.csv")])
+        #expect(run.status == 0, "\(run)")
+        #expect(try cli.sql("SELECT state || ',' || coalesce(secret, '-') || ',' || (secret_delivered_at IS NULL) FROM dispatches") == "succeeded,-,1")
+        let file = (try? String(contentsOfFile: cli.path("s.csv"), encoding: .utf8)) ?? ""
+        #expect(file.split(separator: "\n").count <= 1, "no secret row: \(file)")
+    }
 }

@@ -214,6 +214,29 @@ struct ImporterTests {
         #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM devices") } == 0)
     }
 
+    @Test("JSON inventories: a NUL character or a field over the size limit is a malformed object at its line, in JSONL and Graph JSON")
+    func jsonFieldChecks() throws {
+        let database = try AppDatabase.inMemory()
+        let long = String(repeating: "x", count: 70_000)
+        let cases: [(name: String, text: String, line: Int, fragment: String)] = [
+            ("nul.jsonl", "{\"device_id\": \"a\", \"platform\": \"iOS\"}\n{\"device_id\": \"b\\u0000\", \"platform\": \"iOS\"}\n", 2,
+             "a NUL character"),
+            ("long.jsonl", "{\"device_id\": \"a\", \"platform\": \"iOS\", \"device_name\": \"\(long)\"}\n", 1, "longer than 65536 bytes"),
+            ("long.json", "{\"value\": [\n  {\"id\": \"a\", \"operatingSystem\": \"iOS\"},\n  {\"id\": \"b\", \"operatingSystem\": \"iOS\", \"deviceName\": \"\(long)\"}\n]}",
+             3, "longer than 65536 bytes"),
+        ]
+        for bad in cases {
+            let path = try TestSupport.file(bad.name, bad.text)
+            do {
+                _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: path, actor: "t"), into: database)
+                Issue.record("\(bad.name): accepted")
+            } catch ImportError.malformed(let location, let message) {
+                #expect(location.line == bad.line && message.contains(bad.fragment), "\(bad.name): \(location) \(message)")
+            }
+        }
+        #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM devices") } == 0)
+    }
+
     @Test("--skip-invalid imports the good rows and reports every skipped one")
     func skipInvalid() throws {
         let database = try AppDatabase.inMemory()

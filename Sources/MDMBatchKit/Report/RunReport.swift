@@ -159,8 +159,14 @@ public enum RunReportText {
         let item = element.item
         return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
             + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
-            + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why)
-            + (item.ticket.map { " [ticket \(TerminalText.escaped($0))]" } ?? "")
+            + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why) + request(item)
+    }
+
+    /// Who asked for the request, under which ticket and why, as far as the batch says: ` [ticket T; by U; why: R]`.
+    static func request(_ item: PlanItem) -> String {
+        let parts = [item.ticket.map { "ticket \($0)" }, item.requestedBy.map { "by \($0)" }, item.justification.map { "why: \($0)" }]
+            .compactMap { $0.map(TerminalText.escaped) }
+        return parts.isEmpty ? "" : " [" + parts.joined(separator: "; ") + "]"
     }
 
     /// What stands for the rows of a group not shown.
@@ -183,10 +189,15 @@ public enum RunReportText {
                 }
                 try write(row(element) + "\n")
             }
+            try write(NotDoneOnDevice.text(try NotDoneOnDevice.groups(of: run, summary, store, limit: nil), run: run))
             return
         }
+        let notDone = try NotDoneOnDevice.groups(of: run, summary, store, limit: limit)
         let groups = try NotSucceeded.groups(of: run, summary, store, limit: limit)
-        guard !groups.isEmpty else { return }
+        guard !groups.isEmpty else {
+            try write(NotDoneOnDevice.text(notDone, run: run))
+            return
+        }
         let cut = groups.contains { $0.rest > 0 }
         try write("\nNot succeeded:" + (cut ? " \(NotSucceeded.total(summary)); of each state and reason the first \(limit) "
                                           + "(\(NotSucceeded.allAsText(run)) lists every one)" : "") + "\n" + header + "\n")
@@ -195,5 +206,6 @@ public enum RunReportText {
             for element in group.rows { try write(row(element) + "\n") }
             if group.rest > 0 { try write(more(group.rest, run: run) + "\n") }
         }
+        try write(NotDoneOnDevice.text(notDone, run: run))
     }
 }

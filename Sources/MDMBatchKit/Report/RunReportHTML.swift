@@ -160,15 +160,19 @@ public enum RunReportHTML {
 
         try write("<h2>Not succeeded</h2>\n")
         try notSucceeded(run: run, summary: s, store: store, rows: rows, to: write)
+        let limit: Int? = if case .first(let limit) = rows { limit } else { nil }
+        try write(NotDoneOnDevice.html(try NotDoneOnDevice.groups(of: run, s, store, limit: limit), run: run))
         try write("<p class=\"meta\">Written by mdmbatch. Temporary passcodes are never part of a report.</p></body></html>\n")
     }
 
-    static let columns = ["line", "request", "action", "target", "device", "platform", "state", "reason", "last error"]
+    static let columns = ["line", "request", "action", "target", "device", "platform", "state", "reason", "last error",
+                          "requested by", "ticket", "why requested"]
 
     static func row(_ element: ReportElement) -> String {
         let item = element.item
         let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
-                     item.platform?.storedValue ?? "", element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? ""]
+                     item.platform?.storedValue ?? "", element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? "",
+                     item.requestedBy ?? "", item.ticket ?? "", item.justification ?? ""]
         return "<tr>" + cells.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>\n"
     }
 

@@ -74,6 +74,18 @@ extension StoreReader {
         }
     }
 
+    /// The succeeded elements of a run in one device state (nil: never confirmed), in plan
+    /// order, until `each` returns false; through the `(run_id, state, seq)` index.
+    public func forEachSentElement(of runID: String, deviceState: DeviceActionState?, each: (ReportElement) throws -> Bool) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT * FROM dispatches INDEXED BY dispatches_work
+            WHERE run_id = ? AND state = 'succeeded' AND device_state IS ? ORDER BY seq
+            """, arguments: [runID, deviceState?.rawValue])
+        while let row = try rows.next() {
+            guard try each(Self.element(row)) else { return }
+        }
+    }
+
     private static func element(_ row: Row) -> ReportElement {
         let state = DispatchState(rawValue: row["state"]) ?? .planned
         let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
