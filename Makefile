@@ -64,7 +64,7 @@ demo: build ## Build; import samples/; plan the sample batch under both rule set
 bench: build build-sim ## Every benchmark at 10k, 100k, 1M (import also 5M) vs its reference, and Graph over HTTP: bench/RESULTS.md (tens of minutes)
 	MDMBATCH=$(RELEASE_BIN) GRAPH_SIM=$(SIM_RELEASE_BIN) bash bench/all.sh
 
-bench-import: build ## Import 1,000,000 devices vs sqlite3 .import: ratio and peak RSS
+bench-import: build ## Import 1,000,000 devices: ratios to sqlite3 .import (bare; same key and indexes), to sqlite-utils, an upsert over them, peak RSS
 	MDMBATCH=$(RELEASE_BIN) bash bench/import.sh
 
 bench-plan: build ## Plan 1,000,000 requests vs the same verdict counts by a pure-SQL join

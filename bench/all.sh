@@ -17,11 +17,7 @@ mkdir -p "$WORK"
 figures="$WORK/figures.jsonl"
 : > "$figures"
 
-# sqlite-utils from PyPI, in a virtual environment of its own
-if [ ! -x "$here/.venv/bin/sqlite-utils" ]; then
-  python3 -m venv "$here/.venv" && "$here/.venv/bin/pip" install --quiet sqlite-utils || echo "sqlite-utils unavailable: its column stays empty" >&2
-fi
-[ -x "$here/.venv/bin/sqlite-utils" ] && export SQLITE_UTILS="$here/.venv/bin/sqlite-utils"
+# (import.sh sets up sqlite-utils from PyPI in bench/.venv for its reference)
 
 record() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); r["size"]=int(sys.argv[2]); print(json.dumps(r))' "$1" "$2" >> "$figures"; }
 largest=$(echo $sizes | tr ' ' '\n' | sort -n | tail -1)

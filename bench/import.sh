@@ -9,6 +9,14 @@
 #              renamed, over the database just imported: half updated, half unchanged
 # Prints one JSON object with the figures and ratios (mdmbatch / reference).
 source "$(dirname "$0")/lib.sh"
+# sqlite-utils from PyPI, in a virtual environment of its own; SQLITE_UTILS= (set, empty) skips it
+if [ -z "${SQLITE_UTILS+set}" ]; then
+  if [ ! -x "$here/.venv/bin/sqlite-utils" ]; then
+    python3 -m venv "$here/.venv" > /dev/null 2>&1 && "$here/.venv/bin/pip" install --quiet sqlite-utils > /dev/null 2>&1 \
+      || echo "sqlite-utils unavailable (no PyPI?): its ratio is left out" >&2
+  fi
+  if [ -x "$here/.venv/bin/sqlite-utils" ]; then SQLITE_UTILS="$here/.venv/bin/sqlite-utils"; else SQLITE_UTILS=; fi
+fi
 csv="$work/devices-$rows.csv"
 [ -s "$csv" ] || python3 "$here/gen_devices.py" "$rows" > "$csv"
 upsert=${UPSERT:-1}

@@ -6,7 +6,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export MDMBATCH=${MDMBATCH:-$here/../.build/debug/mdmbatch}
 export WORK=$(mktemp -d "${TMPDIR:-/tmp}/mdmbatch-bench-smoke.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
-ROWS=10000 ROUNDS=1 bash "$here/import.sh" > "$WORK/import.json"
+ROWS=10000 ROUNDS=1 SQLITE_UTILS= bash "$here/import.sh" > "$WORK/import.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["rows"] == 10000, r; print("bench smoke: import ok (%d rows)" % r["rows"])' "$WORK/import.json"
 ROWS=10000 ROUNDS=1 bash "$here/plan.sh" > "$WORK/plan.json"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["requests"] == 10000 and r["accepted"] > 0, r; print("bench smoke: plan ok (%d requests, counts equal to the SQL join)" % r["requests"])' "$WORK/plan.json"
