@@ -93,6 +93,11 @@ final class CLIHarness: @unchecked Sendable {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExitPolling()
+        // Closed here, not when Foundation lets go of the Process (which may be never): a test
+        // run makes thousands of these, and with 2,000 pipes open Foundation's Process.run
+        // crashed reading /proc/self/fd (a dirent copied past the end of its buffer).
+        try? out.fileHandleForReading.close()
+        try? err.fileHandleForReading.close()
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }

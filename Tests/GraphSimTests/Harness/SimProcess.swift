@@ -113,6 +113,8 @@ final class SimProcess: @unchecked Sendable {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         sim.process.waitUntilExitPolling()
+        try? out.fileHandleForReading.close()  // now, not whenever Foundation lets go of the Process
+        try? err.fileHandleForReading.close()
         return (sim.process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
