@@ -159,6 +159,10 @@ final class SimProcess: @unchecked Sendable {
         var request = HTTPClientRequest(url: pathOrURL.hasPrefix("http") ? pathOrURL : url + pathOrURL)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        // A connection of its own: each test's simulator listens on a port of the moment, which a
+        // later test's simulator may get again, and the shared client's pool would then hand out
+        // a connection to the one that has gone ("I/O on closed channel", seen once in CI).
+        if !headers.contains(where: { $0.0.lowercased() == "connection" }) { request.headers.add(name: "Connection", value: "close") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
