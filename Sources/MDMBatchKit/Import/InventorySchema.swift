@@ -31,6 +31,9 @@ extension InventorySchema {
     /// Number of parameters of the upsert before the import id and line.
     static var valueCount: Int32 { Int32(columns.count) }
 
+    /// Parameters of one row of the upsert: its values, the import id and the line.
+    static var parametersPerRow: Int32 { valueCount + 2 }
+
     /// The value of field `index`, trimmed; nil when absent or empty.
     @inline(__always)
     static func value(_ values: [UnsafeRawBufferPointer?], _ index: Int) -> UnsafeRawBufferPointer? {

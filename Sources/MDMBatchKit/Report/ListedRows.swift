@@ -8,6 +8,11 @@ public enum ReportRows: Sendable, Equatable {
 
     /// What `report` and `plan` list unless asked for `--all`: a million-row run stays a page.
     public static let standard = ReportRows.first(100)
+
+    /// The rows listed of each group; nil: every one.
+    public var limit: Int? {
+        if case .first(let n) = self { n } else { nil }
+    }
 }
 
 /// One group of a long list as a report shows it: its count and its first rows. All a

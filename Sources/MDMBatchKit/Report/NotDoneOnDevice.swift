@@ -5,13 +5,11 @@ public enum NotDoneOnDevice {
     /// The device states listed, the ones that need someone first; nil: sent, never confirmed.
     static let order: [DeviceActionState?] = [.failed, .notSupported, .canceled, .pending, .active, nil]
 
-    public struct Group {
-        public var state: DeviceActionState?
-        public var count: Int
-        public var rows: [ReportElement]
-        public var rest: Int { count - rows.count }
-        public var name: String { state?.rawValue ?? RunSummary.notConfirmed }
-    }
+    /// A device state and its elements; the key is nil for sent elements never confirmed.
+    public typealias Group = ListedGroup<DeviceActionState?, ReportElement>
+
+    /// `failed`, `pending`, `not_confirmed`.
+    static func name(_ state: DeviceActionState?) -> String { state?.rawValue ?? RunSummary.notConfirmed }
 
     /// Whether the run was confirmed at all: before that every sent element is "not confirmed",
     /// and listing them would say nothing the counts do not.
@@ -24,14 +22,13 @@ public enum NotDoneOnDevice {
     public static func groups(of run: RunRecord, _ summary: RunSummary, _ store: StoreReader, limit: Int?) throws -> [Group] {
         guard applies(summary) else { return [] }
         return try order.compactMap { state in
-            let count = summary.byDeviceState[state?.rawValue ?? RunSummary.notConfirmed] ?? 0
-            guard count > 0 else { return nil }
-            var rows: [ReportElement] = []
+            var group = Group(key: state, count: summary.byDeviceState[name(state)] ?? 0)
+            guard group.count > 0 else { return nil }
             try store.forEachSentElement(of: run.id, deviceState: state) { element in
-                rows.append(element)
-                return limit.map { rows.count < $0 } ?? true
+                group.rows.append(element)
+                return limit.map { group.rows.count < $0 } ?? true
             }
-            return Group(state: state, count: count, rows: rows)
+            return group
         }
     }
 
@@ -40,7 +37,7 @@ public enum NotDoneOnDevice {
         guard !groups.isEmpty else { return "" }
         var lines = ["", "Sent, not done on the device (\(groups.reduce(0) { $0 + $1.count })):", header]
         for group in groups {
-            lines += ["", "\(group.name): \(group.count)"] + group.rows.map(row)
+            lines += ["", "\(name(group.key)): \(group.count)"] + group.rows.map(row)
             if group.rest > 0 { lines.append("  … \(group.rest) more not shown; all of them: \(NotSucceeded.allAsJSON(run))") }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -53,7 +50,7 @@ public enum NotDoneOnDevice {
         let item = element.item
         return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
             + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
-            + " " + cell(element.deviceState?.rawValue ?? RunSummary.notConfirmed, 13) + " " + TerminalText.escaped(element.deviceStateAt ?? "")
+            + " " + cell(name(element.deviceState), 13) + " " + TerminalText.escaped(element.deviceStateAt ?? "")
     }
 
     /// The HTML table of the groups.
@@ -64,12 +61,13 @@ public enum NotDoneOnDevice {
         var out = "<h2>Sent, not done on the device</h2>\n<table id=\"not-done-on-device\"><thead><tr>"
             + columns.map { "<th>\($0)</th>" }.joined() + "</tr></thead>\n"
         for group in groups {
-            out += "<tbody class=\"group\" id=\"device-\(e(group.name))\"><tr><th colspan=\"\(columns.count)\" scope=\"rowgroup\">"
-                + "\(e(group.name)): <span class=\"count\">\(group.count)</span></th></tr>\n"
+            let label = e(name(group.key))
+            out += "<tbody class=\"group\" id=\"device-\(label)\"><tr><th colspan=\"\(columns.count)\" scope=\"rowgroup\">"
+                + "\(label): <span class=\"count\">\(group.count)</span></th></tr>\n"
             for element in group.rows {
                 let item = element.item
                 let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
-                             item.platform?.storedValue ?? "", element.deviceState?.rawValue ?? RunSummary.notConfirmed,
+                             item.platform?.storedValue ?? "", name(element.deviceState),
                              element.deviceStateAt ?? "", element.secretDelivered ? "yes" : ""]
                 out += "<tr>" + cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n"
             }

@@ -176,9 +176,16 @@ public enum RunReportText {
 
     /// Summary, then the (request, device) pairs that did not succeed: with `.all` every one
     /// in plan order; else of each (state, reason) the first rows, and the count of the rest.
+    /// Then, of a confirmed run, the sent elements not done on their device.
     public static func write(run: RunRecord, summary: RunSummary, store: StoreReader, rows: ReportRows = .standard,
                              to write: (String) throws -> Void) throws {
         try write(self.summary(run, summary) + "\n")
+        try notSucceeded(run: run, summary: summary, store: store, rows: rows, to: write)
+        try write(NotDoneOnDevice.text(try NotDoneOnDevice.groups(of: run, summary, store, limit: rows.limit), run: run))
+    }
+
+    private static func notSucceeded(run: RunRecord, summary: RunSummary, store: StoreReader, rows: ReportRows,
+                                     to write: (String) throws -> Void) throws {
         guard case .first(let limit) = rows else {
             var header = false
             try store.forEachElement(of: run.id) { element in
@@ -189,15 +196,10 @@ public enum RunReportText {
                 }
                 try write(row(element) + "\n")
             }
-            try write(NotDoneOnDevice.text(try NotDoneOnDevice.groups(of: run, summary, store, limit: nil), run: run))
             return
         }
-        let notDone = try NotDoneOnDevice.groups(of: run, summary, store, limit: limit)
         let groups = try NotSucceeded.groups(of: run, summary, store, limit: limit)
-        guard !groups.isEmpty else {
-            try write(NotDoneOnDevice.text(notDone, run: run))
-            return
-        }
+        guard !groups.isEmpty else { return }
         let cut = groups.contains { $0.rest > 0 }
         try write("\nNot succeeded:" + (cut ? " \(NotSucceeded.total(summary)); of each state and reason the first \(limit) "
                                           + "(\(NotSucceeded.allAsText(run)) lists every one)" : "") + "\n" + header + "\n")
@@ -206,6 +208,5 @@ public enum RunReportText {
             for element in group.rows { try write(row(element) + "\n") }
             if group.rest > 0 { try write(more(group.rest, run: run) + "\n") }
         }
-        try write(NotDoneOnDevice.text(notDone, run: run))
     }
 }

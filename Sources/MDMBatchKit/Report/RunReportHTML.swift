@@ -160,8 +160,7 @@ public enum RunReportHTML {
 
         try write("<h2>Not succeeded</h2>\n")
         try notSucceeded(run: run, summary: s, store: store, rows: rows, to: write)
-        let limit: Int? = if case .first(let limit) = rows { limit } else { nil }
-        try write(NotDoneOnDevice.html(try NotDoneOnDevice.groups(of: run, s, store, limit: limit), run: run))
+        try write(NotDoneOnDevice.html(try NotDoneOnDevice.groups(of: run, s, store, limit: rows.limit), run: run))
         try write("<p class=\"meta\">Written by mdmbatch. Temporary passcodes are never part of a report.</p></body></html>\n")
     }
 

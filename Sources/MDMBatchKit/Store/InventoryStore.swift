@@ -90,11 +90,11 @@ extension InventorySchema {
             presentFields.indices.contains { presentFields[$0] && columns(ofField: $0).contains(column) }
         }
         let all = columns + ["seen_import", "seen_line", "changed_import"]
-        let perRow = columns.count + 2
+        let perRow = Int(parametersPerRow)
         /// Row `row`'s values: its columns, the import id and the line, and the import id again.
         func values(_ row: Int) -> String {
             let base = row * perRow
-            let placeholders = (1...perRow).map { "?\(base + $0)" } + ["?\(base + columns.count + 1)"]
+            let placeholders = (1...perRow).map { "?\(base + $0)" } + ["?\(base + Int(valueCount) + 1)"]
             return "(" + placeholders.joined(separator: ", ") + ")"
         }
         /// The new value of a column: the input's, or the stored one where the input cannot tell.
@@ -163,8 +163,6 @@ final class UpsertWriter<Schema: InventorySchema> {
 
     deinit { arena.deallocate() }
 
-    private static var parametersPerRow: Int32 { Schema.valueCount + 2 }
-
     /// Adds one row; `values` are indexed by the schema's fields and stay valid only
     /// during the call. A bad value is returned at once (the row is not written); a
     /// duplicate key is reported through `reportDuplicate` when the row's group is written,
@@ -183,7 +181,7 @@ final class UpsertWriter<Schema: InventorySchema> {
             rowValues[field] = UnsafeRawBufferPointer(copy)
         }
         var statement = group
-        statement.parameterOffset = Int32(pendingLines.count) * Self.parametersPerRow
+        statement.parameterOffset = Int32(pendingLines.count) * Schema.parametersPerRow
         do {
             try bind(rowValues, line: line, to: statement)
         } catch {
