@@ -27,6 +27,13 @@ struct DispatchOptions: ParsableArguments {
                                             valueName: "duration"))
     var maxRunTime: Span?
 
+    @Option(name: .long, help: ArgumentHelp("""
+        How long after a send whose answer proved nothing (a 5xx, a timeout, a dropped connection) a reset or a Mac lock \
+        not found at the service counts as never received, and is sent again (default 2m; the service's results lag \
+        behind its answers). Recorded with the run: a resumed run keeps it unless given again.
+        """, valueName: "duration"))
+    var settle: Span?
+
     @Flag(name: .long, help: "After sending, confirm that the devices carried the actions out (and collect their secrets).")
     var confirm = false
 
@@ -51,6 +58,7 @@ struct DispatchOptions: ParsableArguments {
         options.retry.maxAttempts = maxAttempts
         options.stopGrace = stopGrace
         options.maxRunTime = maxRunTime?.seconds
+        options.settleAskedFor = settle?.seconds
         options.rules = rulesOption.rules
         options.inputLimits = input.limits
         options.transport = transport.request

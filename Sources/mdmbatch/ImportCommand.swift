@@ -44,11 +44,25 @@ struct ImportArguments: ParsableArguments {
 
     @OptionGroup var graph: GraphOptions
 
+    @Option(name: .long, help: ArgumentHelp("""
+        With --from-graph: give up reading (exit 75, nothing imported) once this long has passed: 90s, 30m, 2h. \
+        Without it, pages the service throttles (429) are asked for again until it answers.
+        """, valueName: "duration"))
+    var maxRunTime: Span?
+
+    @Option(name: .long, parsing: .unconditional, help: """
+        With --from-graph: attempts per page that fails (a 5xx, a timeout), the first included (1 to 100); 429s and \
+        the circuit breaker's probes do not count.
+        """)
+    var maxAttempts = 5
+
     @OptionGroup var input: InputLimitOptions
 
     func validate() throws {
         if fromGraph && file != nil { throw ValidationError("give a file or --from-graph, not both") }
         if !fromGraph && file == nil { throw ValidationError("missing the file to import (or --from-graph)") }
+        if !fromGraph && maxRunTime != nil { throw ValidationError("--max-run-time goes with --from-graph") }
+        guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1 to 100, not \(maxAttempts)") }
     }
 
     func run(kind: InventoryKind, format: ImportFormat, beta: Bool = false, betaURL: String? = nil,
@@ -61,14 +75,18 @@ struct ImportArguments: ParsableArguments {
                 request.kind = .graph
                 graph.apply(to: &request)
                 let settings = request.settings(databasePath: nil)
-                let factory = graph.factory(concurrency: 4, clock: SystemClock(), logger: logger)
+                let clock = SystemClock()
+                let factory = graph.factory(concurrency: 4, clock: clock, logger: logger)
+                let policy = PageReadPolicy(retry: RetryPolicy(maxAttempts: maxAttempts),
+                                            deadline: maxRunTime.map { clock.now() + $0.seconds },
+                                            breaker: CircuitBreaker(threshold: 3, clock: clock, logger: logger))
                 try factory.check(settings)
                 let database = try options.openDatabase(.createIfMissing)
                 let session = try await factory.graphSession(settings, betaURL: betaURL)
                 do {
                     summary = try await GraphInventory.importInventory(kind, session: session, beta: beta, database: database,
                                                                        actor: options.osUser, limits: input.limits,
-                                                                       random: SharedRandom(seed: UInt64(ProcessInfo.processInfo.processIdentifier)))
+                                                                       policy: policy, random: SharedRandom(seed: UInt64(ProcessInfo.processInfo.processIdentifier)))
                     await session.shutdown()
                 } catch {
                     await session.shutdown()

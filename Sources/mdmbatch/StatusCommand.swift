@@ -43,7 +43,9 @@ struct StatusCommand: ParsableCommand {
                     print("\(run.id)  \(run.state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))  \(run.startedAt)  "
                           + "\(done)/\(summary.targets) done, \(summary.count(.succeeded)) succeeded, "
                           + "\(summary.count(.failed) + summary.count(.unknownOutcome)) failed or unknown, "
-                          + "\(summary.rejected) rejected  \(TerminalText.escaped(run.batchName))")
+                          + "\(summary.rejected) rejected"
+                          + (summary.count(.settleWait) > 0 ? ", \(summary.count(.settleWait)) settle_wait (to ask the service about)" : "")
+                          + "  \(TerminalText.escaped(run.batchName))")
                 }
             }
         }

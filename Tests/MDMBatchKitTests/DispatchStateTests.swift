@@ -59,31 +59,110 @@ struct RetryDecisionTests {
     static let now = Date(timeIntervalSince1970: 1_795_593_600)  // 2026-11-25T08:00:00Z
 
     static let cases: [(TransportError, Action, PlatformID, Int, RetryDecision)] = [
+        // proved nothing was done: a refused connection (and the mock's refusal) is sent again, counted
         (.transient(status: 503, retryAfter: nil, message: "x"), .lock, .ios, 1, .retry(after: 0.5)),
         (.transient(status: 503, retryAfter: nil, message: "x"), .lock, .ios, 2, .retry(after: 1)),
-        (.transient(status: 429, retryAfter: "7", message: "x"), .lock, .ios, 1, .retry(after: 7)),
-        (.transient(status: 429, retryAfter: "2.128", message: "x"), .resetPasscode, .android, 1, .retry(after: 2.128)),
-        (.transient(status: 429, retryAfter: "Wed, 25 Nov 2026 08:00:30 GMT", message: "x"), .lock, .ios, 1, .retry(after: 30)),
         (.transient(status: nil, retryAfter: nil, message: "refused"), .resetPasscode, .ios, 1, .retry(after: 0.5)),
+        (.transient(status: nil, retryAfter: nil, message: "refused"), .lock, .macos, 1, .retry(after: 0.5)),
         (.transient(status: 503, retryAfter: nil, message: "x"), .lock, .ios, 3,
          .fail("gave up after 3 attempts: HTTP 503 x")),
+        // 429: never counted, the service's Retry-After, else full jitter up to the window
+        (.throttled(retryAfter: "7", message: "x"), .lock, .ios, 1, .throttled(after: 7)),
+        (.throttled(retryAfter: "2.128", message: "x"), .resetPasscode, .android, 1, .throttled(after: 2.128)),
+        (.throttled(retryAfter: "Wed, 25 Nov 2026 08:00:30 GMT", message: "x"), .lock, .ios, 1, .throttled(after: 30)),
+        (.throttled(retryAfter: nil, message: "x"), .resetPasscode, .android, 1, .throttled(after: 0.5)),
+        (.throttled(retryAfter: nil, message: "x"), .lock, .macos, 3, .throttled(after: 0.5)),
+        (.throttled(retryAfter: nil, message: "x"), .lock, .macos, 99, .throttled(after: 0.5)),
+        // refused: at once
         (.permanent(status: 404, code: "ResourceNotFound", message: "gone"), .lock, .ios, 1,
          .fail("HTTP 404 ResourceNotFound: gone")),
+        (.permanent(status: 400, code: "BadRequest", message: nil, reference: ServiceReference(operationID: "op-1")),
+         .resetPasscode, .android, 1, .fail("HTTP 400 BadRequest: refused by the service, no reason given (Operation ID op-1)")),
+        // may have been done (a 5xx after the effect, a timeout): a lock is sent again, a reset or a Mac lock asked about
         (.unknownOutcome(message: "timed out"), .lock, .ios, 1, .retry(after: 0.5)),
+        (.unknownOutcome(message: "HTTP 500 InternalServerError"), .lock, .windows10mobile, 1, .retry(after: 0.5)),
         (.unknownOutcome(message: "timed out"), .lock, .android, 3, .fail("gave up after 3 attempts: outcome unknown: timed out")),
         (.unknownOutcome(message: "timed out"), .resetPasscode, .android, 1, .ask),
-        (.unknownOutcome(message: "timed out"), .resetPasscode, .ios, 3, .ask),
-        (.unknownOutcome(message: "timed out"), .lock, .macos, 1, .ask),
+        (.unknownOutcome(message: "HTTP 504 GatewayTimeout"), .resetPasscode, .ios, 3, .ask),
+        (.unknownOutcome(message: "HTTP 502 BadGateway"), .lock, .macos, 1, .ask),
         (.signInRefused(message: "AADSTS7000215"), .lock, .ios, 1, .stopRun),
         (.permissionDenied(permission: "DeviceManagementManagedDevices.PrivilegedOperations.All", message: "x"), .resetPasscode, .ios, 2,
          .stopRun),
     ]
 
-    @Test("failure × action × platform × attempt → retry after / fail / ask / stop", arguments: cases.indices)
+    @Test("failure × action × platform × attempt → retry after / throttled / fail / ask / stop", arguments: cases.indices)
     func decision(index: Int) {
         let (failure, action, platform, attempt, expected) = Self.cases[index]
         // jitter 0.5: half the ceiling of the attempt's backoff
         #expect(RetryDecision.after(failure, action: action, platform: platform, attempt: attempt, policy: Self.policy,
                                     now: Self.now, jitter: 0.5) == expected)
+    }
+
+    /// One failure of each answer class the service can give.
+    static let classes: [(String, TransportError)] = [
+        ("429", .throttled(retryAfter: nil, message: "Too Many Requests")),
+        ("401 twice", .signInRefused(message: "x")),
+        ("403", .permissionDenied(permission: "p", message: "x")),
+        ("refused connection", .transient(status: nil, retryAfter: nil, message: "cannot connect")),
+        ("400/404/409", .permanent(status: 400, code: "BadRequest", message: nil)),
+        ("500/502/503/504/408, timeout, drop, unreadable body", .unknownOutcome(message: "HTTP 500")),
+    ]
+
+    @Test("every answer class × action × platform: only an answer that proves nothing happened re-sends a reset or a Mac lock")
+    func everyClass() {
+        for (name, failure) in Self.classes {
+            for action in Action.allCases {
+                for platform in PlatformID.allCases {
+                    let decision = RetryDecision.after(failure, action: action, platform: platform, attempt: 1, policy: Self.policy,
+                                                       now: Self.now, jitter: 0.5)
+                    let once = action == .resetPasscode || platform == .macos
+                    let expected: RetryDecision
+                    switch name {
+                    case "429": expected = .throttled(after: 0.5)
+                    case "401 twice", "403": expected = .stopRun
+                    case "refused connection": expected = .retry(after: 0.5)
+                    case "400/404/409": expected = .fail(failure.description)
+                    default: expected = once ? .ask : .retry(after: 0.5)
+                    }
+                    #expect(decision == expected, "\(name) × \(action) × \(platform)")
+                    // a read acts on nothing: never asked about, a 5xx asked again
+                    let read = RetryDecision.afterRead(failure, attempt: 1, policy: Self.policy, now: Self.now, jitter: 0.5)
+                    #expect(read != .ask, "\(name): a read is never settled by asking")
+                }
+            }
+        }
+    }
+
+    @Test("a breaker's probe goes back unsent-counted only when its answer proves nothing was done")
+    func probes() {
+        #expect(RetryDecision.probeMayRequeue(.transient(status: nil, retryAfter: nil, message: "x"), action: .resetPasscode, platform: .android))
+        #expect(RetryDecision.probeMayRequeue(.throttled(retryAfter: nil, message: "x"), action: .lock, platform: .macos))
+        #expect(!RetryDecision.probeMayRequeue(.unknownOutcome(message: "HTTP 500"), action: .resetPasscode, platform: .android))
+        #expect(!RetryDecision.probeMayRequeue(.unknownOutcome(message: "HTTP 500"), action: .lock, platform: .macos))
+        #expect(RetryDecision.probeMayRequeue(.unknownOutcome(message: "HTTP 500"), action: .lock, platform: .ios))
+        #expect(!RetryDecision.probeMayRequeue(.permanent(status: 404, code: nil, message: "x"), action: .lock, platform: .ios))
+        #expect(RetryDecision.tellsOfOutage(.unknownOutcome(message: "x")) && RetryDecision.tellsOfOutage(.transient(status: nil, retryAfter: nil, message: "x")))
+        #expect(!RetryDecision.tellsOfOutage(.throttled(retryAfter: nil, message: "x")))
+    }
+
+    @Test("reads: a 5xx or a timeout is asked again up to --max-attempts, a 429 without limit, a refusal fails at once")
+    func reads() {
+        #expect(RetryDecision.afterRead(.unknownOutcome(message: "HTTP 503"), attempt: 1, policy: Self.policy, now: Self.now, jitter: 0.5) == .retry(after: 0.5))
+        #expect(RetryDecision.afterRead(.unknownOutcome(message: "HTTP 503"), attempt: 3, policy: Self.policy, now: Self.now, jitter: 0.5)
+                == .fail("gave up after 3 attempts: outcome unknown: HTTP 503"))
+        #expect(RetryDecision.afterRead(.throttled(retryAfter: nil, message: "x"), attempt: 50, throttledInARow: 10, policy: Self.policy,
+                                        now: Self.now, jitter: 0.5) == .throttled(after: 10))
+        #expect(RetryDecision.afterRead(.throttled(retryAfter: nil, message: "x"), attempt: 1, throttledInARow: 30, policy: Self.policy,
+                                        now: Self.now, jitter: 0.999) < .throttled(after: 20.0001))
+        #expect(RetryDecision.afterRead(.permanent(status: 400, code: nil, message: "x"), attempt: 1, policy: Self.policy, now: Self.now,
+                                        jitter: 0.5) == .fail("HTTP 400 x"))
+    }
+}
+
+extension RetryDecision {
+    /// For the table: the wait of two throttled decisions compared.
+    static func < (lhs: RetryDecision, rhs: RetryDecision) -> Bool {
+        if case .throttled(let a) = lhs, case .throttled(let b) = rhs { return a < b }
+        return false
     }
 }

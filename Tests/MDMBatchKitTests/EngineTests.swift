@@ -4,12 +4,13 @@ import Testing
 
 @Suite("Engine parts: state machine, retries, pacing, circuit breaker")
 struct EngineTests {
-    @Test("the state table is DESIGN.md's, with --retry-unknown's two moves out of unknown_outcome")
+    @Test("the state table is DESIGN.md's, with settle_wait (asking before re-sending) and --retry-unknown's move into it")
     func stateMachine() {
         let allowed: Set<String> = [
             "planned>rejected", "planned>skipped", "planned>queued", "queued>sending", "sending>succeeded", "sending>retry_wait",
-            "sending>failed", "sending>unknown_outcome", "sending>queued", "retry_wait>sending", "retry_wait>failed",
-            "unknown_outcome>succeeded", "unknown_outcome>queued",
+            "sending>failed", "sending>unknown_outcome", "sending>queued", "sending>settle_wait", "retry_wait>sending",
+            "retry_wait>failed", "settle_wait>succeeded", "settle_wait>retry_wait", "settle_wait>failed",
+            "settle_wait>unknown_outcome", "unknown_outcome>settle_wait",
         ]
         for from in DispatchState.allCases {
             for to in DispatchState.allCases {

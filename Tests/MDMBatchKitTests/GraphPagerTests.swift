@@ -25,7 +25,7 @@ struct GraphPagerTests {
     private func pager(_ executor: ScriptedExecutor, clock: ImmediateClock = ImmediateClock(), retry: RetryPolicy = RetryPolicy(),
                        api: GraphAPIVersion = .v1) throws -> GraphPager {
         try GraphPager(session: try F.session(executor, clock: clock), path: "/deviceManagement/managedDevices",
-                       select: ["id", "deviceName"], top: 2, api: api, retry: retry, random: SharedRandom(seed: 7))
+                       select: ["id", "deviceName"], top: 2, api: api, policy: PageReadPolicy(retry: retry), random: SharedRandom(seed: 7))
     }
 
     @Test("three pages followed whole through @odata.nextLink until it is absent")

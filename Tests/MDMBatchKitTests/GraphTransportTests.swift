@@ -57,20 +57,21 @@ struct GraphTransportTests {
         #expect(try await send(answer: .status(200)).0.get().effect == "accepted")
     }
 
-    @Test("429 is transient and keeps Retry-After raw", arguments: ["2", "2.128", "Wed, 21 Oct 2026 07:28:00 GMT", nil] as [String?])
+    @Test("429 says nothing was done, and keeps Retry-After raw (often absent)", arguments: ["2", "2.128", "Wed, 21 Oct 2026 07:28:00 GMT", nil] as [String?])
     func throttled(retryAfter: String?) async throws {
         let headers: [(name: String, value: String)] = retryAfter.map { [("Retry-After", $0)] } ?? []
         let (result, _) = try await send(answer: .status(429, headers: headers,
                                                          body: F.errorBody(code: "TooManyRequests", message: "Too many requests")))
-        guard case .failure(.transient(let status, let header, let message)) = result else { Issue.record("\(result)"); return }
-        #expect(status == 429 && header == retryAfter)
+        guard case .failure(.throttled(let header, let message)) = result else { Issue.record("\(result)"); return }
+        #expect(header == retryAfter)
         #expect(message.contains("TooManyRequests"))
     }
 
-    @Test("500, 502, 503, 504 are transient", arguments: [500, 502, 503, 504])
+    @Test("500, 502, 503, 504 and 408 prove nothing: they may come after the action took effect", arguments: [500, 502, 503, 504, 408])
     func serverErrors(status: Int) async throws {
         let (result, _) = try await send(answer: .status(status, headers: [("retry-after", "3")]))
-        guard case .failure(.transient(status, "3", _)) = result else { Issue.record("\(result)"); return }
+        guard case .failure(.unknownOutcome(let message)) = result else { Issue.record("\(result)"); return }
+        #expect(message.contains("HTTP \(status)"), "\(message)")
     }
 
     @Test("a refused connection is transient with no status")
@@ -85,23 +86,42 @@ struct GraphTransportTests {
         #expect(result == .failure(.unknownOutcome(message: "no answer within the read timeout")))
     }
 
-    @Test("400, 404, 409 are permanent with Graph's code and Intune's nested message", arguments: [
+    static let operationID = "00000000-0000-0000-0000-000000000000"
+
+    @Test("400, 404, 409 are permanent with Graph's code, Intune's reason, the Operation ID and both request ids", arguments: [
         (400, "BadRequest"), (404, "ResourceNotFound"), (409, "Conflict"),
     ])
     func permanent(status: Int, code: String) async throws {
-        let body = F.errorBody(code: code, message: "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: 7 - Url: https://fef.msua06.manage.microsoft.com/x - Device is not supported", intune: true)
-        let (result, _) = try await send(answer: .status(status, body: body))
-        #expect(result == .failure(.permanent(status: status, code: code, message: "An error has occurred - Operation ID (for customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: 7 - Url: https://fef.msua06.manage.microsoft.com/x - Device is not supported")))
+        let body = F.errorBody(code: code, message: "An error has occurred - Operation ID (for customer support): \(Self.operationID) - Activity ID: 7 - Url: https://fef.msua06.manage.microsoft.com/x - Device is not supported", intune: true)
+        let (result, _) = try await send(answer: .status(status, headers: [("request-id", "req-9")], body: body))
+        #expect(result == .failure(.permanent(status: status, code: code, message: "Device is not supported",
+                                              reference: ServiceReference(operationID: Self.operationID, requestID: "req-9",
+                                                                          clientRequestID: "attempt-1"))))
+    }
+
+    @Test("a real Intune 400 gives only an Operation ID: refused by the service, no reason given")
+    func reasonless() async throws {
+        let body = F.errorBody(code: "BadRequest", message: "An error has occurred - Operation ID (for customer support): \(Self.operationID) - Activity ID: 7 - Url: https://fef.msua06.manage.microsoft.com/x", intune: true)
+        let (result, _) = try await send(answer: .status(400, body: body))
+        guard case .failure(let error) = result, case .permanent(400, "BadRequest", nil, let reference) = error else {
+            Issue.record("\(result)")
+            return
+        }
+        #expect(reference == ServiceReference(operationID: Self.operationID, requestID: "r", clientRequestID: "attempt-1"),
+                "the innerError's request-id when no header names it")
+        #expect(error.description == "HTTP 400 BadRequest: refused by the service, no reason given (Operation ID \(Self.operationID))")
     }
 
     @Test("a plain Graph message is kept as it is; a body that is not JSON is kept short")
     func plainMessages() async throws {
+        let reference = ServiceReference(clientRequestID: "attempt-1")
         let (plain, _) = try await send(answer: .status(400, body: F.errorBody(code: "BadRequest", message: "Resource not found for the segment 'x'.")))
-        #expect(plain == .failure(.permanent(status: 400, code: "BadRequest", message: "Resource not found for the segment 'x'.")))
+        #expect(plain == .failure(.permanent(status: 400, code: "BadRequest", message: "Resource not found for the segment 'x'.",
+                                             reference: ServiceReference(requestID: "r", clientRequestID: "attempt-1"))))
         let (html, _) = try await send(answer: .status(404, body: F.json("<html>\n<body>Not Found</body></html>")))
-        #expect(html == .failure(.permanent(status: 404, code: nil, message: "<html> <body>Not Found</body></html>")))
+        #expect(html == .failure(.permanent(status: 404, code: nil, message: "<html> <body>Not Found</body></html>", reference: reference)))
         let (empty, _) = try await send(answer: .status(409))
-        #expect(empty == .failure(.permanent(status: 409, code: nil, message: "HTTP 409 without an error message")))
+        #expect(empty == .failure(.permanent(status: 409, code: nil, message: nil, reference: reference)))
     }
 
     @Test("403 names the permission sending needs and stops the run")
@@ -118,7 +138,7 @@ struct GraphTransportTests {
         let (gateway, _) = try await send(answer: .status(507))
         guard case .failure(.unknownOutcome) = gateway else { Issue.record("\(gateway)"); return }
         let (gone, _) = try await send(answer: .status(410))
-        guard case .failure(.permanent(410, nil, _)) = gone else { Issue.record("\(gone)"); return }
+        guard case .failure(.permanent(410, nil, _, _)) = gone else { Issue.record("\(gone)"); return }
     }
 
     @Test("every request takes a slot of the request rate limit")

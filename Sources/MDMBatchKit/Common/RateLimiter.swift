@@ -44,6 +44,13 @@ struct SlidingWindow: Sendable {
         max(now, times[next] + policy.seconds + margin)
     }
 
+    /// The same for a lower limit, `allowing` events a window (at most `policy.count`): the
+    /// `allowing`-th latest event must have left the window.
+    func earliest(after now: Double, allowing: Int) -> Double {
+        let k = min(max(1, allowing), times.count)
+        return max(now, times[(next - k + times.count) % times.count] + policy.seconds + margin)
+    }
+
     var margin: Double { min(0.05, policy.seconds / 100) }
 
     /// Records an event at `time` (not before `earliest`).
@@ -56,14 +63,28 @@ struct SlidingWindow: Sendable {
 /// Paces sends so that no window of `seconds` holds more than `count` of them: a batch of
 /// up to `count` goes out at once, a larger one waits for the window to move. Each caller
 /// reserves its slot, then sleeps until it is due, so concurrent callers keep the limit.
+///
+/// The pace adapts to throttling it cannot see coming (the service's budget is shared with
+/// the tenant's other apps): after a 429 inside a window it halves (never below a tenth of
+/// `count`), and each window with no 429 gives back a tenth of `count`, never above it.
 public actor RateLimiter {
     private let clock: any EngineClock
     private var window: SlidingWindow
+    /// How many sends a window may hold now: `count`, less while the service throttles.
+    public private(set) var allowed: Int
+    private var windowStart: Double
+    private var throttledInWindow = false
 
     public init(policy: RatePolicy, clock: any EngineClock) {
         self.clock = clock
         window = SlidingWindow(policy: policy)
+        allowed = policy.count
+        windowStart = clock.now()
     }
+
+    /// The lowest pace a run of 429s brings it to: a tenth of the policy's count.
+    public var floor: Int { max(1, Int((Double(window.policy.count) / 10).rounded(.up))) }
+    private var step: Int { max(1, Int((Double(window.policy.count) / 10).rounded())) }
 
     /// Waits for a slot; returns the clock time it was reserved for.
     @discardableResult
@@ -76,8 +97,31 @@ public actor RateLimiter {
     /// Reserves the next slot without waiting for it: the caller waits (and may give up
     /// waiting, its slot then simply unused).
     public func reserve() -> Double {
-        let slot = window.earliest(after: clock.now())
+        let now = clock.now()
+        adapt(now: now)
+        let slot = window.earliest(after: now, allowing: allowed)
         window.record(slot)
         return slot
+    }
+
+    /// The service answered 429: the first in a window halves the pace.
+    public func throttled() {
+        let now = clock.now()
+        adapt(now: now)
+        guard !throttledInWindow else { return }
+        throttledInWindow = true
+        allowed = max(floor, allowed / 2)
+    }
+
+    /// Each whole window since the last look that met no 429 gives back a tenth of the count.
+    private func adapt(now: Double) {
+        let seconds = window.policy.seconds
+        guard now >= windowStart + seconds else { return }
+        let windows = Int(((now - windowStart) / seconds).rounded(.down))
+        // the window that just ended may have met a 429; the ones after it did not
+        let clean = throttledInWindow ? windows - 1 : windows
+        if clean > 0 { allowed = min(window.policy.count, allowed + step * min(clean, 10)) }
+        throttledInWindow = false
+        windowStart += Double(windows) * seconds
     }
 }

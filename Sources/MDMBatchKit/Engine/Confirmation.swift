@@ -118,8 +118,13 @@ public struct Confirmation: Sendable {
                 throw error
             }
             guard case .received(let report) = answer else {
-                if case .unknown(let why) = answer {
+                switch answer {
+                case .unknown(let why):
                     logger.warning("the service could not say", metadata: ["device": "\(job.deviceID)", "why": "\(why)"])
+                case .unanswered(let failure):
+                    // asked again in the next round
+                    logger.warning("the service did not answer", metadata: ["device": "\(job.deviceID)", "error": "\(failure)"])
+                case .received, .notReceived: break
                 }
                 continue
             }

@@ -24,8 +24,19 @@ struct DispatchJob: Sendable {
     var sentAt: Date?
     /// The current attempt's id (Graph's `client-request-id`), chosen when it is claimed.
     var attemptID: String?
+    /// When its last attempt went out, as recorded (seconds): where `--settle` counts from
+    /// for an element read back from the database.
+    var lastSentAt: Date?
     /// What the service last said the device did with it (confirmation).
     var deviceState: DeviceActionState?
+    /// Sends that do not count toward `--max-attempts`: 429s, and probes of the circuit
+    /// breaker that proved nothing was done.
+    var uncountedAttempts = 0
+    /// Questions about it (in `settle_wait`) that got no answer.
+    var settleReads = 0
+
+    /// The attempts that count toward `--max-attempts`.
+    var countedAttempts: Int { attempts - uncountedAttempts }
 
     /// A command for the current attempt.
     func command(attempt: Int) -> DeviceCommand {
@@ -38,28 +49,42 @@ struct DispatchJob: Sendable {
 enum LedgerEntry: Sendable {
     /// Committed before the call: attempt number `attempt` goes out.
     case sending(DispatchJob, attempt: Int, at: Date)
-    case retryWait(DispatchJob, attempt: Int, error: String, delay: Double, at: Date)
+    /// The attempt failed and another follows after `delay`. `counted`: it counts toward
+    /// `--max-attempts` (a 429, or a breaker's probe that proved nothing was done, does not).
+    /// `failure`: what the service answered, kept on the element.
+    case retryWait(DispatchJob, attempt: Int, error: String, delay: Double, counted: Bool = true, failure: TransportError? = nil,
+                   at: Date)
+    /// The attempt's answer proved nothing for an action that must not happen twice: the
+    /// element waits to be asked about (`error`: the answer; `note`: why, when it was not a send).
+    case settleWait(DispatchJob, attempt: Int, error: String?, note: String?, at: Date)
+    /// A question about a `settle_wait` element that got no answer.
+    case askedInVain(DispatchJob, error: String, at: Date)
     /// `secretDelivered`: the element's secret went into the secrets file (made durable
-    /// before this commit).
+    /// before this commit). `failure`: what the service answered to a failed element.
     case finished(DispatchJob, state: DispatchState, attempt: Int, error: String?, channel: String?, effect: String?,
-                  secretDelivered: Bool, at: Date)
-    /// Back to the queue, with why: a lock found `sending` after a crash, or an action the
-    /// service never received.
+                  secretDelivered: Bool, failure: TransportError? = nil, at: Date)
+    /// Back to the queue, with why: a lock found `sending` after a crash.
     case requeued(DispatchJob, note: String, at: Date)
-    /// Claimed (`sending`) but the attempt never took effect: back to the queue, the attempt
-    /// not counted (the run is stopping; a breaker's probe failed; the service refused).
+    /// Claimed (`sending`) but the attempt never went out: back to the queue, the attempt
+    /// not counted (the run is stopping; the service refused the sign-in or a permission).
     case unsent(DispatchJob, note: String, at: Date)
 }
 
 extension LedgerEntry {
     /// The entry records a secret handed to the secrets file: the file must be durable first.
     var deliversSecret: Bool {
-        if case .finished(_, _, _, _, _, _, true, _) = self { return true }
+        if case .finished(_, _, _, _, _, _, true, _, _) = self { return true }
         return false
     }
 
     var isSending: Bool {
         if case .sending = self { return true }
         return false
+    }
+
+    /// The final state it records, if any.
+    var finalState: DispatchState? {
+        if case .finished(_, let state, _, _, _, _, _, _, _) = self { return state }
+        return nil
     }
 }

@@ -8,11 +8,15 @@ public struct RetryPolicy: Sendable, Equatable {
     public var maxAttempts: Int
     public var baseDelay: Double
     public var maxDelay: Double
+    /// The longest wait after a 429 that gives no `Retry-After`: the service's throttling
+    /// window (Intune's is 20 s).
+    public var throttleWindow: Double
 
-    public init(maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30) {
+    public init(maxAttempts: Int = 5, baseDelay: Double = 0.5, maxDelay: Double = 30, throttleWindow: Double = 20) {
         self.maxAttempts = maxAttempts
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
+        self.throttleWindow = throttleWindow
     }
 
     /// The ceiling of the jittered delay after failed attempt number `attempt` (1-based).
@@ -25,6 +29,14 @@ public struct RetryPolicy: Sendable, Equatable {
     public func delay(afterAttempt attempt: Int, retryAfter: Double?, jitter: Double) -> Double? {
         guard attempt < maxAttempts else { return nil }
         return max(jitter * ceiling(afterAttempt: attempt), retryAfter ?? 0)
+    }
+
+    /// The wait after the `inARow`-th 429 in a row: the service's `Retry-After` when it gives
+    /// one; else full jitter under a ceiling that doubles from `baseDelay` up to the window.
+    /// There is always a next attempt: a 429 says nothing was done.
+    public func throttleDelay(inARow: Int, retryAfter: Double?, jitter: Double) -> Double {
+        if let retryAfter { return retryAfter }
+        return jitter * min(throttleWindow, baseDelay * pow(2, Double(max(0, inARow - 1))))
     }
 }
 

@@ -11,6 +11,8 @@ struct RunStart: Sendable {
     var rules: RuleSet
     /// The transport of the run: recorded at its start; a resumed run keeps its own.
     var transport: TransportSettings
+    /// The `--settle` a resumed run recorded (it keeps it unless another is asked for).
+    var recordedSettle: Double? = nil
 
     /// - Parameter secretsDeliverable: false when there is nowhere safe for a secret; a
     ///   batch that would make one is then refused before anything is sent.
@@ -47,13 +49,15 @@ struct RunStart: Sendable {
         let transport = try options.transport.settings(resuming: run.transport, runID: run.id)
         try store.setRunState(runID: run.id, .running, finishedAt: nil)
         let counts = try store.reader.dispatchCounts(runID: run.id)
-        let waiting: [DispatchState] = options.retryUnknown ? [.queued, .retryWait, .sending, .unknownOutcome] : [.queued, .retryWait, .sending]
+        let waiting: [DispatchState] = options.retryUnknown ? [.queued, .retryWait, .sending, .settleWait, .unknownOutcome]
+                                                            : [.queued, .retryWait, .sending, .settleWait]
         let queued = waiting.reduce(0) { $0 + (counts[$1] ?? 0) }
         try store.appendAudit(AuditEvent(event: event, actor: options.actor, runID: run.id, outcome: "running",
                                          detail: ["batch": .string(batch.name), "batch_sha256": .string(batch.sha256),
                                                   "remaining": .number(Double(queued)),
                                                   "transport": .string(transport.kind.rawValue)]), at: now)
-        return RunStart(runID: run.id, resumed: true, batch: batch, queued: queued, rules: rules, transport: transport)
+        return RunStart(runID: run.id, resumed: true, batch: batch, queued: queued, rules: rules, transport: transport,
+                        recordedSettle: run.settle)
     }
 
     private static func create(batch: BatchFileInfo, tables: PlanTables, store: StoreWriter, options: RunOptions,

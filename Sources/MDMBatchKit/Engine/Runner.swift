@@ -29,6 +29,13 @@ public struct RunOptions: Sendable {
     /// Reopen the latest run of the batch and ask the service about each element that
     /// ended with an unknown outcome: received → succeeded, never received → sent.
     public var retryUnknown = false
+    /// Seconds after an element's last send whose answer proved nothing before "not found"
+    /// proves it never arrived (`--settle`); nil: the run's recorded value, else 2 minutes.
+    public var settleAskedFor: Double?
+    public static let defaultSettle: Double = 120
+
+    /// The settle time in force (`RunStart` sets it from the run's record when resuming).
+    public var settle: Double { settleAskedFor ?? Self.defaultSettle }
 
     public init(actor: String) { self.actor = actor }
 
@@ -38,6 +45,7 @@ public struct RunOptions: Sendable {
             "concurrency": .number(Double(concurrency)),
             "rate": rate.map { .string($0.description) } ?? .string("off"),
             "max_attempts": .number(Double(retry.maxAttempts)),
+            "settle_s": .number(settle),
             "transport": transport.json,
         ]).canonicalText
     }
@@ -144,14 +152,16 @@ public final class Runner: Sendable {
             stop.request(.maxRunTime)
         }
         defer { timer.cancel() }
+        var options = self.options
+        if options.settleAskedFor == nil { options.settleAskedFor = start.recordedSettle }
         let pool = WorkerPool(runID: start.runID, database: database, transport: transport, options: options,
                               dependencies: dependencies, ledger: ledger, secrets: secrets, stop: stop, progress: progress,
                               logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await ledger.run() }
             do {
-                try await recover(runID: start.runID, ledger: ledger, transport: transport, secrets: secrets)
-                if !stop.isRequested { try await pool.run() }
+                let settle = try await recover(runID: start.runID, ledger: ledger)
+                if !stop.isRequested { try await pool.run(settle: settle) }
             } catch {
                 try? await ledger.close()
                 throw error
@@ -167,32 +177,37 @@ public final class Runner: Sendable {
         return outcome
     }
 
-    /// Rows left `sending` by an interruption: a lock goes back to the queue (the mock
-    /// honours its key; Graph may lock a second time, which is harmless); a reset, or a
-    /// Mac's lock, is never re-sent blindly: the service is asked what became of it.
-    /// With `--retry-unknown`, each element that ended with an unknown outcome is asked
-    /// too: received → succeeded, never received → queued and sent, still unknown → stays.
-    private func recover(runID: String, ledger: DispatchLedger, transport: any DeviceActionTransport,
-                         secrets: any SecretSink) async throws {
+    /// What an interruption left open: a lock found `sending` goes back to the queue (the
+    /// mock honours its key; Graph may lock a second time, which is harmless); a reset, or a
+    /// Mac's lock, is never re-sent blindly: it waits in `settle_wait` to be asked about, as
+    /// do the `settle_wait` rows themselves and, with `--retry-unknown`, each element that
+    /// ended with an unknown outcome. Returns what the workers' settlers ask about first.
+    private func recover(runID: String, ledger: DispatchLedger) async throws -> [Settlement.Pending] {
         let actor = options.actor
-        let states: [DispatchState] = options.retryUnknown ? [.sending, .unknownOutcome] : [.sending]
-        let uncertain = try database.read { try $0.jobs(runID: runID, states: states, after: -1, limit: Int.max, actor: actor) }
-        let settlement = Settlement(transport: transport, ids: dependencies.ids, secrets: secrets, stop: stop)
+        let states: [DispatchState] = options.retryUnknown ? [.sending, .settleWait, .unknownOutcome] : [.sending, .settleWait]
+        let open = try database.read { try $0.jobs(runID: runID, states: states, after: -1, limit: Int.max, actor: actor) }
         let unknown = Set(try database.read { try $0.jobs(runID: runID, states: [.unknownOutcome], after: -1, limit: Int.max,
                                                           actor: actor) }.map(\.seq))
-        for job in uncertain {
+        let waiting = Set(try database.read { try $0.jobs(runID: runID, states: [.settleWait], after: -1, limit: Int.max,
+                                                          actor: actor) }.map(\.seq))
+        var settle: [Settlement.Pending] = []
+        for job in open {
             let now = dependencies.clock.date()
             let wasUnknown = unknown.contains(job.seq)
+            if waiting.contains(job.seq) {
+                settle.append(Settlement.Pending(job: job))
+                continue
+            }
             if !wasUnknown && !RetryDecision.mustNotRepeat(job.action, on: job.platform) {
                 try await ledger.record(.requeued(job, note: "found sending after an interruption: sent again", at: now))
                 continue
             }
-            guard let entry = try await settlement.settle(job, attempt: job.attempts, at: now, fromUnknown: wasUnknown) else {
-                if stop.isRequested { return }
-                continue  // still unknown: it stays
-            }
-            try await ledger.record(entry)
+            let note = wasUnknown ? "--retry-unknown: asking the service again"
+                                  : "found sending after an interruption: asking the service, never sending it blindly"
+            try await ledger.record(.settleWait(job, attempt: job.attempts, error: nil, note: note, at: now))
+            settle.append(Settlement.Pending(job: job, fromUnknown: wasUnknown))
         }
+        return settle
     }
 
     /// Marks the run finished (or interrupted when work is left) with one audit row of counts.

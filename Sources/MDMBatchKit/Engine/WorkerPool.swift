@@ -2,10 +2,11 @@ import Foundation
 import Logging
 
 /// Sends the queued rows of a run: `concurrency` workers, each claiming its next row
-/// (committed `sending` before the call) while its current call is out, paced by a
-/// sliding window, held back by the circuit breaker during an outage, retrying as
-/// `RetryDecision` says, and asking the service, never re-sending blindly, where an
-/// action must not happen twice.
+/// (committed `sending` before the call) while its current call is out. Each send is
+/// permit (the circuit breaker) → pace (the adaptive rate limit) → attempt → apply (what
+/// `RetryDecision` says of a failure). An element whose answer proved nothing and that must
+/// not happen twice waits in `settle_wait`, holding no worker, while settlers ask the
+/// service about it; what they find never arrived comes back to the workers.
 struct WorkerPool: Sendable {
     let runID: String
     let database: AppDatabase
@@ -20,29 +21,68 @@ struct WorkerPool: Sendable {
 
     private var clock: any EngineClock { dependencies.clock }
 
-    /// Runs until the queue is empty or a stop is requested; after a stop request the
-    /// calls in flight get `stopGrace` seconds (or none after a second request), then they
-    /// are abandoned: their rows stay `sending`, settled on resume.
-    func run() async throws {
-        let feeder = WorkFeeder(database: database, runID: runID, actor: options.actor, stop: stop)
-        let limiter = options.rate.map { RateLimiter(policy: $0, clock: clock) }
-        let breaker = CircuitBreaker(threshold: options.breakerThreshold, cooldown: options.breakerCooldown, clock: clock,
-                                     logger: logger)
+    /// What the workers and settlers share.
+    private struct Shared: Sendable {
+        let feeder: WorkFeeder
+        let pace: RateLimiter?
+        let breaker: CircuitBreaker
+        let random: SharedRandom
+        let settling: SettleQueue
+        let settlement: Settlement
+    }
+
+    /// Questions asked at once about `settle_wait` elements.
+    static let settlers = 4
+
+    /// Runs until the queue is empty and nothing waits to be settled, or a stop is requested;
+    /// after a stop request the calls in flight get `stopGrace` seconds (or none after a
+    /// second request), then they are abandoned: their rows stay `sending`, settled on resume.
+    /// - Parameter settle: elements to ask about first (`settle_wait` rows of an earlier run,
+    ///   a reset or a Mac lock left `sending`, `--retry-unknown`'s unknown outcomes).
+    func run(settle: [Settlement.Pending] = []) async throws {
         let random = SharedRandom(seed: options.seed)
+        let shared = Shared(
+            feeder: WorkFeeder(database: database, runID: runID, actor: options.actor, stop: stop),
+            pace: options.rate.map { RateLimiter(policy: $0, clock: clock) },
+            breaker: CircuitBreaker(threshold: options.breakerThreshold, cooldown: options.breakerCooldown, clock: clock,
+                                    logger: logger),
+            random: random, settling: SettleQueue(),
+            settlement: Settlement(transport: transport, ids: dependencies.ids, secrets: secrets, stop: stop, clock: clock,
+                                   settle: transport.showsActionsAtOnce ? 0 : options.settle, retry: options.retry,
+                                   random: random))
+        await shared.feeder.addSettling(settle.count)
+        for pending in settle { await shared.settling.add(pending, at: clock.now()) }
         let workers = Task {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<max(1, options.concurrency) {
-                    group.addTask {
-                        try await self.work(feeder: feeder, limiter: limiter, breaker: breaker, random: random)
+                group.addTask {
+                    try await withThrowingTaskGroup(of: Void.self) { workers in
+                        for _ in 0..<max(1, options.concurrency) {
+                            workers.addTask { try await self.work(shared) }
+                        }
+                        try await workers.waitForAll()
                     }
+                    // the workers end once nothing is left to send or to settle: so do the settlers
+                    await shared.settling.close()
+                }
+                for _ in 0..<Self.settlers {
+                    group.addTask { try await self.settle(shared) }
                 }
                 try await group.waitForAll()
             }
         }
+        // a worker or settler waiting for work wakes when the run stops
+        let waker = Task { [stop] in
+            await stop.waitUntilRequested()
+            await shared.feeder.wake()
+            await shared.settling.close()
+        }
         let watchdog = Task { [stop, options, clock, logger] in
             await Self.abandon(workers, after: stop, grace: options.stopGrace, clock: clock, logger: logger)
         }
-        defer { watchdog.cancel() }
+        defer {
+            watchdog.cancel()
+            waker.cancel()
+        }
         do {
             try await workers.value
         } catch is CancellationError where stop.isRequested {
@@ -72,16 +112,23 @@ struct WorkerPool: Sendable {
         workers.cancel()
     }
 
-    private func work(feeder: WorkFeeder, limiter: RateLimiter?, breaker: CircuitBreaker, random: SharedRandom) async throws {
+    private func work(_ shared: Shared) async throws {
         // Each worker claims its next job (committing it `sending`) while the current call
         // is out, so that the commit is not part of the cycle.
-        var claimed = try await claim(from: feeder)
+        var claimed = try await claim(from: shared.feeder)
         while let job = claimed {
-            async let following = claim(from: feeder)
-            try await send(job, limiter: limiter, breaker: breaker, random: random)
+            async let following = claim(from: shared.feeder)
+            let (end, sent) = try await send(job, shared)
+            if end == .settling {
+                await shared.feeder.toSettle()
+                await shared.settling.add(Settlement.Pending(job: sent), at: clock.now())
+            } else {
+                await shared.feeder.release()
+            }
             claimed = try await following
             if let unsent = claimed, stop.isRequested {
                 try await ledger.record(.unsent(unsent, note: "claimed for sending but not sent: the run is stopping", at: clock.date()))
+                await shared.feeder.release()
                 claimed = nil
             }
         }
@@ -91,111 +138,179 @@ struct WorkerPool: Sendable {
     /// counts that attempt); nil when there is no more work or a stop is requested.
     private func claim(from feeder: WorkFeeder) async throws -> DispatchJob? {
         guard var job = try await feeder.next() else { return nil }
-        job.attempts += 1
-        job.attemptID = dependencies.ids.uuid()
-        try await ledger.record(.sending(job, attempt: job.attempts, at: clock.date()))
+        try await commitSending(&job)
         return job
     }
 
-    /// One claimed dispatch, through its retries, to a terminal state (or `retry_wait`
-    /// when a stop is requested while it waits).
-    private func send(_ claimed: DispatchJob, limiter: RateLimiter?, breaker: CircuitBreaker, random: SharedRandom) async throws {
+    private func commitSending(_ job: inout DispatchJob) async throws {
+        job.attempts += 1
+        job.attemptID = dependencies.ids.uuid()
+        try await ledger.record(.sending(job, attempt: job.attempts, at: clock.date()))
+    }
+
+    /// How a job left its worker.
+    private enum End { case done, settling }
+    /// What an answer leads to.
+    private enum Next { case end(End), again(after: Double) }
+
+    /// One claimed dispatch, through its retries, to a terminal state, to `settle_wait`, or
+    /// to `retry_wait` when a stop is requested while it waits; with the job as it ended
+    /// (its last send's time, its attempts).
+    private func send(_ claimed: DispatchJob, _ shared: Shared) async throws -> (End, DispatchJob) {
         var job = claimed
-        var attempt = job.attempts
         var committed = true  // the first attempt was committed `sending` by `claim`
+        var throttledInARow = 0
         while true {
-            // stopping before the call: the claim goes back to the queue, its attempt not counted
-            guard let probe = try await breaker.permit(unless: { stop.isRequested }) else {
+            // permit: stopping before the call, the claim goes back to the queue, its attempt not counted
+            guard let probe = try await shared.breaker.permit(unless: { stop.isRequested }) else {
                 try await abandonClaim(job, committed: committed)
-                return
+                return (.done, job)
             }
-            if !committed {
-                attempt += 1
-                job.attemptID = dependencies.ids.uuid()
-                try await ledger.record(.sending(job, attempt: attempt, at: clock.date()))
-            }
+            if !committed { try await commitSending(&job) }
             committed = false
-            // the pace slot is taken last, so that the send follows it at once
-            if let limiter {
-                let slot = await limiter.reserve()
-                while clock.now() < slot {
-                    if stop.isRequested {
-                        try await abandonClaim(job, committed: true)
-                        return
-                    }
-                    try await clock.sleep(seconds: min(slot - clock.now(), 0.25))
-                }
+            // pace: the slot is taken last, so that the send follows it at once
+            guard try await pace(shared.pace) else {
+                try await abandonClaim(job, committed: true)
+                return (.done, job)
             }
+            // attempt
             job.sentAt = clock.date()
             if job.firstSentAt == nil { job.firstSentAt = job.sentAt }
-            let failure: TransportError
+            let result: Result<TransportReceipt, TransportError>
             do {
-                let receipt = try await transport.send(job.command(attempt: attempt))
-                dependencies.crashPoints.reached(.afterCall)
-                breaker.recordSuccess()
-                let delivered = try secrets.deliver(receipt.secret, of: job)
-                // Not waiting for the commit keeps the worker busy; should it be lost, the row is
-                // still `sending` in the database, and the resume settles it.
-                try await ledger.post(.finished(job, state: .succeeded, attempt: attempt, error: nil, channel: receipt.channel,
-                                                effect: receipt.replayed ? "replayed" : receipt.effect,
-                                                secretDelivered: delivered, at: clock.date()))
-                progress.finished(.succeeded)
-                return
+                result = .success(try await transport.send(job.command(attempt: job.attempts)))
             } catch let error as TransportError {
-                failure = error
+                result = .failure(error)
             }
+            // apply
+            switch try await apply(result, to: &job, probe: probe, throttledInARow: &throttledInARow, shared) {
+            case .end(let end):
+                return (end, job)
+            case .again(let delay):
+                if try await !sleep(seconds: delay) { return (.done, job) }  // stopping: the row stays retry_wait, resumable
+            }
+        }
+    }
 
-            switch failure {
-            case .transient, .unknownOutcome: breaker.recordTransientFailure(probe: probe)
-            case .permanent, .signInRefused, .permissionDenied: breaker.recordOtherOutcome()
-            }
-            // a probe of the breaker tests the service: its failure does not count against the element
-            if probe, case .transient = failure, !stop.isRequested {
-                try await ledger.record(.unsent(job, note: "the circuit breaker's probe failed: the attempt is not counted",
+    /// Waits for the pace's slot; false when the run stops meanwhile.
+    private func pace(_ limiter: RateLimiter?) async throws -> Bool {
+        guard let limiter else { return true }
+        let slot = await limiter.reserve()
+        while clock.now() < slot {
+            if stop.isRequested { return false }
+            try await clock.sleep(seconds: min(slot - clock.now(), 0.25))
+        }
+        return true
+    }
+
+    /// Records what the answer means, as `RetryDecision` judges it.
+    private func apply(_ result: Result<TransportReceipt, TransportError>, to job: inout DispatchJob, probe: Bool,
+                       throttledInARow: inout Int, _ shared: Shared) async throws -> Next {
+        let failure: TransportError
+        switch result {
+        case .success(let receipt):
+            dependencies.crashPoints.reached(.afterCall)
+            shared.breaker.recordSuccess()
+            let delivered = try secrets.deliver(receipt.secret, of: job)
+            // Not waiting for the commit keeps the worker busy; should it be lost, the row is
+            // still `sending` in the database, and the resume settles it.
+            try await ledger.post(.finished(job, state: .succeeded, attempt: job.attempts, error: nil, channel: receipt.channel,
+                                            effect: receipt.replayed ? "replayed" : receipt.effect,
+                                            secretDelivered: delivered, at: clock.date()))
+            progress.finished(.succeeded)
+            return .end(.done)
+        case .failure(let error):
+            failure = error
+        }
+        if RetryDecision.tellsOfOutage(failure) {
+            shared.breaker.recordTransientFailure(probe: probe)
+        } else {
+            shared.breaker.recordOtherOutcome()
+        }
+        if case .throttled = failure {
+            throttledInARow += 1
+            await shared.pace?.throttled()
+        } else {
+            throttledInARow = 0
+        }
+        // a probe of the breaker tests the service: when its answer proves nothing was done,
+        // it does not count against the element (one that may have acted is judged as any send)
+        if probe, !stop.isRequested, RetryDecision.probeMayRequeue(failure, action: job.action, platform: job.platform) {
+            job.uncountedAttempts += 1
+            try await ledger.record(.retryWait(job, attempt: job.attempts, error: "the circuit breaker's probe: \(failure)",
+                                               delay: 0, counted: false, failure: failure, at: clock.date()))
+            return .again(after: 0)
+        }
+        let decision = RetryDecision.after(failure, action: job.action, platform: job.platform, attempt: job.countedAttempts,
+                                           throttledInARow: max(1, throttledInARow), policy: options.retry,
+                                           now: clock.date(), jitter: shared.random.uniform(1))
+        switch decision {
+        case .stopRun:
+            // nothing was done: the element goes back to the queue for the resumed run
+            try await ledger.record(.unsent(job, note: "the service refused the sign-in or a permission: not sent",
+                                            at: clock.date()))
+            logger.error("the service refused: stopping the run", metadata: ["error": "\(failure)"])
+            stop.request(.serviceRefused(failure))
+            return .end(.done)
+        case .fail(let error):
+            try await ledger.post(.finished(job, state: .failed, attempt: job.attempts, error: error, channel: nil, effect: nil,
+                                            secretDelivered: false, failure: failure, at: clock.date()))
+            progress.finished(.failed)
+            return .end(.done)
+        case .ask:
+            try await ledger.record(.settleWait(job, attempt: job.attempts, error: failure.description, note: nil,
                                                 at: clock.date()))
-                attempt -= 1
+            logger.debug("asking the service later", metadata: ["device": "\(job.deviceID)", "error": "\(failure)"])
+            return .end(.settling)
+        case .retry(let delay):
+            try await ledger.post(.retryWait(job, attempt: job.attempts, error: failure.description, delay: delay,
+                                             failure: failure, at: clock.date()))
+            logger.debug("retrying", metadata: ["device": "\(job.deviceID)", "attempt": "\(job.attempts)", "delay_s": "\(delay)"])
+            return .again(after: delay)
+        case .throttled(let delay):
+            job.uncountedAttempts += 1
+            try await ledger.post(.retryWait(job, attempt: job.attempts, error: failure.description, delay: delay, counted: false,
+                                             failure: failure, at: clock.date()))
+            logger.debug("throttled", metadata: ["device": "\(job.deviceID)", "delay_s": "\(delay)"])
+            return .again(after: delay)
+        }
+    }
+
+    /// A settler: asks about the `settle_wait` element that is due first, records what the
+    /// answer settles, hands what never arrived back to the workers; ends when the workers
+    /// have ended (nothing left to send or settle), or the run stops.
+    private func settle(_ shared: Shared) async throws {
+        while !stop.isRequested {
+            var pending: Settlement.Pending
+            switch await shared.settling.take(now: clock.now()) {
+            case .closed:
+                return
+            case .idle:
+                try await shared.settling.waitForChange()
                 continue
+            case .wait(let until):
+                // in short steps: an element due sooner may arrive meanwhile
+                try await clock.sleep(seconds: min(0.25, max(0.001, until - clock.now())))
+                continue
+            case .due(let item):
+                pending = item
             }
-            let decision = RetryDecision.after(failure, action: job.action, platform: job.platform, attempt: attempt,
-                                               policy: options.retry, now: clock.date(), jitter: random.uniform(1))
-            switch decision {
-            case .stopRun:
-                // nothing was done: the element goes back to the queue for the resumed run
-                try await ledger.record(.unsent(job, note: "the service refused the sign-in or a permission: not sent",
-                                                at: clock.date()))
-                logger.error("the service refused: stopping the run", metadata: ["error": "\(failure)"])
-                stop.request(.serviceRefused(failure))
-                return
-            case .fail(let error):
-                try await ledger.post(.finished(job, state: .failed, attempt: attempt, error: error, channel: nil, effect: nil,
-                                                secretDelivered: false, at: clock.date()))
-                progress.finished(.failed)
-                return
-            case .ask:
-                let settlement = Settlement(transport: transport, ids: dependencies.ids, secrets: secrets, stop: stop)
-                guard let entry = try await settlement.settle(job, attempt: attempt, at: clock.date()) else {
-                    return  // the service refused to answer: the row stays `sending`, asked again on resume
-                }
-                if case .requeued = entry {
-                    // never received: safe to send again, as a new attempt
-                    guard let delay = options.retry.delay(afterAttempt: attempt, retryAfter: nil, jitter: random.uniform(1)) else {
-                        try await ledger.post(.finished(job, state: .failed, attempt: attempt,
-                                                        error: "gave up after \(attempt) attempts: \(failure)", channel: nil,
-                                                        effect: nil, secretDelivered: false, at: clock.date()))
-                        progress.finished(.failed)
-                        return
-                    }
-                    try await ledger.post(.retryWait(job, attempt: attempt, error: failure.description, delay: delay, at: clock.date()))
-                    if try await !sleep(seconds: delay) { return }
-                    continue
-                }
+            switch try await shared.settlement.ask(&pending) {
+            case .settled(let entry, let sendAgain):
                 try await ledger.record(entry)
-                if case .finished(_, let state, _, _, _, _, _, _) = entry { progress.finished(state) }
+                if let state = entry.finalState { progress.finished(state) }
+                var job = pending.job
+                if sendAgain { job.sentAt = nil }
+                await shared.feeder.settled(sendAgain: sendAgain ? job : nil)
+            case .askAgain(let due, let failedRead):
+                if let failedRead {
+                    try await ledger.record(.askedInVain(pending.job, error: failedRead, at: clock.date()))
+                    pending.job.settleReads += 1
+                }
+                await shared.settling.add(pending, at: due)
+            case .stopped:
+                await shared.settling.add(pending, at: .infinity)
                 return
-            case .retry(let delay):
-                try await ledger.post(.retryWait(job, attempt: attempt, error: failure.description, delay: delay, at: clock.date()))
-                logger.debug("retrying", metadata: ["device": "\(job.deviceID)", "attempt": "\(attempt)", "delay_s": "\(delay)"])
-                if try await !sleep(seconds: delay) { return }  // stopping: the row stays retry_wait, resumable
             }
         }
     }
@@ -220,7 +335,62 @@ struct WorkerPool: Sendable {
     }
 }
 
-/// Hands out queued work a page at a time, in order; stops when asked.
+/// The `settle_wait` elements of a run, each with when it is next asked about. Settlers
+/// with nothing to ask about wait here (not on the clock) until an element arrives or the
+/// queue is closed.
+actor SettleQueue {
+    private var items: [(due: Double, pending: Settlement.Pending)] = []
+    private var closed = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    enum Take: Sendable {
+        case due(Settlement.Pending)
+        /// The first element is due at this time of the clock.
+        case wait(until: Double)
+        /// Nothing to ask about yet.
+        case idle
+        /// Nothing more will come.
+        case closed
+    }
+
+    func add(_ pending: Settlement.Pending, at due: Double) {
+        items.append((due, pending))
+        wake()
+    }
+
+    func take(now: Double) -> Take {
+        guard let index = items.indices.min(by: { items[$0].due < items[$1].due }) else { return closed ? .closed : .idle }
+        guard items[index].due <= now else { return closed ? .closed : .wait(until: items[index].due) }
+        return .due(items.remove(at: index).pending)
+    }
+
+    /// Returns when an element is added, the queue is closed, or the task is cancelled.
+    func waitForChange() async throws {
+        try Task.checkCancellation()
+        if closed { return }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { waiters.append($0) }
+        } onCancel: {
+            Task { await self.wake() }
+        }
+    }
+
+    /// No more elements will come: the workers have ended, or the run stops.
+    func close() {
+        closed = true
+        wake()
+    }
+
+    private func wake() {
+        let ready = waiters
+        waiters.removeAll()
+        for waiter in ready { waiter.resume() }
+    }
+}
+
+/// Hands out queued work a page at a time, in order, then what settling sends back; stops
+/// when asked. A worker asking for work while others still hold some, or while elements are
+/// being settled, waits: what they hold may come back to be sent.
 actor WorkFeeder {
     private let database: AppDatabase
     private let runID: String
@@ -230,6 +400,15 @@ actor WorkFeeder {
     private var index = 0
     private var lastSeq: Int64 = -1
     private var exhausted = false
+    /// Sent back by settling: the service never received them.
+    private var returned: [DispatchJob] = []
+    /// Their rows are `retry_wait` now: a page read later must not hand them out again.
+    private var returnedSeqs: Set<Int64> = []
+    /// Jobs handed out and not yet released.
+    private var outstanding = 0
+    /// Elements being settled.
+    private var settling = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init(database: AppDatabase, runID: String, actor: String, stop: StopSignal) {
         self.database = database
@@ -238,22 +417,84 @@ actor WorkFeeder {
         self.stop = stop
     }
 
+    /// Nothing left to hand out, nobody holding work, nothing being settled.
+    var drained: Bool { stop.isRequested || (exhausted && index == buffer.count && returned.isEmpty && outstanding == 0 && settling == 0) }
+
+    func next() async throws -> DispatchJob? {
+        while true {
+            if stop.isRequested { return nil }
+            if !returned.isEmpty {
+                outstanding += 1
+                return returned.removeFirst()
+            }
+            if let job = try fromPage() {
+                outstanding += 1
+                return job
+            }
+            if outstanding == 0 && settling == 0 { return nil }
+            // a worker cancelled while it waits (another one failed) wakes and ends
+            try Task.checkCancellation()
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { waiters.append($0) }
+            } onCancel: {
+                Task { await self.wake() }
+            }
+        }
+    }
+
+    /// The next row of the current page, reading the next page when it is used up.
     /// Synchronous inside the actor (no suspension point), so that two workers never
     /// fetch the same page.
-    func next() throws -> DispatchJob? {
-        if stop.isRequested { return nil }
-        if index == buffer.count {
-            if exhausted { return nil }
-            let (runID, lastSeq, actor) = (self.runID, self.lastSeq, self.actor)
-            buffer = try database.read { try $0.jobs(runID: runID, states: [.queued, .retryWait], after: lastSeq, limit: 1024, actor: actor) }
-            index = 0
-            if buffer.isEmpty {
-                exhausted = true
-                return nil
+    private func fromPage() throws -> DispatchJob? {
+        while true {
+            if index == buffer.count {
+                if exhausted { return nil }
+                let (runID, lastSeq, actor) = (self.runID, self.lastSeq, self.actor)
+                buffer = try database.read { try $0.jobs(runID: runID, states: [.queued, .retryWait], after: lastSeq, limit: 1024, actor: actor) }
+                index = 0
+                if buffer.isEmpty {
+                    exhausted = true
+                    return nil
+                }
+                self.lastSeq = buffer.last!.seq
             }
-            self.lastSeq = buffer.last!.seq
+            let job = buffer[index]
+            index += 1
+            if returnedSeqs.isEmpty || !returnedSeqs.contains(job.seq) { return job }
         }
-        defer { index += 1 }
-        return buffer[index]
+    }
+
+    /// A handed-out job is done with (finished, unsent, or left for the resumed run).
+    func release() {
+        outstanding -= 1
+        wake()
+    }
+
+    /// A handed-out job waits to be settled.
+    func toSettle() {
+        outstanding -= 1
+        settling += 1
+    }
+
+    /// Elements to settle before anything is handed out (a resumed run's).
+    func addSettling(_ count: Int) {
+        settling += count
+    }
+
+    /// An element is settled; `sendAgain`: the service never received it, send it.
+    func settled(sendAgain job: DispatchJob?) {
+        settling -= 1
+        if let job {
+            returned.append(job)
+            returnedSeqs.insert(job.seq)
+        }
+        wake()
+    }
+
+    /// Wakes every worker waiting for work (they look again).
+    func wake() {
+        let ready = waiters
+        waiters.removeAll()
+        for waiter in ready { waiter.resume() }
     }
 }

@@ -5,29 +5,37 @@ enum GraphAnswer {
     /// Longest service message kept: they end up in audit rows.
     static let maximumMessageLength = 1000
 
-    /// nil for a success (2xx); else the error. 401 is handled before (the token is renewed
-    /// once); one that still comes here is a refused sign-in.
-    static func error(for response: GraphHTTPResponse, permission: String) -> TransportError? {
+    /// nil for a success (2xx); else what the answer proves (DESIGN.md, "Third round"): a
+    /// 429 that nothing was done; 500, 502, 503, 504 and 408 nothing at all, since they may
+    /// come after the action took effect; a 4xx that the request is refused. 401 is handled
+    /// before (the token is renewed once); one that still comes here is a refused sign-in.
+    /// What to do about it is `RetryDecision`'s to say.
+    static func error(for response: GraphHTTPResponse, permission: String, clientRequestID: String? = nil) -> TransportError? {
         let status = response.status
         if (200..<300).contains(status) { return nil }
         let detail = ErrorBody(response.body)
         let message = detail.message ?? "HTTP \(status) without an error message"
         switch status {
-        case 429, 500, 502, 503, 504, 408:
-            return .transient(status: status, retryAfter: response.header("Retry-After"), message: detail.summary ?? message)
+        case 429:
+            return .throttled(retryAfter: response.header("Retry-After"), message: detail.summary ?? "Too Many Requests")
         case 401:
             return .signInRefused(message: "Graph refused the access token (HTTP 401): \(detail.summary ?? message)")
         case 403:
             return .permissionDenied(permission: permission, message: detail.summary ?? message)
+        case 408:
+            return .unknownOutcome(message: "HTTP 408 (the service gave up waiting): \(detail.summary ?? message)")
         case 400..<500:
-            return .permanent(status: status, code: detail.code, message: message)
+            let reference = ServiceReference(operationID: detail.operationID,
+                                             requestID: response.header("request-id") ?? detail.requestID,
+                                             clientRequestID: clientRequestID)
+            return .permanent(status: status, code: detail.code, message: detail.reason, reference: reference)
         case 300..<400:
             return .permanent(status: status, code: nil,
                               message: "unexpected redirect to \(response.header("Location") ?? "nowhere") (redirects are not followed)")
         default:
-            // Another 5xx (501, 505, …), or a status outside HTTP: nothing says whether the
-            // service acted, so the engine asks before sending again.
-            return .unknownOutcome(message: "unexpected HTTP \(status): \(message)")
+            // 500, 502, 503, 504 and any other status: the service may have acted before it
+            // answered (Graph's 504 says only that its upstream did not answer in time).
+            return .unknownOutcome(message: "HTTP \(status) \(detail.summary ?? message)")
         }
     }
 
@@ -36,6 +44,13 @@ enum GraphAnswer {
     struct ErrorBody {
         var code: String?
         var message: String?
+        /// Intune's `Operation ID (for customer support)` in its nested message.
+        var operationID: String?
+        /// `innerError.request-id`.
+        var requestID: String?
+        /// What the message says of why, without the ids and the URL Intune puts in it; nil
+        /// when it says nothing more (a real Intune 400 often does not).
+        var reason: String?
 
         init(_ body: [UInt8]) {
             guard !body.isEmpty else { return }
@@ -47,12 +62,20 @@ enum GraphAnswer {
             if let error = object["error"] as? [String: Any] {
                 code = (error["code"] as? String).flatMap { $0.isEmpty ? nil : $0 }
                 message = (error["message"] as? String).map(GraphAnswer.unwrapIntune).map(GraphAnswer.clean)
+                if let inner = error["innerError"] as? [String: Any] ?? error["innererror"] as? [String: Any] {
+                    requestID = inner["request-id"] as? String
+                }
             } else if let error = object["error"] as? String {
                 // The token endpoint's shape: {"error": "invalid_client", "error_description": "…"}.
                 code = error
                 message = (object["error_description"] as? String).map(GraphAnswer.clean)
             }
             if message?.isEmpty == true { message = nil }
+            if let message {
+                let parts = IntuneMessage(message)
+                operationID = parts.operationID
+                reason = parts.reason
+            }
         }
 
         /// `code: message`, or whichever there is.
@@ -63,6 +86,34 @@ enum GraphAnswer {
             case (nil, let message?): message
             case (nil, nil): nil
             }
+        }
+    }
+
+    /// Intune's message, taken apart: `An error has occurred - Operation ID (for customer
+    /// support): … - Activity ID: … - Url: … - <reason, if any>`. A message not of that
+    /// shape is all reason.
+    struct IntuneMessage {
+        var operationID: String?
+        var reason: String?
+
+        init(_ text: String) {
+            let parts = text.components(separatedBy: " - ")
+            guard parts.count > 1, parts[0].hasPrefix("An error has occurred") else {
+                reason = text.isEmpty ? nil : text
+                return
+            }
+            var rest: [String] = []
+            for part in parts.dropFirst() {
+                if part.hasPrefix("Operation ID") {
+                    operationID = part.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) }
+                } else if part.hasPrefix("Activity ID") || part.hasPrefix("Url:") {
+                    continue
+                } else {
+                    rest.append(part)
+                }
+            }
+            let joined = rest.joined(separator: " - ").trimmingCharacters(in: .whitespaces)
+            reason = joined.isEmpty ? nil : joined
         }
     }
 

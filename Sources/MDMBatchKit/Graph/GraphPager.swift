@@ -25,6 +25,8 @@ public enum GraphPagerError: LocalizedError, ClassifiedError, Equatable {
     /// The service refused: sign-in or permission (77); any other refusal (a 400 or 404 for
     /// the collection: a wrong URL or field) is configuration (78).
     case refused(url: String, TransportError)
+    /// `--max-run-time` passed while a page was still asked for (75).
+    case outOfTime(url: String, last: TransportError?)
 
     public var errorDescription: String? {
         switch self {
@@ -34,15 +36,33 @@ public enum GraphPagerError: LocalizedError, ClassifiedError, Equatable {
             "\(url)" + (offset.map { ": offset \($0)" } ?? "") + ": \(reason)"
         case .refused(let url, let error):
             "\(url): \(error)"
+        case .outOfTime(let url, let last):
+            "\(url): --max-run-time passed while reading it" + (last.map { " (last answer: \($0))" } ?? "")
         }
     }
 
     public var failureKind: FailureKind {
         switch self {
-        case .gaveUp: .temporary
+        case .gaveUp, .outOfTime: .temporary
         case .malformedPage: .dataError
         case .refused(_, let error): error.stopsRun ? .noPermission : .configuration
         }
+    }
+}
+
+/// How a collection's pages are asked again: the run's policy (`RetryDecision.afterRead`: a
+/// 429 never counts and waits as the service says, or with full jitter up to the window), the
+/// circuit breaker (its probes do not count either), and `--max-run-time`.
+public struct PageReadPolicy: Sendable {
+    public var retry: RetryPolicy
+    /// A clock time after which no page is asked for again.
+    public var deadline: Double?
+    public var breaker: CircuitBreaker?
+
+    public init(retry: RetryPolicy = RetryPolicy(), deadline: Double? = nil, breaker: CircuitBreaker? = nil) {
+        self.retry = retry
+        self.deadline = deadline
+        self.breaker = breaker
     }
 }
 
@@ -60,13 +80,13 @@ public struct GraphPager: AsyncSequence, Sendable {
     public let permission: String
     private let origin: String
     private let session: GraphSession
-    private let retry: RetryPolicy
+    private let policy: PageReadPolicy
     private let random: SharedRandom
 
     /// `select` names the fields (`$select`), `top` the page size asked for (`$top`; the
     /// service may give fewer). The beta endpoint needs `settings.betaURL`.
     public init(session: GraphSession, path: String, select: [String] = [], top: Int? = nil, api: GraphAPIVersion = .v1,
-                permission: String? = nil, retry: RetryPolicy = RetryPolicy(), random: SharedRandom) throws {
+                permission: String? = nil, policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom) throws {
         let base: String
         switch api {
         case .v1: base = session.settings.graphURL
@@ -83,7 +103,7 @@ public struct GraphPager: AsyncSequence, Sendable {
         origin = GraphPager.origin(of: base) ?? base
         self.permission = permission ?? GraphPermission.toRead(path: path)
         self.session = session
-        self.retry = retry
+        self.policy = policy
         self.random = random
     }
 
@@ -124,38 +144,67 @@ public struct GraphPager: AsyncSequence, Sendable {
         }
     }
 
-    /// One page's body, asked again while it fails transiently.
+    /// One page's body, asked again as `RetryDecision.afterRead` says.
     func fetch(_ url: String) async throws -> [UInt8] {
-        var attempt = 0
+        let clock = session.clock
+        var counted = 0
+        var throttledInARow = 0
+        var last: TransportError?
+        func outOfTime() -> Bool { policy.deadline.map { clock.now() >= $0 } ?? false }
         while true {
-            attempt += 1
+            if outOfTime() { throw GraphPagerError.outOfTime(url: url, last: last) }
+            var probe = false
+            if let breaker = policy.breaker {
+                guard let permitted = try await breaker.permit(unless: outOfTime) else {
+                    throw GraphPagerError.outOfTime(url: url, last: last)
+                }
+                probe = permitted
+            }
             let failure: TransportError
             do {
                 let response = try await session.send(.get, url: url, requestID: UUID().uuidString.lowercased())
                 if let error = GraphAnswer.error(for: response, permission: permission) {
                     failure = error
                 } else {
+                    policy.breaker?.recordSuccess()
                     return response.body
                 }
             } catch let error as TransportError {
                 failure = error
             }
-            var retryAfter: Double?
-            switch failure {
-            case .transient(_, let header, _):
-                retryAfter = header.flatMap { RetryAfter.seconds($0, now: session.clock.date()) }
-            case .unknownOutcome:
-                break  // a read acts on nothing: ask again
-            case .permanent, .signInRefused, .permissionDenied:
-                throw GraphPagerError.refused(url: url, failure)
+            last = failure
+            if RetryDecision.tellsOfOutage(failure) {
+                policy.breaker?.recordTransientFailure(probe: probe)
+            } else {
+                policy.breaker?.recordOtherOutcome()
             }
-            guard let delay = retry.delay(afterAttempt: attempt, retryAfter: retryAfter, jitter: random.uniform(1)) else {
-                throw GraphPagerError.gaveUp(url: url, attempts: attempt, last: failure)
+            if case .throttled = failure {
+                throttledInARow += 1
+                await session.limiter?.throttled()
+            } else {
+                throttledInARow = 0
+                // a probe of the breaker tests the service, not this page
+                if !probe { counted += 1 }
             }
-            session.logger.debug("retrying a page", metadata: [
-                "url": "\(url)", "attempt": "\(attempt)", "delay_s": "\(delay)", "error": "\(failure)",
+            let decision = RetryDecision.afterRead(failure, attempt: Swift.max(1, counted), throttledInARow: Swift.max(1, throttledInARow),
+                                                   policy: policy.retry, now: clock.date(), jitter: random.uniform(1))
+            let delay: Double
+            switch decision {
+            case .retry(let after), .throttled(let after): delay = after
+            case .stopRun: throw GraphPagerError.refused(url: url, failure)
+            case .fail, .ask:
+                if case .permanent = failure { throw GraphPagerError.refused(url: url, failure) }
+                throw GraphPagerError.gaveUp(url: url, attempts: counted, last: failure)
+            }
+            session.logger.debug("asking for a page again", metadata: [
+                "url": "\(url)", "attempts": "\(counted)", "delay_s": "\(delay)", "error": "\(failure)",
             ])
-            try await session.clock.sleep(seconds: delay)
+            let wake = clock.now() + delay
+            if let deadline = policy.deadline, wake > deadline {
+                try await clock.sleep(until: deadline)
+                throw GraphPagerError.outOfTime(url: url, last: failure)
+            }
+            try await clock.sleep(until: wake)
         }
     }
 

@@ -18,7 +18,8 @@ public final class GraphTransport: DeviceActionTransport {
     public func send(_ command: DeviceCommand) async throws -> TransportReceipt {
         let url = deviceURL(command.deviceID) + "/" + command.action.graphName
         let response = try await session.send(.post, url: url, requestID: command.attemptID)
-        if let error = GraphAnswer.error(for: response, permission: GraphPermission.sendActions) { throw error }
+        if let error = GraphAnswer.error(for: response, permission: GraphPermission.sendActions,
+                                         clientRequestID: command.attemptID) { throw error }
         return TransportReceipt(channel: nil, effect: "accepted")
     }
 
@@ -30,13 +31,13 @@ public final class GraphTransport: DeviceActionTransport {
         do {
             response = try await session.send(.get, url: url, requestID: query.requestID)
         } catch let error as TransportError where !error.stopsRun {
-            return .unknown("asking about \(query.deviceID): \(error)")
+            return .unanswered(error)
         }
         // The device is gone or never was: nothing was received for it.
         if response.status == 404 { return .notReceived }
         if let error = GraphAnswer.error(for: response, permission: GraphPermission.readDevices) {
             if error.stopsRun { throw error }
-            return .unknown("asking about \(query.deviceID): \(error)")
+            return .unanswered(error)
         }
         return Self.lookup(query, in: response.body)
     }
@@ -72,7 +73,9 @@ public final class GraphTransport: DeviceActionTransport {
                 continue
             }
             if let notBefore, start < notBefore { continue }  // an earlier action, not ours
-            if latest == nil || start > latest!.start { latest = (start, result) }
+            // several results of one action: the latest one's (on a tie of start, the one
+            // listed last: a later reset voids the earlier passcode)
+            if latest == nil || start >= latest!.start { latest = (start, result) }
         }
         guard let (start, result) = latest else {
             // Cannot tell whether the one without a readable start is ours.

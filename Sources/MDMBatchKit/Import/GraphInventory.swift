@@ -17,16 +17,17 @@ public enum GraphInventory {
     /// `beta`, devices come from the beta endpoint, with `enrolledByUserPrincipalName`;
     /// without, the stored `enrolled_by_upn` is left as it is.
     public static func importInventory(_ kind: InventoryKind, session: GraphSession, beta: Bool, database: AppDatabase,
-                                       actor: String, limits: InputLimits = .standard, random: SharedRandom,
+                                       actor: String, limits: InputLimits = .standard,
+                                       policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom,
                                        now: @escaping @Sendable () -> Date = { Date() }) async throws -> ImportSummary {
         let pager: GraphPager
         switch kind {
         case .devices:
             pager = try GraphPager(session: session, path: "/deviceManagement/managedDevices",
                                    select: deviceFields + (beta ? betaDeviceFields : []), top: 1000, api: beta ? .beta : .v1,
-                                   random: random)
+                                   policy: policy, random: random)
         case .users:
-            pager = try GraphPager(session: session, path: "/users", select: userFields, top: 999, random: random)
+            pager = try GraphPager(session: session, path: "/users", select: userFields, top: 999, policy: policy, random: random)
         }
         let folder = database.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? FileManager.default.temporaryDirectory

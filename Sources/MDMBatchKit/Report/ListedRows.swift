@@ -51,7 +51,8 @@ public struct ElementGroup: Hashable, Sendable {
 enum NotSucceeded {
     /// What went wrong in sending first, then what the rules refused, then what was not sent
     /// for an earlier run, then what is still open.
-    static let states: [DispatchState] = [.failed, .unknownOutcome, .rejected, .skipped, .retryWait, .queued, .sending, .planned]
+    static let states: [DispatchState] = [.failed, .unknownOutcome, .rejected, .skipped, .settleWait, .retryWait, .queued, .sending,
+                                          .planned]
 
     /// The groups of `summary` that did not succeed, in `states` order and within a state the
     /// largest first, each with its first `limit` elements in plan order. Each state is read

@@ -38,8 +38,38 @@ public struct RunSummary: Sendable, Equatable {
         count(.rejected) + count(.failed) + count(.unknownOutcome) == 0 && open == 0
     }
 
+    /// Succeeded elements nobody has confirmed on their device yet (nil when none): the
+    /// service accepted them, which is not the device doing them.
+    public var acceptedNotConfirmed: Int? {
+        guard let count = byDeviceState[Self.notConfirmed], count > 0 else { return nil }
+        return count
+    }
+
     /// Rows still waiting for an outcome.
     public var open: Int { DispatchState.open.reduce(0) { $0 + count($1) } }
+}
+
+/// What the service answered to an element's last failed attempt: its HTTP status and error
+/// code, the ids a support case needs (Operation ID, `request-id`), and our attempt's
+/// `client-request-id`. A real Intune 400 often gives only the ids, no reason.
+public struct ServiceAnswerDetail: Sendable, Equatable {
+    public var status: Int?
+    public var code: String?
+    public var reference = ServiceReference()
+
+    public init(status: Int? = nil, code: String? = nil, reference: ServiceReference = ServiceReference()) {
+        self.status = status
+        self.code = code
+        self.reference = reference
+    }
+
+    /// As JSON members of the report element.
+    var jsonMembers: String {
+        "\"http_status\": \(status.map(String.init) ?? "null"), \"service_code\": \(JSONText.quote(code)), "
+            + "\"operation_id\": \(JSONText.quote(reference.operationID)), "
+            + "\"service_request_id\": \(JSONText.quote(reference.requestID)), "
+            + "\"client_request_id\": \(JSONText.quote(reference.clientRequestID))"
+    }
 }
 
 /// One (request, device) of a run report: the plan element and what became of it.
@@ -60,6 +90,8 @@ public struct ReportElement: Sendable, Equatable {
     public var deviceStateAt: String?
     /// Its secret went into a secrets file (never the secret itself).
     public var secretDelivered = false
+    /// What the service said of its last failed attempt, and the ids of that attempt.
+    public var service = ServiceAnswerDetail()
 
     /// What a reader wants to know of an element that did not succeed: its reason code, else its last error.
     public var why: String { reason?.rawValue ?? lastError ?? "" }
@@ -85,7 +117,7 @@ public enum RunReportJSON {
             + "\"queued_at\": \(JSONText.quote(element.queuedAt)), \"first_sent_at\": \(JSONText.quote(element.firstSentAt)), "
             + "\"finished_at\": \(JSONText.quote(element.finishedAt)), \"latency_ms\": \(number(element.latencyMs)), "
             + "\"device_state\": \(JSONText.quote(element.deviceState?.rawValue)), \"device_state_at\": \(JSONText.quote(element.deviceStateAt)), "
-            + "\"secret_delivered\": \(element.secretDelivered)}"
+            + "\"secret_delivered\": \(element.secretDelivered), \(element.service.jsonMembers)}"
     }
 
     public static func summary(_ s: RunSummary) -> String {
@@ -128,7 +160,8 @@ public enum RunReportText {
         }
         var lines = ["run \(run.id) (\(run.state.rawValue)) — batch \(TerminalText.escaped(run.batchName)), rules \(run.ruleSet)",
                      "  \(s.requests) requests, \(s.targets) targets: \(s.accepted) accepted, \(s.rejected) rejected"]
-        let order: [DispatchState] = [.succeeded, .failed, .unknownOutcome, .skipped, .rejected, .queued, .retryWait, .sending]
+        let order: [DispatchState] = [.succeeded, .failed, .unknownOutcome, .skipped, .rejected, .queued, .retryWait, .settleWait,
+                                      .sending]
         lines.append("  " + order.filter { s.count($0) > 0 || [.succeeded, .failed, .unknownOutcome].contains($0) }
             .map { "\($0.rawValue) \(s.count($0))" }.joined(separator: " · "))
         if !s.byPlatform.isEmpty {
@@ -137,6 +170,11 @@ public enum RunReportText {
             }.joined(separator: "; "))
         }
         if !s.byReason.isEmpty { lines.append("  by reason: " + list(s.byReason, \.rawValue)) }
+        // accepted is not done: a 204 says the service took it, not that the device did it
+        if let accepted = s.acceptedNotConfirmed {
+            lines.append("  accepted by the service, not confirmed on the devices: \(accepted) — "
+                         + "ask what they did with `mdmbatch confirm \(run.id)`")
+        }
         // what the devices did, once somebody asked (`confirm`, `run --confirm`)
         if s.byDeviceState.keys.contains(where: { $0 != RunSummary.notConfirmed }) {
             lines.append("  on the devices: " + list(s.byDeviceState) { $0.replacingOccurrences(of: "_", with: " ") })

@@ -90,8 +90,13 @@ public enum RunReportHTML {
             try write("<div class=\"tile \(style)\" id=\"tile-\(id)\"><span class=\"n\">\(e(value))</span><span class=\"k\">\(e(label))</span></div>")
         }
         try write("</div>\n")
+        if let accepted = s.acceptedNotConfirmed {
+            try write("<p id=\"accepted-not-confirmed\">Accepted by the service, not confirmed on the devices: <b>\(accepted)</b>. "
+                      + "Ask what the devices did with <code>mdmbatch confirm \(e(run.id))</code>.</p>\n")
+        }
 
-        let states: [DispatchState] = [.succeeded, .failed, .unknownOutcome, .rejected, .skipped, .queued, .retryWait, .sending]
+        let states: [DispatchState] = [.succeeded, .failed, .unknownOutcome, .rejected, .skipped, .queued, .retryWait, .settleWait,
+                                       .sending]
             .filter { state in s.byPlatform.values.contains { ($0[state] ?? 0) > 0 } }
         let stateNames = states.map(\.rawValue)
         let platforms = s.byPlatform.keys.sorted()

@@ -13,7 +13,8 @@ extension StoreWriter {
             "state IN (\(StoreReader.list(target.flatMap(DispatchState.sources(of:)))))"
         }
         let sending = try RawStatement(cached: db, sql: """
-            UPDATE dispatches SET state = 'sending', attempts = ?3, last_sent_at = ?4, first_sent_at = coalesce(first_sent_at, ?4)
+            UPDATE dispatches SET state = 'sending', attempts = ?3, last_sent_at = ?4, first_sent_at = coalesce(first_sent_at, ?4),
+                client_request_id = ?5
             WHERE run_id = ?1 AND seq = ?2 AND \(guarded(.sending))
             """)
         // one statement per final state, each guarded by the states that may reach it;
@@ -26,14 +27,29 @@ extension StoreWriter {
                     first_sent_at = CASE WHEN attempts = 1 AND ?7 IS NOT NULL THEN ?7 ELSE first_sent_at END,
                     latency_ms = (julianday(?6) - julianday(CASE WHEN attempts = 1 AND ?7 IS NOT NULL THEN ?7 ELSE first_sent_at END))
                                  * 86400000.0,
-                    secret_delivered_at = coalesce(secret_delivered_at, ?8)
+                    secret_delivered_at = coalesce(secret_delivered_at, ?8),
+                    service_status = coalesce(?9, service_status), service_code = coalesce(?10, service_code),
+                    operation_id = coalesce(?11, operation_id), service_request_id = coalesce(?12, service_request_id)
                 WHERE run_id = ?1 AND seq = ?2 AND \(guarded(state))
                 """)
         }
         let waiting = try RawStatement(cached: db, sql: """
             UPDATE dispatches SET state = 'retry_wait', last_error = ?3, last_sent_at = coalesce(?4, last_sent_at),
-                first_sent_at = CASE WHEN attempts = 1 AND ?4 IS NOT NULL THEN ?4 ELSE first_sent_at END
+                first_sent_at = CASE WHEN attempts = 1 AND ?4 IS NOT NULL THEN ?4 ELSE first_sent_at END,
+                uncounted_attempts = uncounted_attempts + ?5, settle_reads = 0,
+                service_status = coalesce(?6, service_status), service_code = coalesce(?7, service_code),
+                operation_id = coalesce(?8, operation_id), service_request_id = coalesce(?9, service_request_id)
             WHERE run_id = ?1 AND seq = ?2 AND \(guarded(.retryWait))
+            """)
+        let settling = try RawStatement(cached: db, sql: """
+            UPDATE dispatches SET state = 'settle_wait', last_error = coalesce(?3, last_error),
+                last_sent_at = coalesce(?4, last_sent_at),
+                first_sent_at = CASE WHEN attempts = 1 AND ?4 IS NOT NULL THEN ?4 ELSE first_sent_at END, settle_reads = 0
+            WHERE run_id = ?1 AND seq = ?2 AND \(guarded(.settleWait))
+            """)
+        let askedInVain = try RawStatement(cached: db, sql: """
+            UPDATE dispatches SET settle_reads = settle_reads + 1, last_error = ?3
+            WHERE run_id = ?1 AND seq = ?2 AND state = 'settle_wait'
             """)
         let requeued = try RawStatement(cached: db, sql: """
             UPDATE dispatches SET state = 'queued', finished_at = NULL WHERE run_id = ?1 AND seq = ?2 AND \(guarded(.queued))
@@ -61,22 +77,39 @@ extension StoreWriter {
             switch entry {
             case .sending(let job, let attempt, let at):
                 sending.bind(3, Int64(attempt))
-                try execute(sending, job, [ISOTimestamp.formatMillis(at)], from: 4, to: "sending")
+                try execute(sending, job, [ISOTimestamp.formatMillis(at), job.attemptID], from: 4, to: "sending")
                 var detail: [String: JSONValue] = ["attempt": .number(Double(attempt)), "idempotency_key": .string(job.key)]
                 if let id = job.attemptID { detail["client_request_id"] = .string(id) }
                 try audit.append(Self.event(job, runID, "dispatch_sending", outcome: "sending", detail: detail), at: at)
-            case .retryWait(let job, let attempt, let error, let delay, let at):
-                try execute(waiting, job, [error, job.sentAt.map(ISOTimestamp.formatMillis)], to: "retry_wait")
-                try audit.append(Self.event(job, runID, "dispatch_attempt", outcome: "retry_wait", detail: [
+            case .retryWait(let job, let attempt, let error, let delay, let counted, let failure, let at):
+                let answer = ServiceAnswerColumns(failure)
+                try execute(waiting, job, [error, job.sentAt.map(ISOTimestamp.formatMillis), counted ? "0" : "1"] + answer.values,
+                            to: "retry_wait")
+                var detail: [String: JSONValue] = [
                     "attempt": .number(Double(attempt)), "error": .string(error),
                     "retry_in_s": .number((delay * 1000).rounded() / 1000),
-                ]), at: at)
-            case .finished(let job, let state, let attempt, let error, let channel, let effect, let delivered, let at):
+                ]
+                if !counted { detail["counted"] = .bool(false) }
+                answer.add(to: &detail, attemptID: job.attemptID)
+                try audit.append(Self.event(job, runID, "dispatch_attempt", outcome: "retry_wait", detail: detail), at: at)
+            case .settleWait(let job, let attempt, let error, let note, let at):
+                try execute(settling, job, [error, job.sentAt.map(ISOTimestamp.formatMillis)], to: "settle_wait")
+                var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
+                if let error { detail["error"] = .string(error) }
+                if let note { detail["note"] = .string(note) }
+                if error != nil, let id = job.attemptID { detail["client_request_id"] = .string(id) }
+                try audit.append(Self.event(job, runID, error != nil ? "dispatch_attempt" : "dispatch_recovered",
+                                            outcome: "settle_wait", detail: detail), at: at)
+            case .askedInVain(let job, let error, _):
+                try execute(askedInVain, job, [error], to: "settle_wait")
+            case .finished(let job, let state, let attempt, let error, let channel, let effect, let delivered, let failure, let at):
                 guard let statement = finished[state] else { throw StoreError.illegalTransition(runID: runID, seq: job.seq, to: state.rawValue) }
                 let time = ISOTimestamp.formatMillis(at)
+                let answer = ServiceAnswerColumns(failure)
                 try execute(statement, job, [state.rawValue, error, channel, time, job.sentAt.map(ISOTimestamp.formatMillis),
-                                             delivered ? time : nil], to: state.rawValue)
+                                             delivered ? time : nil] + answer.values, to: state.rawValue)
                 var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
+                answer.add(to: &detail, attemptID: failure != nil ? job.attemptID : nil)
                 if let error { detail["error"] = .string(error) }
                 if let channel { detail["channel"] = .string(channel) }
                 if let effect { detail["effect"] = .string(effect) }
@@ -93,6 +126,39 @@ extension StoreWriter {
                     "note": .string(note), "idempotency_key": .string(job.key),
                 ]), at: at)
             }
+        }
+    }
+
+    /// What the service said of a failed attempt, as the element keeps it: the status, the
+    /// error code and the ids a support case needs (`service_status`, `service_code`,
+    /// `operation_id`, `service_request_id`), in that order of parameters.
+    private struct ServiceAnswerColumns {
+        var status: Int?
+        var code: String?
+        var reference = ServiceReference()
+
+        init(_ failure: TransportError?) {
+            switch failure {
+            case .permanent(let status, let code, _, let reference)?:
+                self.status = status
+                self.code = code
+                self.reference = reference
+            case .throttled?:
+                status = 429
+            default:
+                break
+            }
+        }
+
+        var values: [String?] { [status.map(String.init), code, reference.operationID, reference.requestID] }
+
+        /// The same in an audit row, with the attempt's `client-request-id`.
+        func add(to detail: inout [String: JSONValue], attemptID: String?) {
+            if let status { detail["http_status"] = .number(Double(status)) }
+            if let code { detail["service_code"] = .string(code) }
+            if let id = reference.operationID { detail["operation_id"] = .string(id) }
+            if let id = reference.requestID { detail["service_request_id"] = .string(id) }
+            if let attemptID { detail["client_request_id"] = .string(attemptID) }
         }
     }
 

@@ -105,6 +105,10 @@ extension StoreReader {
         element.deviceState = (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:))
         element.deviceStateAt = row["device_state_at"]
         element.secretDelivered = (row["secret_delivered_at"] as String?) != nil
+        element.service = ServiceAnswerDetail(status: row["service_status"], code: row["service_code"],
+                                              reference: ServiceReference(operationID: row["operation_id"],
+                                                                          requestID: row["service_request_id"],
+                                                                          clientRequestID: row["client_request_id"]))
         return element
     }
 

@@ -30,6 +30,13 @@ public struct RunRecord: Sendable, Equatable {
         return settings
     }
 
+    /// The `--settle` the run recorded, in seconds (nil: a run before the third round).
+    public var settle: Double? {
+        guard let options = try? JSONDecoder().decode([String: JSONValue].self, from: Data(options.utf8)),
+              case .number(let seconds)? = options["settle_s"] else { return nil }
+        return seconds
+    }
+
     init(_ row: Row) {
         id = row["id"]
         batchName = row["batch_name"]
@@ -97,7 +104,7 @@ extension StoreReader {
         let rows = try Row.fetchAll(db, sql: """
             SELECT d.seq, d.line, d.action, d.device_id, d.platform, d.idempotency_key, d.attempts, d.request_id,
                    d.requested_by, d.justification, d.ticket, d.secret, d.secret_delivered_at, d.first_sent_at, v.management,
-                   d.device_state
+                   d.device_state, d.last_sent_at, d.uncounted_attempts, d.settle_reads
             FROM dispatches d LEFT JOIN devices v ON v.device_id = d.device_id
             WHERE d.run_id = ? AND d.seq > ? AND d.state IN (\(Self.list(states)))
             \(unconfirmed ? """
@@ -118,7 +125,10 @@ extension StoreReader {
                 secretDelivered: (row["secret_delivered_at"] as String?) != nil,
                 firstSentAt: (row["first_sent_at"] as String?).flatMap(ISOTimestamp.epochSeconds)
                     .map { Date(timeIntervalSince1970: Double($0)) },
-                deviceState: (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)))
+                lastSentAt: (row["last_sent_at"] as String?).flatMap(ISOTimestamp.epochSeconds)
+                    .map { Date(timeIntervalSince1970: Double($0)) },
+                deviceState: (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)),
+                uncountedAttempts: row["uncounted_attempts"], settleReads: row["settle_reads"])
         }
     }
 

@@ -98,15 +98,40 @@ public struct TransportReceipt: Sendable, Equatable {
     }
 }
 
-/// Why a send (or a question) failed.
+/// What the service said about a refused request, beyond its status: the ids a support
+/// case needs. A real Intune 400 often carries only these (an Operation ID in its nested
+/// message), no reason.
+public struct ServiceReference: Sendable, Equatable, Codable {
+    /// Intune's `Operation ID (for customer support)`.
+    public var operationID: String?
+    /// The service's `request-id` header (or the error's `innerError.request-id`).
+    public var requestID: String?
+    /// Our `client-request-id` of the attempt.
+    public var clientRequestID: String?
+
+    public init(operationID: String? = nil, requestID: String? = nil, clientRequestID: String? = nil) {
+        self.operationID = operationID
+        self.requestID = requestID
+        self.clientRequestID = clientRequestID
+    }
+
+    public var isEmpty: Bool { operationID == nil && requestID == nil && clientRequestID == nil }
+}
+
+/// Why a send (or a question) failed: what the answer proves about the action, not what to
+/// do about it (`RetryDecision` decides that, in one place).
 public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Try again later: 429, 500, 502, 503, 504, or a refused connection (no status).
-    /// `retryAfter` is the raw Retry-After header, if any.
+    /// 429: the service throttles (its budget is shared with the tenant's other apps). Nothing
+    /// was done. `retryAfter` is the raw Retry-After header, often absent.
+    case throttled(retryAfter: String?, message: String)
+    /// Nothing was done, and it may work later: a refused connection (no status: nothing was
+    /// written), or the mock's refusal before it acts.
     case transient(status: Int?, retryAfter: String?, message: String)
-    /// Will never work for this element: 400, 404, 409 (`code` is the service's error code).
-    case permanent(status: Int, code: String?, message: String)
-    /// The request was written but no answer came (a timeout, a dropped connection): the
-    /// service may or may not have acted.
+    /// Will never work for this element: 400, 404, 409 and the other 4xx (`code` is the
+    /// service's error code). `message` is the reason the service gave, nil when it gave none.
+    case permanent(status: Int, code: String?, message: String?, reference: ServiceReference = ServiceReference())
+    /// The service may or may not have acted: 500, 502, 503, 504, 408 (these can come after
+    /// the effect), a timeout, a dropped or reset connection, a body that cannot be read.
     case unknownOutcome(message: String)
     /// The service refused the sign-in (bad secret, expired certificate, unknown app).
     case signInRefused(message: String)
@@ -116,10 +141,14 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String {
         switch self {
+        case .throttled(let retryAfter, let message):
+            "HTTP 429 " + message + (retryAfter.map { " (Retry-After: \($0))" } ?? " (no Retry-After)")
         case .transient(let status, let retryAfter, let message):
             (status.map { "HTTP \($0) " } ?? "") + message + (retryAfter.map { " (Retry-After: \($0))" } ?? "")
-        case .permanent(let status, let code, let message):
-            "HTTP \(status) " + (code.map { "\($0): " } ?? "") + message
+        case .permanent(let status, let code, let message, let reference):
+            "HTTP \(status) " + (code.map { "\($0): " } ?? "")
+                + (message ?? "refused by the service, no reason given")
+                + (reference.operationID.map { " (Operation ID \($0))" } ?? "")
         case .unknownOutcome(let message): "outcome unknown: \(message)"
         case .signInRefused(let message): "sign-in refused: \(message)"
         case .permissionDenied(let permission, let message): "permission \(permission) missing: \(message)"
@@ -130,7 +159,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     public var stopsRun: Bool {
         switch self {
         case .signInRefused, .permissionDenied: true
-        case .transient, .permanent, .unknownOutcome: false
+        case .throttled, .transient, .permanent, .unknownOutcome: false
         }
     }
 }
@@ -203,8 +232,11 @@ public enum ActionLookup: Sendable, Equatable {
     case received(ActionReport)
     /// The service has no such action: it never arrived, and it is safe to send.
     case notReceived
-    /// The service could not be asked, or cannot tell.
+    /// The service answered, but its answer cannot tell (a result without a readable start).
     case unknown(String)
+    /// The question got no answer: a failed read (`RetryDecision.afterRead` says whether
+    /// and when to ask again).
+    case unanswered(TransportError)
 }
 
 /// The device-management service, as the engine sees it: the mock, or Microsoft Graph.
@@ -212,12 +244,17 @@ public protocol DeviceActionTransport: Sendable {
     /// Sends one command; throws `TransportError`.
     func send(_ command: DeviceCommand) async throws -> TransportReceipt
     /// Asks what became of an action sent earlier (after a crash or a timeout, and to confirm).
-    /// A `signInRefused` or `permissionDenied` is thrown; anything else that goes wrong is `.unknown`.
+    /// A `signInRefused` or `permissionDenied` is thrown; a read that failed otherwise is `.unanswered`.
     func lookup(_ query: ActionQuery) async throws -> ActionLookup
     /// Releases what the transport holds (an HTTP client's connections). Called once, at the end.
     func shutdown() async
+    /// The service shows an action to `lookup` as soon as it answers the send (the mock): not
+    /// finding it then proves at once that it never arrived. Graph's results lag behind its
+    /// answers, so absence is proof only after `--settle`.
+    var showsActionsAtOnce: Bool { get }
 }
 
 extension DeviceActionTransport {
     public func shutdown() async {}
+    public var showsActionsAtOnce: Bool { false }
 }

@@ -74,6 +74,9 @@ public actor MockTransport: DeviceActionTransport {
 
     /// The latency is spent before the call enters the actor: the network, not the service,
     /// and no hop back onto the actor after the wait.
+    /// The mock remembers an action the moment it acts: absence is proof at once.
+    public nonisolated var showsActionsAtOnce: Bool { true }
+
     public nonisolated func send(_ command: DeviceCommand) async throws -> TransportReceipt {
         if configuration.latencyMs > 0 {
             let factor = 0.5 + SeededGenerator.unit(seed: configuration.seed, "latency#\(command.idempotencyKey)#\(command.attempt)")
@@ -94,8 +97,7 @@ public actor MockTransport: DeviceActionTransport {
             let allowed = window.earliest(after: now)
             if allowed > now {
                 fault(command, status: 429, kind: "throttled")
-                throw TransportError.transient(status: 429, retryAfter: String(format: "%.3f", allowed - now),
-                                               message: "Too Many Requests")
+                throw TransportError.throttled(retryAfter: String(format: "%.3f", allowed - now), message: "Too Many Requests")
             }
             window.record(now)
             throttleWindow = window
@@ -116,7 +118,7 @@ public actor MockTransport: DeviceActionTransport {
                 throw TransportError.transient(status: 503, retryAfter: nil, message: "Service Unavailable")
             } else if kind < 0.8 {
                 fault(command, status: 429, kind: "transient")
-                throw TransportError.transient(status: 429, retryAfter: "1", message: "Too Many Requests")
+                throw TransportError.throttled(retryAfter: "1", message: "Too Many Requests")
             } else {
                 // a timeout: half the time the service acted before the answer was lost
                 if kind >= 0.9 { _ = apply(command, channel: channel) }

@@ -234,7 +234,7 @@ extension TransportError: ClassifiedError, LocalizedError {
     public var failureKind: FailureKind {
         switch self {
         case .signInRefused, .permissionDenied: .noPermission
-        case .transient, .unknownOutcome: .temporary
+        case .throttled, .transient, .unknownOutcome: .temporary
         case .permanent: .dataError
         }
     }
