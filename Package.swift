@@ -34,6 +34,7 @@ let package = Package(
                 .embedInCode("v0005_secrets_device_state.sql"),
                 .embedInCode("v0006_devices_checks.sql"),
                 .embedInCode("v0007_settle_wait.sql"),
+                .embedInCode("v0008_run_service.sql"),
             ]
         ),
         // What Swift cannot call of SQLite's C interface (its variadic configuration).

@@ -11,5 +11,6 @@ public enum Migrations {
         ("v0005_secrets_device_state", String(decoding: PackageResources.v0005_secrets_device_state_sql, as: UTF8.self)),
         ("v0006_devices_checks", String(decoding: PackageResources.v0006_devices_checks_sql, as: UTF8.self)),
         ("v0007_settle_wait", String(decoding: PackageResources.v0007_settle_wait_sql, as: UTF8.self)),
+        ("v0008_run_service", String(decoding: PackageResources.v0008_run_service_sql, as: UTF8.self)),
     ]
 }

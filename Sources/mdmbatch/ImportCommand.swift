@@ -107,6 +107,10 @@ struct ImportArguments: ParsableArguments {
                     \(summary.skipped) skipped — import #\(summary.importID), sha256 \(summary.sha256.prefix(12))…
                     """)
             }
+            // safe (today's rules refuse them) but never silent; --quiet keeps it quiet like every notice
+            if let notice = summary.androidWithoutEnrollment.flatMap(EnrollmentNotice.afterImport) {
+                logger.notice("\(notice)")
+            }
         }
     }
 }
@@ -169,7 +173,8 @@ struct ImportDevices: AsyncParsableCommand {
 
     @Flag(name: .long, help: """
         With --from-graph: read the devices from Graph's beta endpoint, for enrolledByUserPrincipalName \
-        (without it the stored enrolled_by_upn stays as it is).
+        and the Android values of deviceEnrollmentType (without it the stored enrolled_by_upn stays as it is, \
+        and v1.0 names no Android enrollment).
         """)
     var graphBetaFields = false
 

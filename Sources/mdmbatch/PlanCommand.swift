@@ -11,7 +11,8 @@ struct PlanCommand: ParsableCommand {
             (device_id, serial, imei or user), reason, requested_by and ticket; - reads standard input.
             A target without a type is looked up as a device id, then a serial number, then an IMEI, then a user
             (a user expands to every device whose primary user it is). Requests that an earlier run already did
-            (already_done) or left with an unknown outcome (unknown_earlier) are shown as skipped, as run would skip them.
+            (already_done) or left with an unknown outcome (unknown_earlier) are shown as skipped, as run would skip them:
+            only runs to the same service count, the mock unless --transport graph (and --graph-url) say otherwise.
             Nothing is sent and nothing is changed, but one audit row records that the dry run was made.
 
             The text lists, of each verdict and reason (rejected · unknown_target, accepted, …), the first 100
@@ -38,6 +39,29 @@ struct PlanCommand: ParsableCommand {
     @Flag(name: .long, help: "List every element, one line each, not the first 100 of each verdict and reason.")
     var all = false
 
+    @Option(name: .long, help: ArgumentHelp("The service the batch is meant for, mock (the default) or graph: only earlier runs "
+                                            + "to it count for already_done, unknown_earlier and unlock_pin_outstanding.",
+                                            valueName: "kind"))
+    var transport: TransportSettings.Kind?
+
+    @Option(name: .long, help: ArgumentHelp("With --transport graph: Graph's base URL (default https://graph.microsoft.com/v1.0).",
+                                            valueName: "url"))
+    var graphURL: String?
+
+    func validate() throws {
+        if graphURL != nil && transport != .graph {
+            throw ValidationError("--graph-url is a Graph option: pass --transport graph to plan for Graph")
+        }
+    }
+
+    /// The service whose earlier runs count.
+    var service: ServiceIdentity {
+        var settings = TransportSettings()
+        settings.kind = transport ?? .mock
+        if let graphURL { settings.graphURL = graphURL }
+        return ServiceIdentity(settings)
+    }
+
     @OptionGroup var options: GlobalOptions
 
     func run() throws {
@@ -46,7 +70,7 @@ struct PlanCommand: ParsableCommand {
             let output = StandardOutput()
             let silent = options.quiet && !json
             let plan = try PlanReports.write(
-                batchPath: batch, database: database, rules: rulesOption.inForce, actor: options.osUser, now: Date(),
+                batchPath: batch, database: database, rules: rulesOption.inForce, service: service, actor: options.osUser, now: Date(),
                 limits: input.limits, json: json, rows: all ? .all : .standard,
                 to: { if !silent { output.write($0, newline: false) } })
             output.flush()

@@ -8,8 +8,10 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Send a batch: plan it, then dispatch the accepted requests through the transport.",
         discussion: """
             Running a batch whose sha256 matches an unfinished run resumes that run: finished requests are not sent
-            again; a request_id that succeeded on the same device in any earlier run is skipped (already_done), and an
-            element that ended with an unknown outcome in an earlier run is skipped too (unknown_earlier).
+            again; a request_id that succeeded on the same device in an earlier run to the same service is skipped
+            (already_done), and an element that ended with an unknown outcome there is skipped too (unknown_earlier). The
+            same service: the same transport and, for Graph, the same origin of --graph-url; a rehearsal over the mock
+            never blocks a run to Graph. Graph options need --transport graph (unless the run resumed recorded it).
             Transport: the built-in mock of the device-management service (--mock-* options); its journal of every send
             and effect goes to --mock-journal (default: next to the database).
             Secrets (temporary passcodes) are shown once: on the terminal, or in --passcodes-out FILE (created 0600,

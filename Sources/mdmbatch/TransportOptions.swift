@@ -41,6 +41,13 @@ struct GraphOptions: ParsableArguments {
         request.authorityURL = authorityURL
         request.readRate = readRate.map { $0.policy }
         request.readTimeout = graphReadTimeout
+        request.graphFlags = given
+    }
+
+    /// The names of the flags given.
+    private var given: [String] {
+        [("--graph-url", graphURL != nil), ("--authority-url", authorityURL != nil), ("--credentials", credentials != nil),
+         ("--read-rate", readRate != nil), ("--graph-read-timeout", graphReadTimeout != nil)].filter(\.1).map(\.0)
     }
 
     /// Makes transports and Graph sessions; credentials from the environment or `--credentials`.

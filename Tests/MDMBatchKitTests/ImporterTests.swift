@@ -274,4 +274,43 @@ struct ImporterTests {
         #expect(audit.text("actor") == "tester")
         #expect(audit.text("detail")?.contains(summary.sha256) == true)
     }
+
+    @Test("Graph beta's five Android deviceEnrollmentType values are mapped, both AOSP ones to aosp",
+          arguments: [("androidEnterpriseDedicatedDevice", Enrollment.dedicated),
+                      ("androidEnterpriseFullyManaged", .fullyManaged),
+                      ("androidEnterpriseCorporateWorkProfile", .corporateWorkProfile),
+                      ("androidAOSPUserOwnedDeviceEnrollment", .aosp),
+                      ("androidAOSPUserlessDeviceEnrollment", .aosp)])
+    func graphAndroidEnrollment(type: String, enrollment: Enrollment) throws {
+        let database = try AppDatabase.inMemory()
+        _ = try importDevices("""
+            [{"id": "a1", "operatingSystem": "Android", "osVersion": "14", "managementAgent": "mdm", "deviceEnrollmentType": "\(type)"}]
+            """, into: database, format: .graphJSON, name: "g.json")
+        #expect(try database.devices().first?.enrollment == enrollment)
+        #expect(Enrollment(graphEnrollmentType: type) == enrollment)
+    }
+
+    @Test("a devices import counts the Android devices of the database without a known enrollment; a users import does not")
+    func androidWithoutEnrollmentCounted() throws {
+        let database = try AppDatabase.inMemory()
+        let first = try importDevices("""
+            device_id,platform,os_version,enrollment
+            a1,Android,14,
+            a2,AndroidForWork,13,
+            a3,Android,14,dedicated
+            a4,AOSP,13,
+            i1,iOS,17,
+
+            """, into: database)
+        #expect(first.androidWithoutEnrollment == 2, "AOSP as the OS says the enrollment; iOS needs none")
+        // a later file that says nothing of a1 and a2 still finds them
+        let second = try importDevices("device_id,platform,os_version,enrollment\na5,Android,14,fully_managed\n", into: database)
+        #expect(second.androidWithoutEnrollment == 2)
+        let users = try InventoryImporter.run(ImportRequest(kind: .users, path: try TestSupport.file("u.csv", "upn\na@b.c\n"),
+                                                            actor: "tester"), into: database)
+        #expect(users.androidWithoutEnrollment == nil)
+        #expect(EnrollmentNotice.afterImport(2)?.contains("2 Android devices have no known enrollment") == true)
+        #expect(EnrollmentNotice.afterImport(2)?.contains("--graph-beta-fields") == true)
+        #expect(EnrollmentNotice.afterImport(0) == nil)
+    }
 }

@@ -27,6 +27,21 @@ struct PlannerTests {
         return (plan, items, database)
     }
 
+    @Test("plan's summary says how to give the enrollment of Android devices refused enrollment_unknown, and only then")
+    func enrollmentUnknownNotice() throws {
+        let (_, _, database) = try plan("action,target\nlock,d1\n")
+        func summary(_ batch: String, _ rules: RuleSet) throws -> String {
+            let plan = try Planner.plan(batchPath: try TestSupport.file("b.csv", batch), database: database, rules: rules,
+                                        now: 1_795_000_000) { _ in }
+            return PlanText.summary(plan)
+        }
+        let today = try summary("action,target\nlock,d2\nlock,d3\nlock,d1\n", .intune2025)
+        #expect(today.contains("2 elements were refused enrollment_unknown"), "\(today)")
+        #expect(today.contains("enrollment column") && today.contains("--graph-beta-fields"), "\(today)")
+        #expect(!(try summary("action,target\nlock,d2\n", .intune2017)).contains("enrollment_unknown"))
+        #expect(!(try summary("action,target\nlock,d1\n", .intune2025)).contains("enrollment"))
+    }
+
     @Test("a user target expands to every device whose primary user it is, regardless of case")
     func userExpansion() throws {
         let (plan, items, _) = try plan("action,target\nlock,JANE@contoso.com\n")

@@ -3,14 +3,15 @@ import Foundation
 /// `plan`: the verdict for every request of a batch, streamed, and one audit row saying
 /// who planned which batch (sha256) with what counts. Nothing is sent.
 public enum DryRun {
-    public static func run(batchPath: String, database: AppDatabase, rules: RuleSet, actor: String, now: Date,
-                           limits: InputLimits = .standard,
+    public static func run(batchPath: String, database: AppDatabase, rules: RuleSet, service: ServiceIdentity = .mock, actor: String,
+                           now: Date, limits: InputLimits = .standard,
                            loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void) throws -> Plan {
-        let plan = try Planner.plan(batchPath: batchPath, database: database, rules: rules, now: Int64(now.timeIntervalSince1970),
-                                    limits: limits, loaded: loaded, each: each)
+        let plan = try Planner.plan(batchPath: batchPath, database: database, rules: rules, service: service,
+                                    now: Int64(now.timeIntervalSince1970), limits: limits, loaded: loaded, each: each)
         try database.write { store in
             try store.appendAudit(AuditEvent(event: "plan", actor: actor, outcome: "planned", detail: [
                 "batch": .string(plan.batch.name), "batch_sha256": .string(plan.batch.sha256), "rule_set": .string(rules.name),
+                "service": .string(service.key),
                 "requests": .number(Double(plan.summary.requests)), "targets": .number(Double(plan.summary.targets)),
                 "accepted": .number(Double(plan.summary.accepted)), "rejected": .number(Double(plan.summary.rejected)),
                 "skipped": .number(Double(plan.summary.skipped)),

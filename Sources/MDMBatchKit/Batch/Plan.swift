@@ -87,5 +87,7 @@ public struct PlanSummary: Sendable, Equatable {
 public struct Plan: Sendable, Equatable {
     public var batch: BatchFileInfo
     public var rules: RuleSet
+    /// The service whose earlier runs counted for the skips.
+    public var service: ServiceIdentity = .mock
     public var summary: PlanSummary
 }

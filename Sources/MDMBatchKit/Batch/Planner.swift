@@ -5,17 +5,18 @@ import Foundation
 /// and the rules are applied to the joined rows as they stream out in line order.
 /// Nothing is written to the database file.
 public enum Planner {
-    /// Plans `batchPath`: calls `loaded` once the whole batch is read (its sha256 known),
+    /// Plans `batchPath` for a run to `service` (what earlier runs of other services did
+    /// does not count): calls `loaded` once the whole batch is read (its sha256 known),
     /// then `each` for every element, ordered by line then device id.
     public static func plan(
-        batchPath: String, database: AppDatabase, rules: RuleSet, now: Int64, limits: InputLimits = .standard,
-        loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void
+        batchPath: String, database: AppDatabase, rules: RuleSet, service: ServiceIdentity = .mock, now: Int64,
+        limits: InputLimits = .standard, loaded: (BatchFileInfo) throws -> Void = { _ in }, each: (PlanItem) throws -> Void
     ) throws -> Plan {
         try database.withPlanTables { tables in
             let batch = try load(batchPath: batchPath, into: tables, limits: limits)
             try loaded(batch)
-            let summary = try stream(tables, batch: batch, rules: rules, now: now, each: each)
-            return Plan(batch: batch, rules: rules, summary: summary)
+            let summary = try stream(tables, batch: batch, rules: rules, service: service, currentRun: nil, now: now, each: each)
+            return Plan(batch: batch, rules: rules, service: service, summary: summary)
         }
     }
 
@@ -34,9 +35,10 @@ public enum Planner {
         return batch
     }
 
-    /// The elements of a loaded batch, in order; returns their counts.
-    static func stream(_ tables: PlanTables, batch: BatchFileInfo, rules: RuleSet, now: Int64,
-                       each: (PlanItem) throws -> Void) throws -> PlanSummary {
+    /// The elements of a loaded batch, in order; returns their counts. `currentRun`, the
+    /// run being planned (its own rows are no earlier run's).
+    static func stream(_ tables: PlanTables, batch: BatchFileInfo, rules: RuleSet, service: ServiceIdentity, currentRun: String?,
+                       now: Int64, each: (PlanItem) throws -> Void) throws -> PlanSummary {
         var summary = PlanSummary()
         var group: [ResolvedRequestRow] = []
         func flush() throws {
@@ -50,7 +52,8 @@ public enum Planner {
             group.removeAll(keepingCapacity: true)
         }
         let pinSince = rules.unlockPINOutstandingDays.map { Date(timeIntervalSince1970: Double(now - Int64($0) * 86_400)) }
-        try tables.forEachResolved(batchSHA256: batch.sha256, unlockPINsSince: pinSince, rawOS: rules.naming != .stored) { row in
+        try tables.forEachResolved(batchSHA256: batch.sha256, service: service, currentRun: currentRun, unlockPINsSince: pinSince,
+                                   rawOS: rules.naming != .stored) { row in
             if let first = group.first, first.line != row.line { try flush() }
             group.append(row)
         }

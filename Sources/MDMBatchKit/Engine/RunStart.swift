@@ -13,6 +13,22 @@ struct RunStart: Sendable {
     var transport: TransportSettings
     /// The `--settle` a resumed run recorded (it keeps it unless another is asked for).
     var recordedSettle: Double? = nil
+    /// A new run of a batch whose latest earlier run used another service or rule set:
+    /// that run (what it did does not count for this one when its service differs).
+    var earlierDiffering: RunRecord?
+
+    /// What a new run says of `earlierDiffering`: which service and rules each used.
+    var earlierDifferingNotice: String? {
+        guard let earlier = earlierDiffering, !resumed else { return nil }
+        let service = ServiceIdentity(transport)
+        var text = "run \(earlier.id) of this batch sent to \(earlier.service) under \(earlier.ruleSet); this new run sends to "
+            + "\(service) under \(rules.name)"
+        if earlier.service != service {
+            text += ": what that run did does not count here (only runs to the same service do)"
+            if earlier.service.kind == .graph && service.kind != .graph { text += "; to continue it, pass --transport graph" }
+        }
+        return text
+    }
 
     /// - Parameter secretsDeliverable: false when there is nowhere safe for a secret; a
     ///   batch that would make one is then refused before anything is sent.
@@ -46,6 +62,7 @@ struct RunStart: Sendable {
         if let asked = options.rules, asked.name != rules.name {
             throw RunError.ruleSetDiffers(run.id, recorded: rules.name, asked: asked.name)
         }
+        // a Graph flag is refused unless the resumed run recorded Graph
         let transport = try options.transport.settings(resuming: run.transport, runID: run.id)
         try store.setRunState(runID: run.id, .running, finishedAt: nil)
         let counts = try store.reader.dispatchCounts(runID: run.id)
@@ -66,17 +83,23 @@ struct RunStart: Sendable {
         let rules = options.rules ?? .default
         let actor = options.actor
         let transport = options.transport.settings(databasePath: store.databasePath)
+        try options.transport.checkGraphFlags(transport)
+        let service = ServiceIdentity(transport)
+        let earlier = try store.reader.latestRun(batchSHA256: batch.sha256)
         let recorded = options.recordedJSON(transport: transport)
         // the runs row first: dispatches refer to it
-        try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: recorded, ruleSet: rules.name))
+        try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: recorded, ruleSet: rules.name,
+                                   service: service))
         var audit = try store.auditAppender()
         try audit.append(AuditEvent(event: "run_started", actor: actor, runID: runID, outcome: "running", detail: [
             "batch": .string(batch.name), "batch_sha256": .string(batch.sha256), "options": .string(recorded),
-            "rule_set": .string(rules.name),
+            "rule_set": .string(rules.name), "service": .string(service.key),
         ]), at: now)
         let inserter = try store.dispatchInserter(runID: runID, queuedAt: now)
         var secretsAhead = 0
-        let summary = try Planner.stream(tables, batch: batch, rules: rules, now: Int64(now.timeIntervalSince1970)) { item in
+        // only earlier runs to the same service count (already_done, unknown_earlier, unlock_pin_outstanding)
+        let summary = try Planner.stream(tables, batch: batch, rules: rules, service: service, currentRun: runID,
+                                         now: Int64(now.timeIntervalSince1970)) { item in
             let state: DispatchState = item.skip != nil ? .skipped : item.verdict.accepted ? .queued : .rejected
             var key: String?
             if state == .queued, let action = item.action, let device = item.deviceID {
@@ -105,7 +128,9 @@ struct RunStart: Sendable {
             "accepted": .number(Double(summary.accepted)), "rejected": .number(Double(summary.rejected)),
             "skipped": .number(Double(summary.skipped)),
         ]), at: now)
-        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: rules, transport: transport)
+        let differing = earlier.flatMap { $0.service != service || $0.ruleSet != rules.name ? $0 : nil }
+        return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: rules, transport: transport,
+                        earlierDiffering: differing)
     }
 
     /// `run-YYYYMMDD-HHMMSS-<6 hex of the batch sha256><4 random hex>`.

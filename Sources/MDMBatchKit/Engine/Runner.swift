@@ -115,6 +115,8 @@ public final class Runner: Sendable {
         logger.info(start.resumed ? "resuming run" : "run started",
                     metadata: ["batch": "\(start.batch.name)", "queued": "\(start.queued)", "rules": "\(start.rules.name)",
                                "transport": "\(start.transport.kind.rawValue)"])
+        // a batch sent to Graph and then run without --transport graph goes to the mock: never silently
+        if let notice = start.earlierDifferingNotice { logger.warning("\(notice)") }
         let transport: any DeviceActionTransport
         do {
             transport = try await transports.make(start.transport)

@@ -14,8 +14,9 @@ public enum GraphInventory {
     public static let userFields = ["id", "userPrincipalName", "displayName", "mail", "department"]
 
     /// Reads the inventory of `kind` from `session` and imports it into `database`. With
-    /// `beta`, devices come from the beta endpoint, with `enrolledByUserPrincipalName`;
-    /// without, the stored `enrolled_by_upn` is left as it is.
+    /// `beta`, devices come from the beta endpoint, with `enrolledByUserPrincipalName` and
+    /// the Android values of `deviceEnrollmentType` (v1.0 documents none); without, the
+    /// stored `enrolled_by_upn` is left as it is.
     public static func importInventory(_ kind: InventoryKind, session: GraphSession, beta: Bool, database: AppDatabase,
                                        actor: String, limits: InputLimits = .standard,
                                        policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom,

@@ -41,6 +41,9 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     public var updated: Int
     public var unchanged: Int
     public var skipped: Int
+    /// After a devices import: the Android devices of the database whose enrollment is
+    /// unknown (intune-2025 refuses them, `enrollment_unknown`). Nil after a users import.
+    public var androidWithoutEnrollment: Int?
 }
 
 /// Imports a users or devices file into the store in one transaction: every row, or
@@ -53,8 +56,12 @@ public enum InventoryImporter {
         onSkip: (SkippedRow) -> Void = { _ in }
     ) throws -> ImportSummary {
         switch request.kind {
-        case .users: try run(UserSchema.self, request, database, now, onSkip)
-        case .devices: try run(DeviceSchema.self, request, database, now, onSkip)
+        case .users:
+            return try run(UserSchema.self, request, database, now, onSkip)
+        case .devices:
+            var summary = try run(DeviceSchema.self, request, database, now, onSkip)
+            summary.androidWithoutEnrollment = try database.androidDevicesWithoutEnrollment()
+            return summary
         }
     }
 

@@ -5,12 +5,12 @@ import Foundation
 public enum PlanReports {
     /// Writes the plan of the batch at `batchPath` to `write` and returns it. JSON lists every
     /// element; the text lists `rows` of them (with `.all`, one line per element as they come).
-    public static func write(batchPath: String, database: AppDatabase, rules: RuleSet, actor: String, now: Date,
-                             limits: InputLimits = .standard, json: Bool, rows: ReportRows = .standard,
+    public static func write(batchPath: String, database: AppDatabase, rules: RuleSet, service: ServiceIdentity = .mock,
+                             actor: String, now: Date, limits: InputLimits = .standard, json: Bool, rows: ReportRows = .standard,
                              to write: (String) throws -> Void) throws -> Plan {
         func dryRun(loaded: (BatchFileInfo) throws -> Void, each: (PlanItem) throws -> Void) throws -> Plan {
-            try DryRun.run(batchPath: batchPath, database: database, rules: rules, actor: actor, now: now, limits: limits,
-                           loaded: loaded, each: each)
+            try DryRun.run(batchPath: batchPath, database: database, rules: rules, service: service, actor: actor, now: now,
+                           limits: limits, loaded: loaded, each: each)
         }
         if json {
             var first = true

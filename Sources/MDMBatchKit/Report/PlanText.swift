@@ -90,7 +90,11 @@ public enum PlanText {
         if let listAll {
             lines.append("Not every element is listed: \(TerminalText.escaped(listAll)) lists them all, --json with every field.")
         }
-        lines.append("Nothing was sent. Rule set \(plan.rules.name); batch sha256 \(plan.batch.sha256)")
+        if let unknown = s.byReason[.enrollmentUnknown] {
+            lines.append(EnrollmentNotice.refused(unknown))
+        }
+        lines.append("Nothing was sent. Rule set \(plan.rules.name); earlier runs counted: those to \(plan.service); "
+                     + "batch sha256 \(plan.batch.sha256)")
         return lines.joined(separator: "\n")
     }
 

@@ -19,16 +19,16 @@ public struct DeviceFacts: Sendable, Equatable {
     public var passcodeSet: Bool?
     /// Seconds since 1970; nil when never seen.
     public var lastCheckIn: Int64?
-    /// The database holds, in another run, a lock of this device that makes an unlock PIN,
-    /// ended `succeeded` or `unknown_outcome`, and was first sent less than
-    /// `RuleSet.unlockPINOutstandingDays` before this evaluation (check 7 of intune-2025).
-    /// The planner finds it; the rules only read it.
-    public var unlockPINOutstanding: Bool
+    /// The database holds, in another run to the same service, a lock of this device that
+    /// makes an unlock PIN and is still unfinished, or ended `succeeded` or `unknown_outcome`
+    /// and was first sent less than `RuleSet.unlockPINOutstandingDays` before this evaluation
+    /// (check 7 of intune-2025): that lock. The planner finds it; the rules only read it.
+    public var unlockPINOutstanding: EarlierMacLock?
 
     public init(deviceID: String, platform: PlatformResolution, osRaw: String = "", osVersion: String? = nil,
                 enrollment: Enrollment? = nil, management: Management? = .mdm,
                 primaryUserUPN: String? = nil, enrolledByUPN: String? = nil, passcodeSet: Bool? = true, lastCheckIn: Int64? = nil,
-                unlockPINOutstanding: Bool = false) {
+                unlockPINOutstanding: EarlierMacLock? = nil) {
         self.deviceID = deviceID
         self.platform = platform
         self.osRaw = osRaw
@@ -46,11 +46,43 @@ public struct DeviceFacts: Sendable, Equatable {
     /// and `osVersion` (`PlatformNormaliser`).
     public init(deviceID: String, osRaw: String, osVersion: String? = nil, enrollment: Enrollment? = nil,
                 management: Management? = .mdm, primaryUserUPN: String? = nil, enrolledByUPN: String? = nil,
-                passcodeSet: Bool? = true, lastCheckIn: Int64? = nil, unlockPINOutstanding: Bool = false) {
+                passcodeSet: Bool? = true, lastCheckIn: Int64? = nil, unlockPINOutstanding: EarlierMacLock? = nil) {
         self.init(deviceID: deviceID, platform: PlatformNormaliser.resolve(platform: osRaw, version: osVersion), osRaw: osRaw,
                   osVersion: osVersion, enrollment: enrollment, management: management, primaryUserUPN: primaryUserUPN,
                   enrolledByUPN: enrolledByUPN, passcodeSet: passcodeSet, lastCheckIn: lastCheckIn,
                   unlockPINOutstanding: unlockPINOutstanding)
+    }
+}
+
+/// A lock of a Mac, in an earlier run, whose unlock PIN may still be unused: a second lock
+/// would fail on the device (intune-2025, check 7).
+public struct EarlierMacLock: Sendable, Equatable {
+    /// The run that holds it.
+    public var runID: String
+    /// Its state in that run (`succeeded`, `unknown_outcome`, or one still unfinished).
+    public var state: String
+
+    public init(runID: String, state: String) {
+        self.runID = runID
+        self.state = state
+    }
+
+    /// `STATE RUN_ID`, as the planner's query gives it.
+    init?(stateAndRun text: String) {
+        let parts = text.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        self.init(runID: String(parts[1]), state: String(parts[0]))
+    }
+
+    /// Still to be decided in its run: its PIN may be handed out any moment.
+    var isUnfinished: Bool { state != DispatchState.succeeded.rawValue && state != DispatchState.unknownOutcome.rawValue }
+
+    /// Why a second lock is refused, naming the run that holds the first.
+    func detail(days: Int) -> String {
+        isUnfinished
+            ? "run \(runID) holds an unfinished lock of this Mac (\(state)): its unlock PIN would go unused and a second lock "
+                + "fails; finish that run first (run its batch again)"
+            : "run \(runID) locked this Mac less than \(days) days ago (\(state)): its unlock PIN may be unused"
     }
 }
 
@@ -126,9 +158,8 @@ public enum Evaluation {
             if version >= OSVersion(major: 7) { return .rejected(.osVersionUnsupported, detail: "Android \(device.osVersion!)") }
         }
         // 7. an unlock PIN of an earlier lock may be unused: a second lock would fail (intune-2025)
-        if cell.secret == .unlockPIN && device.unlockPINOutstanding {
-            return .rejected(.unlockPINOutstanding, detail: "an earlier lock of this device, sent less than "
-                             + "\(rules.unlockPINOutstandingDays ?? 30) days ago, may have an unused unlock PIN")
+        if cell.secret == .unlockPIN, let earlier = device.unlockPINOutstanding {
+            return .rejected(.unlockPINOutstanding, detail: earlier.detail(days: rules.unlockPINOutstandingDays ?? 30))
         }
         // 8. remote lock (and, in intune-2025, an Android reset) needs a passcode
         if cell.needsPasscode && device.passcodeSet == false { return .rejected(.noPasscode) }

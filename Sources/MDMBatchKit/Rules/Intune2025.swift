@@ -44,8 +44,9 @@ extension RuleSet {
             ReasonRule(5, .unsupportedPlatform, "5. the matrix says the platform does not support the action"),
             ReasonRule(5, .unlistedPlatform, "5. the platform and action must be listed in the matrix (default deny)"),
             ReasonRule(7, .unlockPINOutstanding,
-                       "7. no macOS lock while one of the same device, sent less than 30 days ago in another run and ended "
-                           + "succeeded or unknown_outcome, may have an unused unlock PIN (a second lock fails)"),
+                       "7. no macOS lock while one of the same device in another run to the same service is unfinished, or "
+                           + "was sent less than 30 days ago and ended succeeded or unknown_outcome: its unlock PIN may be "
+                           + "unused (a second lock fails); the detail names the run that holds it"),
             ReasonRule(8, .noPasscode, "8. remote lock, and an Android passcode reset, need a passcode already set"),
         ] + runTimeSkips,
         generalRules: [

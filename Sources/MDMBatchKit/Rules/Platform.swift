@@ -218,12 +218,20 @@ public enum Enrollment: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The Android values of Graph's `deviceEnrollmentType`: v1.0 documents none, beta
+    /// these five (both AOSP enrollments are `aosp`).
+    static let graphEnrollmentTypes: [String: Enrollment] = looseTable([
+        ("androidEnterpriseDedicatedDevice", .dedicated),
+        ("androidEnterpriseFullyManaged", .fullyManaged),
+        ("androidEnterpriseCorporateWorkProfile", .corporateWorkProfile),
+        ("androidAOSPUserOwnedDeviceEnrollment", .aosp),
+        ("androidAOSPUserlessDeviceEnrollment", .aosp),
+    ])
+
     /// A Graph `deviceEnrollmentType`; nil for every value that names no Android
-    /// Enterprise enrollment (`userEnrollment`, `unknown`, …).
+    /// enrollment (`userEnrollment`, `unknown`, …).
     public init?(graphEnrollmentType text: some StringProtocol) {
-        guard let value = Enrollment.allCases.first(where: { $0.graphEnrollmentType.map(looseKey) == looseKey(text) }) else {
-            return nil
-        }
+        guard let value = Enrollment.graphEnrollmentTypes[looseKey(text)] else { return nil }
         self = value
     }
 }

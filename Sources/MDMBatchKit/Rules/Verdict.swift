@@ -45,11 +45,13 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable, Comparable {
             "5/7. the OS version must be one the rule allows (intune-2017: Android passcode reset only below 7.0; "
                 + "intune-2025: visionOS lock from 2.0)"
         case .unlockPINOutstanding:
-            "7. no macOS lock while an earlier one of the last 30 days may have an unused unlock PIN (intune-2025)"
+            "7. no macOS lock while an earlier one to the same service, unfinished or of the last 30 days, may have an unused "
+                + "unlock PIN (intune-2025)"
         case .noPasscode: "8. remote lock (and under intune-2025 an Android passcode reset) needs a passcode already set"
-        case .alreadyDone: "the request_id already succeeded in an earlier run"
+        case .alreadyDone: "the request_id already succeeded in an earlier run to the same service"
         case .unknownEarlier:
-            "an earlier run ended with an unknown outcome: not sent blindly (run --retry-unknown to ask the service)"
+            "an earlier run to the same service ended with an unknown outcome: not sent blindly (run --retry-unknown to ask "
+                + "the service)"
         }
     }
 

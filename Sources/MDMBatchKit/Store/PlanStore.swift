@@ -98,21 +98,31 @@ public struct PlanTables {
     }
 
     /// Every request with its matched devices (one row per device, or one row without a
-    /// device), ordered by line then device id. `batchSHA256` finds the earlier runs of
-    /// the same batch, for requests without a request_id. With `unlockPINsSince`, a lock
-    /// learns whether a Mac's lock of another run, first sent after then (less than the set's days before), ended
-    /// `succeeded` or `unknown_outcome` (its unlock PIN may be unused); with `rawOS`, the
-    /// device's OS string as imported (today's rules tell platforms from it).
-    func forEachResolved(batchSHA256: String, unlockPINsSince: Date?, rawOS: Bool,
+    /// device), ordered by line then device id. Only earlier runs of `service` count (DESIGN.md,
+    /// "Same service, same identity"); `batchSHA256` finds the earlier runs of the same batch,
+    /// for requests without a request_id. With `unlockPINsSince`, a lock learns whether a Mac's
+    /// lock of another run (not `currentRun`) may have left an unlock PIN unused: one still
+    /// unfinished, or one first sent after then (less than the set's days before) that ended
+    /// `succeeded` or `unknown_outcome`. With `rawOS`, the device's OS string as imported
+    /// (today's rules tell platforms from it).
+    func forEachResolved(batchSHA256: String, service: ServiceIdentity, currentRun: String?, unlockPINsSince: Date?, rawOS: Bool,
                          _ each: (ResolvedRequestRow) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: Self.resultSQL, arguments: [
-            "sha": batchSHA256, "pin_since": unlockPINsSince.map(ISOTimestamp.formatMillis),
+            "sha": batchSHA256, "service": service.key, "run": currentRun,
+            "pin_since": unlockPINsSince.map(ISOTimestamp.formatMillis),
         ])
         while let row = try rows.next() { try each(ResolvedRequestRow(row, rawOS: rawOS)) }
     }
 
+    /// The states of an element still to be decided: the open ones, and `sending` (a call
+    /// that may be in flight, or was when its run was interrupted). A row in one of them
+    /// belongs to an unfinished run.
+    static let unfinished: [DispatchState] = DispatchState.open + (DispatchState.open.contains(.sending) ? [] : [.sending])
+
     /// Every request with its matched devices (or none), the number of matches, and
-    /// for usable matches the occurrence of (action, device) in line order (check 3).
+    /// for usable matches the occurrence of (action, device) in line order (check 3). The
+    /// service of an earlier element is its run's: `CROSS JOIN` keeps SQLite looking up the
+    /// element by its index first, and its run by id, rather than every element of a run.
     private static let resultSQL = """
         WITH counted AS (
             SELECT m.line, m.device_id, m.via, p.action, count(*) OVER (PARTITION BY m.line) AS match_count
@@ -134,22 +144,27 @@ public struct PlanTables {
                CASE
                    WHEN r.device_id IS NULL OR p.action IS NULL THEN NULL
                    WHEN p.request_id IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM main.dispatches e WHERE e.request_id = p.request_id AND e.device_id = r.device_id
-                       AND e.action = p.action AND e.state = 'succeeded') THEN 'already_done'
+                       SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
+                       WHERE e.request_id = p.request_id AND e.device_id = r.device_id
+                       AND e.action = p.action AND e.state = 'succeeded' AND x.service = :service) THEN 'already_done'
                    WHEN EXISTS (
-                       SELECT 1 FROM main.dispatches e WHERE e.request_id = p.request_id AND e.device_id = r.device_id
-                       AND e.action = p.action AND e.state = 'unknown_outcome') THEN 'unknown_earlier'
+                       SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
+                       WHERE e.request_id = p.request_id AND e.device_id = r.device_id
+                       AND e.action = p.action AND e.state = 'unknown_outcome' AND x.service = :service) THEN 'unknown_earlier'
                    WHEN p.request_id IS NULL AND EXISTS (
                        SELECT 1 FROM main.runs x JOIN main.dispatches e ON e.run_id = x.id
-                       WHERE x.batch_sha256 = :sha AND e.state = 'unknown_outcome' AND e.request_id IS NULL
+                       WHERE x.batch_sha256 = :sha AND x.service = :service AND e.state = 'unknown_outcome' AND e.request_id IS NULL
                        AND e.line = p.line AND e.device_id = r.device_id AND e.action = p.action) THEN 'unknown_earlier'
                END AS skip,
                d.os_raw, d.enrollment,
-               CASE WHEN :pin_since IS NOT NULL AND p.action = 'lock' AND r.device_id IS NOT NULL THEN EXISTS (
-                   SELECT 1 FROM main.dispatches e
+               CASE WHEN :pin_since IS NOT NULL AND p.action = 'lock' AND r.device_id IS NOT NULL THEN (
+                   SELECT e.state || ' ' || e.run_id FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
                    WHERE e.device_id = r.device_id AND e.action = 'lock' AND e.platform = 'macos'
-                   AND e.state IN ('succeeded', 'unknown_outcome') AND e.first_sent_at > :pin_since)
-               ELSE 0 END AS unlock_pin_outstanding
+                   AND x.service = :service AND e.run_id IS NOT :run
+                   AND (e.state IN (\(StoreReader.list(unfinished)))
+                        OR (e.state IN ('succeeded', 'unknown_outcome') AND e.first_sent_at > :pin_since))
+                   ORDER BY coalesce(e.first_sent_at, e.queued_at) DESC LIMIT 1)
+               END AS unlock_pin_outstanding
         FROM temp.plan_requests p
         LEFT JOIN ranked r ON r.line = p.line
         LEFT JOIN main.devices d ON d.device_id = r.device_id
@@ -203,7 +218,7 @@ struct ResolvedRequestRow {
                 enrolledByUPN: row[17],
                 passcodeSet: row[18],
                 lastCheckIn: (row[19] as String?).flatMap(ISOTimestamp.epochSeconds),
-                unlockPINOutstanding: row[24])
+                unlockPINOutstanding: (row[24] as String?).flatMap(EarlierMacLock.init(stateAndRun:)))
         }
     }
 }

@@ -20,6 +20,8 @@ public struct RunRecord: Sendable, Equatable {
     public var requests: Int
     public var targets: Int
     public var ruleSet: String
+    /// The service it sent to: what it did counts only for runs of the same service.
+    public var service: ServiceIdentity
 
     /// The transport the run recorded (a run of the first round: the mock, as it was then).
     public var transport: TransportSettings {
@@ -49,6 +51,7 @@ public struct RunRecord: Sendable, Equatable {
         requests = row["requests"]
         targets = row["targets"]
         ruleSet = row["rule_set"]
+        service = ServiceIdentity(key: row["service"]) ?? .mock
     }
 }
 
@@ -146,6 +149,7 @@ struct NewRun {
     var startedAt: Date
     var options: String
     var ruleSet: String
+    var service: ServiceIdentity
 }
 
 /// One (request, device) of a new run, as inserted.
@@ -160,10 +164,10 @@ extension StoreWriter {
     /// Inserts a new run in the state `running` (its counts come later, from `setRunCounts`).
     func insertRun(_ run: NewRun) throws {
         try db.execute(sql: """
-            INSERT INTO runs (id, batch_name, batch_sha256, state, actor, started_at, options, requests, targets, rule_set)
-            VALUES (?, ?, ?, 'running', ?, ?, ?, 0, 0, ?)
+            INSERT INTO runs (id, batch_name, batch_sha256, state, actor, started_at, options, requests, targets, rule_set, service)
+            VALUES (?, ?, ?, 'running', ?, ?, ?, 0, 0, ?, ?)
             """, arguments: [run.id, run.batch.name, run.batch.sha256, run.actor, ISOTimestamp.formatMillis(run.startedAt),
-                             run.options, run.ruleSet])
+                             run.options, run.ruleSet, run.service.key])
     }
 
     func setRunCounts(runID: String, requests: Int, targets: Int) throws {
