@@ -42,6 +42,10 @@ struct ImportArguments: ParsableArguments {
         """)
     var fromGraph = false
 
+    @Option(name: .long, help: ArgumentHelp("With --from-graph: graph, the only service an inventory is read from "
+                                            + "(accepted as run takes it).", valueName: "kind"))
+    var transport: TransportSettings.Kind?
+
     @OptionGroup var graph: GraphOptions
 
     @OptionGroup var input: InputLimitOptions
@@ -49,6 +53,10 @@ struct ImportArguments: ParsableArguments {
     func validate() throws {
         if fromGraph && file != nil { throw ValidationError("give a file or --from-graph, not both") }
         if !fromGraph && file == nil { throw ValidationError("missing the file to import (or --from-graph)") }
+        if let transport {
+            guard fromGraph else { throw ValidationError("--transport goes with --from-graph") }
+            guard transport == .graph else { throw ValidationError("--from-graph reads Microsoft Graph: --transport graph, not \(transport.rawValue)") }
+        }
     }
 
     func run(kind: InventoryKind, format: ImportFormat, beta: Bool = false, betaURL: String? = nil,
