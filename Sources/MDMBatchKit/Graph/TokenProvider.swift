@@ -145,9 +145,10 @@ public actor TokenProvider {
     }
 }
 
-/// One sign-in in flight, shared by the callers that need a token meanwhile. It is
-/// cancelled once every caller waiting for it is (a stop, `--max-run-time`): a sign-in
-/// that hangs must not hold the command, and one caller giving up must not fail the others.
+/// One sign-in in flight, shared by the callers that need a token meanwhile. A caller that
+/// is cancelled (a stop, `--max-run-time`) returns at once, whatever the request is doing;
+/// the sign-in itself is cancelled once every caller waiting for it is: a sign-in that
+/// hangs must not hold the command, and one caller giving up must not fail the others.
 final class SharedSignIn: Sendable {
     private let task: Task<AccessToken, any Error>
     private let waiting = Mutex(0)
@@ -156,14 +157,33 @@ final class SharedSignIn: Sendable {
 
     func value() async throws -> AccessToken {
         waiting.withLock { $0 += 1 }
+        let waiter = Waiter()
         return try await withTaskCancellationHandler {
-            try await task.value
+            try await withCheckedThrowingContinuation { continuation in
+                waiter.set(continuation)
+                Task { [task] in waiter.resume(with: await task.result) }
+                if Task.isCancelled { waiter.resume(with: .failure(CancellationError())) }
+            }
         } onCancel: {
+            waiter.resume(with: .failure(CancellationError()))
             let nobodyLeft = waiting.withLock { count -> Bool in
                 count -= 1
                 return count == 0
             }
             if nobodyLeft { task.cancel() }
+        }
+    }
+
+    /// One caller's continuation, resumed once: by the sign-in's end or by the caller's cancellation.
+    private final class Waiter: Sendable {
+        private let continuation = Mutex<CheckedContinuation<AccessToken, any Error>?>(nil)
+
+        func set(_ continuation: CheckedContinuation<AccessToken, any Error>) {
+            self.continuation.withLock { $0 = continuation }
+        }
+
+        func resume(with result: Result<AccessToken, any Error>) {
+            continuation.withLock { $0.take() }?.resume(with: result)
         }
     }
 }
