@@ -42,6 +42,10 @@ struct ImportArguments: ParsableArguments {
         """)
     var fromGraph = false
 
+    @Option(name: .long, help: ArgumentHelp("With --from-graph: graph, the only service an inventory is read from "
+                                            + "(accepted as run takes it).", valueName: "kind"))
+    var transport: TransportSettings.Kind?
+
     @OptionGroup var graph: GraphOptions
 
     @Option(name: .long, help: ArgumentHelp("""
@@ -63,6 +67,10 @@ struct ImportArguments: ParsableArguments {
         if !fromGraph && file == nil { throw ValidationError("missing the file to import (or --from-graph)") }
         if !fromGraph && maxRunTime != nil { throw ValidationError("--max-run-time goes with --from-graph") }
         guard (1...100).contains(maxAttempts) else { throw ValidationError("--max-attempts must be 1 to 100, not \(maxAttempts)") }
+        if let transport {
+            guard fromGraph else { throw ValidationError("--transport goes with --from-graph") }
+            guard transport == .graph else { throw ValidationError("--from-graph reads Microsoft Graph: --transport graph, not \(transport.rawValue)") }
+        }
     }
 
     func run(kind: InventoryKind, format: ImportFormat, beta: Bool = false, betaURL: String? = nil,

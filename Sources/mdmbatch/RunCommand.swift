@@ -20,8 +20,11 @@ struct RunCommand: AsyncParsableCommand {
             SIGINT or SIGTERM stops taking new work, lets the calls in flight answer (up to --stop-grace seconds; a second
             signal stops at once), records the run as interrupted and exits 75. A progress line is drawn on stderr when it
             is a terminal.
-            Exit status: 0 every request succeeded; 1 some were rejected, failed or ended unknown; 75 interrupted
-            or another run holds the database (run it again to resume).
+            Exit status: 0 every request succeeded; 1 some were rejected, failed or ended unknown; 64 usage error;
+            65 malformed batch; 66 batch or database unreadable; 73 an output file cannot be created; 74 database I/O
+            error; 75 interrupted, the service kept failing, or another run holds the database (run it again to resume);
+            77 the service refused the sign-in or a permission (the run is interrupted: resume once fixed);
+            78 configuration: no or unsafe credentials, http:// off loopback, a signing key this database needs.
 
             EXAMPLES
               mdmbatch run lost.csv --passcodes-out passcodes.csv --report report.json
@@ -104,10 +107,12 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// The exit status of a run that ended: 77 when the service refused the sign-in or a
-/// permission, 75 when it was interrupted otherwise, 1 when something did not succeed.
+/// The exit status of a run that ended: the sign-in's own error when it failed (77 refused,
+/// 75 unreachable), 77 when the service refused a permission, 75 when it was interrupted
+/// otherwise, 1 when something did not succeed.
 enum RunExit {
     static func check(_ outcome: RunOutcome, allWell: Bool) throws {
+        if let failure = outcome.transportFailure { throw failure }
         if case .serviceRefused(let error)? = outcome.stopReason {
             throw RunStopped.serviceRefused(outcome.runID, error)
         }

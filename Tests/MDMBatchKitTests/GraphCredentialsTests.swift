@@ -189,3 +189,60 @@ struct GraphCredentialsTests {
         }
     }
 }
+
+/// Issue 23 item 8: a credentials file someone else could have written or swapped.
+@Suite("Graph credentials: issue 23 item 8")
+struct GraphCredentialsFileSafetyTests {
+    typealias F = GraphFixtures
+    static let content = #"{"tenant_id": "\#(F.tenant)", "client_id": "\#(F.client)", "client_secret": "\#(F.secret)"}"#
+
+    private func refusal(_ path: String) -> GraphConfigurationError? {
+        do {
+            _ = try GraphCredentials.load(environment: [:], file: path)
+            return nil
+        } catch let error as GraphConfigurationError {
+            #expect(error.failureKind == .configuration)
+            #expect(!error.localizedDescription.contains(F.secret))
+            return error
+        } catch {
+            Issue.record("\(error)")
+            return nil
+        }
+    }
+
+    @Test("item 8: a symbolic link to a good credentials file is refused (78), naming the link")
+    func symbolicLink() throws {
+        let folder = try F.privateFolder()
+        let target = try F.write(Self.content, to: "graph.json", in: folder)
+        let link = folder.appendingPathComponent("link.json").path
+        #expect(symlink(target, link) == 0)
+        let error = try #require(refusal(link))
+        #expect(error.localizedDescription.contains(link) && error.localizedDescription.contains("symbolic link"),
+                "\(error.localizedDescription)")
+    }
+
+    @Test("item 8: a credentials file in a folder group or others may write is refused (78)", arguments: [0o770, 0o757, 0o777] as [mode_t])
+    func writableFolder(mode: mode_t) throws {
+        let folder = try F.privateFolder()
+        let path = try F.write(Self.content, to: "graph.json", in: folder)
+        chmod(folder.path, mode)
+        defer { chmod(folder.path, 0o700) }
+        let error = try #require(refusal(path))
+        #expect(error.localizedDescription.contains("folder"), "\(error.localizedDescription)")
+    }
+
+    @Test("item 8: a credentials file owned by another user is refused (78), even for root")
+    func otherOwner() throws {
+        guard geteuid() == 0 else {
+            // chown to another user needs root
+            if ProcessInfo.processInfo.environment["MDMBATCH_REQUIRE_ALL"] == "1" { Issue.record("needs root to chown a file") }
+            print("skipped: item 8 other-owner test needs root (chown to nobody)")
+            return
+        }
+        let folder = try F.privateFolder()
+        let path = try F.write(Self.content, to: "graph.json", in: folder)
+        #expect(chown(path, 65534, 65534) == 0)
+        let error = try #require(refusal(path))
+        #expect(error.localizedDescription.contains("owned by"), "\(error.localizedDescription)")
+    }
+}

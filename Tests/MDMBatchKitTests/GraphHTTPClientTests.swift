@@ -14,6 +14,8 @@ final class LoopbackServer: Sendable {
         case silent
         /// Reads the request and closes the connection.
         case closeAfterRequest
+        /// Writes `head`, then `body` one byte every `interval`, until done or stopped.
+        case drip(head: String, body: [UInt8], interval: Duration)
     }
 
     let port: Int
@@ -104,6 +106,14 @@ final class LoopbackServer: Sendable {
             while read(fd, &buffer, buffer.count) > 0 {}
             close(fd)
         case .closeAfterRequest:
+            close(fd)
+        case .drip(let head, let body, let interval):
+            let bytes = Array(head.utf8)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            for var byte in body {
+                guard !state.withLock({ $0.stopped }), write(fd, &byte, 1) == 1 else { break }
+                Thread.sleep(forTimeInterval: Double(interval.components.attoseconds) * 1e-18 + Double(interval.components.seconds))
+            }
             close(fd)
         }
     }
@@ -211,6 +221,32 @@ struct GraphHTTPClientTests {
         let result = await Result { try await http.execute(Self.post(server.port)) }
         await http.shutdown()
         #expect(result.failure == .noAnswer("no whole answer within the request timeout"))
+    }
+
+    @Test("item 4: a body dripped a byte every 50 ms ends at the request timeout, not when the drip ends")
+    func drippedBody() async throws {
+        let body = [UInt8](repeating: UInt8(ascii: "x"), count: 100_000)
+        let server = try LoopbackServer(.drip(head: "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n",
+                                              body: body, interval: .milliseconds(50)))
+        defer { server.stop() }
+        let http = try client(port: server.port, connect: 0.5, read: 1, request: 2)
+        let started = ContinuousClock.now
+        let result = await Result { try await http.execute(GraphHTTPRequest(method: .get, url: "http://127.0.0.1:\(server.port)/v1.0/users")) }
+        await http.shutdown()
+        #expect(ContinuousClock.now - started < .seconds(30), "the drip would take 5,000 s")
+        #expect(result.failure == .noAnswer("no whole answer within the request timeout"), "\(result)")
+    }
+
+    @Test("item 5: a body larger than the client reads is refused at once as too large, with its status")
+    func tooLargeBody() async throws {
+        let server = try LoopbackServer(.answer("HTTP/1.1 200 OK\r\nContent-Length: 209715200\r\nConnection: close\r\n\r\n{\"value\":["))
+        defer { server.stop() }
+        let http = try client(port: server.port)
+        let url = "http://127.0.0.1:\(server.port)/v1.0/deviceManagement/managedDevices"
+        let result = await Result { try await http.execute(GraphHTTPRequest(method: .get, url: url)) }
+        await http.shutdown()
+        guard case .tooLarge(200, let message)? = result.failure else { Issue.record("\(result)"); return }
+        #expect(message.contains(url), "\(message)")
     }
 
     @Test("through the transport: a dropped send is an unknown outcome, a refused one transient")

@@ -187,3 +187,54 @@ struct GraphTokenTests {
         #expect(!dumped.contains("token-1"))
     }
 }
+
+/// Issue 23: sign-in that hangs, secrets echoed back (items 4 and 7).
+@Suite("Graph sign-in: issue 23")
+struct GraphTokenIssue23Tests {
+    typealias F = GraphFixtures
+
+    @Test("item 7: a secret echoed near the 1,000-character cut, or with its spaces collapsed, leaves no part of it in the message",
+          arguments: [985, 990, 995, 998])
+    func secretNearTheCut(padding: Int) async throws {
+        let secret = "S3cr3t-XYZ  with\ttabs"
+        let description = String(repeating: "x", count: padding) + " " + secret + " more text after it"
+        let body = try JSONSerialization.data(withJSONObject: ["error": "invalid_client", "error_description": description])
+        let executor = ScriptedExecutor(token: { _, _ in .status(401, body: Array(body)) }) { _, _ in .status(204) }
+        let credentials = try GraphCredentials(tenantID: F.tenant, clientID: F.client, proof: .clientSecret(secret))
+        let tokens = TokenProvider(credentials: credentials, settings: try F.settings(), executor: executor,
+                                   clock: ImmediateClock(), logger: Logger(label: "test"))
+        do {
+            _ = try await tokens.token()
+            Issue.record("the sign-in was refused")
+        } catch {
+            let message = "\(error)"
+            #expect(!message.contains("S3cr3t"), "\(message.suffix(80))")
+            #expect(!message.contains("XYZ"), "\(message.suffix(80))")
+        }
+    }
+
+    @Test("item 7: a body that is not JSON is redacted before it is cut to 300 bytes")
+    func secretInPlainBody() {
+        let body = Array((String(repeating: "y", count: 295) + "S3cr3t-XYZ").utf8)
+        let detail = GraphAnswer.ErrorBody(body, redacting: ["S3cr3t-XYZ"])
+        #expect(detail.message?.contains("S3c") == false, "\(detail.message ?? "")")
+    }
+
+    @Test("item 4: a sign-in that hangs ends when its caller is cancelled (a stop, --max-run-time)")
+    func hangingSignInCancelled() async throws {
+        let executor = ScriptedExecutor(token: { _, _ in
+            // an authority that never answers (until cancelled)
+            try? await Task.sleep(for: .seconds(600))
+            return .fail(.noAnswer("cancelled"))
+        }) { _, _ in .status(204) }
+        let tokens = TokenProvider(credentials: try F.secretCredentials(), settings: try F.settings(), executor: executor,
+                                   clock: SystemClock(), logger: Logger(label: "test"))
+        let started = ContinuousClock.now
+        let waiting = Task { try await tokens.token() }
+        try await Task.sleep(for: .milliseconds(200))
+        waiting.cancel()
+        let result = await waiting.result
+        #expect(ContinuousClock.now - started < .seconds(30))
+        guard case .failure = result else { Issue.record("a cancelled sign-in returned a token"); return }
+    }
+}

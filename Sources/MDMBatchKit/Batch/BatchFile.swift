@@ -124,7 +124,7 @@ public enum BatchFile {
     }
 
     private static func readJSONL(_ source: ByteSource, _ limits: InputLimits, _ each: (BatchRequest) throws -> Void) throws {
-        try JSONLines.forEach(source) { line, text in
+        try JSONLines.forEach(source, maxLineBytes: limits.maxRecordBytes) { line, text in
             let location = SourceLocation(file: source.displayName, line: line, column: 1)
             let values: [String?]
             switch JSONFields.object(text) {

@@ -8,8 +8,11 @@ public enum CSVText {
     }
 
     /// A field neutralised for spreadsheets: a value beginning with `=`, `+`, `-`, `@`, tab,
-    /// CR or LF gets a leading `'`, so that no spreadsheet runs it as a formula.
+    /// CR or LF gets a leading `'`, so that no spreadsheet runs it as a formula; control
+    /// characters other than tab, CR and LF (ESC above all) are written escaped (`\x1b`), so
+    /// that a cell shown in a terminal cannot drive it.
     public static func neutralisedCell(_ value: String) -> String {
+        let value = TerminalText.escaped(value, keepingLineBreaks: true)
         if let first = value.utf8.first, [UInt8(ascii: "="), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "@"),
                                            0x09, 0x0D, 0x0A].contains(first) {
             return field("'" + value)

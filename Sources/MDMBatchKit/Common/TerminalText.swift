@@ -2,11 +2,17 @@
 /// tab, DEL, and the C1 codes) are shown escaped as `\x1b`, so that an id or a target
 /// read from a file cannot move the cursor, recolour the screen or forge a log line.
 public enum TerminalText {
-    public static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
+    public static func escaped(_ text: String) -> String { escaped(text, keepingLineBreaks: false) }
+
+    /// - Parameter keepingLineBreaks: CR and LF are kept as they are (a CSV cell, quoted).
+    public static func escaped(_ text: String, keepingLineBreaks: Bool) -> String {
+        func escapes(_ scalar: Unicode.Scalar) -> Bool {
+            isControl(scalar) && !(keepingLineBreaks && (scalar == "\r" || scalar == "\n"))
+        }
+        guard text.unicodeScalars.contains(where: escapes) else { return text }
         var out = ""
         for scalar in text.unicodeScalars {
-            if isControl(scalar) {
+            if escapes(scalar) {
                 let hex = String(scalar.value, radix: 16)
                 out += "\\x" + (hex.count < 2 ? "0" : "") + hex
             } else {

@@ -66,6 +66,9 @@ public struct RunOutcome: Sendable {
     public var secretsToCollect = 0
     /// What `--confirm` found, when asked.
     public var confirmation: Confirmation.Outcome?
+    /// Why the transport could not be made (the sign-in refused, the service unreachable):
+    /// nothing was sent and the run is interrupted. The command shows the summary, then this.
+    public var transportFailure: (any Error)?
 
     public init(runID: String, resumed: Bool, interrupted: Bool, stopReason: StopReason? = nil, batch: BatchFileInfo,
                 transport: TransportSettings = TransportSettings()) {
@@ -117,16 +120,33 @@ public final class Runner: Sendable {
                                "transport": "\(start.transport.kind.rawValue)"])
         // a batch sent to Graph and then run without --transport graph goes to the mock: never silently
         if let notice = start.earlierDifferingNotice { logger.warning("\(notice)") }
+        let deadline = options.maxRunTime.map { dependencies.clock.now() + $0 }
+        func ended(stopReason: StopReason?) throws -> RunOutcome {
+            let interrupted = try finish(runID: start.runID)
+            return RunOutcome(runID: start.runID, resumed: start.resumed, interrupted: interrupted,
+                              stopReason: interrupted ? stopReason : nil, batch: start.batch, transport: start.transport)
+        }
+        // every element rejected or skipped: nothing to send, so no transport and no sign-in
+        if start.queued == 0 && options.confirmWait == nil { return try ended(stopReason: nil) }
         let transport: any DeviceActionTransport
         do {
-            transport = try await transports.make(start.transport)
+            // the sign-in ends with a stop or --max-run-time, like the sending does
+            transport = try await untilStopped(deadline: deadline, logger: logger) { [transports] in
+                try await transports.make(start.transport)
+            }
         } catch {
-            // nothing was sent: the run waits, interrupted, until the sign-in works
-            _ = try finish(runID: start.runID)
-            throw error
+            // nothing was sent: the run waits, interrupted, until the sign-in works; its
+            // summary is shown before the error ends the command
+            var outcome = try ended(stopReason: stop.reason)
+            if !stop.isRequested { outcome.transportFailure = error }
+            return outcome
+        }
+        if stop.isRequested {
+            await transport.shutdown()
+            return try ended(stopReason: stop.reason)
         }
         do {
-            var outcome = try await run(start, transport: transport, secrets: secrets, logger: logger)
+            var outcome = try await run(start, transport: transport, secrets: secrets, deadline: deadline, logger: logger)
             if let wait = options.confirmWait, !outcome.interrupted {
                 outcome.confirmation = try await Confirmation(
                     database: database, transport: transport, secrets: secrets, dependencies: dependencies, actor: options.actor,
@@ -140,18 +160,50 @@ public final class Runner: Sendable {
         }
     }
 
-    private func run(_ start: RunStart, transport: any DeviceActionTransport, secrets: any SecretSink,
+    /// Makes the transport (signs in) until that ends, or until a stop is requested or
+    /// `deadline` (clock time) passes: then it is cancelled, and its error or value returned
+    /// as it ends.
+    private func untilStopped(deadline: Double?, logger: Logger,
+                              _ make: @escaping @Sendable () async throws -> any DeviceActionTransport)
+        async throws -> any DeviceActionTransport {
+        let stop = self.stop, clock = dependencies.clock
+        // nil: a stop was requested
+        return try await withThrowingTaskGroup(of: (any DeviceActionTransport)?.self) { group in
+            group.addTask { try await make() }
+            group.addTask {
+                await stop.waitUntilRequested()
+                return nil
+            }
+            if let deadline {
+                group.addTask {
+                    // cancelled once the transport is made: nothing to stop then
+                    if (try? await clock.sleep(until: deadline)) != nil { Self.outlived(stop, logger: logger) }
+                    return nil
+                }
+            }
+            while let made = try await group.next() {
+                group.cancelAll()
+                if let made { return made }
+            }
+            throw CancellationError()
+        }
+    }
+
+    private static func outlived(_ stop: StopSignal, logger: Logger) {
+        logger.warning("the run outlived --max-run-time: stopping it (run it again to resume)")
+        stop.request(.maxRunTime)
+    }
+
+    private func run(_ start: RunStart, transport: any DeviceActionTransport, secrets: any SecretSink, deadline: Double?,
                      logger: Logger) async throws -> RunOutcome {
         progress.start(total: start.queued)
         let ledger = DispatchLedger(database: database, runID: start.runID, secrets: secrets,
                                     crashPoints: dependencies.crashPoints)
-        let deadline = options.maxRunTime.map { dependencies.clock.now() + $0 }
         let stop = self.stop, clock = dependencies.clock
         let timer = Task {
             guard let deadline else { return }
             try await clock.sleep(until: deadline)
-            logger.warning("the run outlived --max-run-time: stopping it (run it again to resume)")
-            stop.request(.maxRunTime)
+            Self.outlived(stop, logger: logger)
         }
         defer { timer.cancel() }
         var options = self.options

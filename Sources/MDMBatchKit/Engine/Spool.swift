@@ -35,36 +35,48 @@ public struct Spool: Sendable {
                 return outcome
             }
             let name = batch.lastPathComponent
-            // what an interrupted earlier attempt staged (its secrets above all) is kept
+            // what an interrupted earlier attempt staged (its secrets above all) is kept; a
+            // staging folder already there says this file was being run before a crash
             let staging = self.staging(for: name)
+            let attemptedBefore = FileManager.default.fileExists(atPath: staging.path)
             do {
                 try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
             } catch {
                 throw OutputFileError.cannotCreate(staging.path, error.localizedDescription)
             }
-            let secretsPath = newSecretsFile(in: staging, for: name)
-            let secrets = try SecretsFile(path: secretsPath.path)
-            func dropSecretsFileIfEmpty() {
-                if secrets.written == 0 { try? FileManager.default.removeItem(at: secretsPath) }
-            }
-            let finished: BatchRun.Finished
-            do {
-                if let done = try RunReports.finishedRun(ofBatchAt: batch.path, batchRun.database) {
-                    // finished before a crash kept it from being filed: file it, send nothing
-                    logger.info("batch already run: filing it", metadata: ["batch": "\(name)", "run": "\(done.id)"])
-                    finished = try batchRun.finished(runID: done.id)
-                } else {
-                    finished = try await batchRun.run(batchPath: batch.path, secrets: secrets, stop: stop, progress: progress)
-                }
-            } catch let error where Self.fileAsFailed(error) {
-                logger.error("malformed batch: filed under failed", metadata: ["batch": "\(name)", "error": "\(error.localizedDescription)"])
-                try ExclusiveFile.write(error.localizedDescription + "\n", to: staging.appendingPathComponent("\(name).error.txt").path)
-                dropSecretsFileIfEmpty()
+            if let refusal = Self.refusal(of: batch) {
+                // never followed nor read: filed as it is, with why
+                logger.error("batch not run: filed under failed", metadata: ["batch": "\(name)", "error": "\(refusal)"])
+                try ExclusiveFile.write("\(name): \(refusal)\n", to: staging.appendingPathComponent("\(name).error.txt").path)
                 try file(batch, staging: staging, to: .failed)
                 outcome.failed += 1
                 continue
             }
-            dropSecretsFileIfEmpty()
+            let secretsPath = newSecretsFile(in: staging, for: name)
+            // made only when its first secret comes
+            let secrets = try SecretsFile(path: secretsPath.path)
+            let finished: BatchRun.Finished
+            do {
+                if attemptedBefore, let done = try RunReports.finishedRun(ofBatchAt: batch.path, batchRun.database) {
+                    // finished before a crash kept it from being filed: file it, send nothing
+                    logger.info("batch already run: filing it", metadata: ["batch": "\(name)", "run": "\(done.id)"])
+                    finished = try batchRun.finished(runID: done.id)
+                } else {
+                    // a file dropped anew is a new request, as `run` makes it (what an
+                    // earlier run did is skipped as already done)
+                    finished = try await batchRun.run(batchPath: batch.path, secrets: secrets, stop: stop, progress: progress)
+                }
+            } catch let error where Self.fileAsFailed(error) {
+                // neither the log nor NAME.error.txt quotes the file: it may not be what was listed
+                let why = Self.unquoted(error, name: name)
+                logger.error("malformed batch: filed under failed", metadata: ["batch": "\(name)", "error": "\(why)"])
+                try ExclusiveFile.write(why + "\n", to: staging.appendingPathComponent("\(name).error.txt").path)
+                try file(batch, staging: staging, to: .failed)
+                outcome.failed += 1
+                continue
+            }
+            // the sign-in failed: nothing was sent, the batch waits in incoming/
+            if let failure = finished.outcome.transportFailure { throw failure }
             if finished.outcome.interrupted {
                 outcome.interrupted = true
                 outcome.stopReason = finished.outcome.stopReason
@@ -89,9 +101,40 @@ public struct Spool: Sendable {
         return false
     }
 
+    /// Why the entry at `path` is not run, or nil for a regular file: it is opened without
+    /// following a symbolic link and checked on the open descriptor, so a link swapped in
+    /// after the listing is refused too.
+    static func refusal(of path: URL) -> String? {
+        var info = stat()
+        guard lstat(path.path, &info) == 0 else { return "cannot be read: \(String(cString: strerror(errno)))" }
+        if (info.st_mode & S_IFMT) == S_IFLNK { return "a symbolic link: spooled batches must be regular files (not followed)" }
+        let fd = open(path.path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            return errno == ELOOP ? "a symbolic link: spooled batches must be regular files (not followed)"
+                : "cannot be read: \(String(cString: strerror(errno)))"
+        }
+        defer { close(fd) }
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return "not a regular file" }
+        return nil
+    }
+
+    /// What `NAME.error.txt` says: where the batch is malformed, never what it holds (a
+    /// file swapped for another one must not have its content copied out).
+    static func unquoted(_ error: any Error, name: String) -> String {
+        switch error {
+        case BatchError.malformed(let location, _):
+            "\(name):\(location.line):\(location.column): malformed batch (run `mdmbatch plan` on it to see why)"
+        case RunError.emptyBatch:
+            "\(name): holds no request (a header only?)"
+        default:
+            "\(name): malformed batch (run `mdmbatch plan` on it to see why)"
+        }
+    }
+
     var incomingDirectory: URL { root.appendingPathComponent("incoming") }
 
-    /// The batch files waiting, in name order (hidden files skipped).
+    /// The entries waiting, in name order: hidden files and folders skipped; symbolic links
+    /// and other odd entries kept, to be filed under failed with why.
     func incoming() throws -> [URL] {
         let names: [String]
         do {
@@ -100,7 +143,10 @@ public struct Spool: Sendable {
             throw SpoolError.noIncoming(incomingDirectory.path)
         }
         return names.filter { !$0.hasPrefix(".") }.sorted().map { incomingDirectory.appendingPathComponent($0) }
-            .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+            .filter { url in
+                var info = stat()
+                return lstat(url.path, &info) == 0 && (info.st_mode & S_IFMT) != S_IFDIR
+            }
     }
 
     func staging(for name: String) -> URL { root.appendingPathComponent(".staging").appendingPathComponent(name) }
@@ -116,7 +162,10 @@ public struct Spool: Sendable {
         return candidate
     }
 
-    /// Moves the staged outputs, then the batch, into `destination`.
+    /// Moves the staged outputs, then the batch, into `destination`, never over a file there:
+    /// when a name of the group is taken (a batch of the same name filed before, a file named
+    /// like another one's report), the whole group takes the first free `NAME.K` prefix
+    /// (`a.csv` → `a.2.csv`, its report `a.2.csv.report.json`).
     func file(_ batch: URL, staging: URL, to destination: Destination) throws {
         let target = root.appendingPathComponent(destination.rawValue)
         do {
@@ -124,18 +173,41 @@ public struct Spool: Sendable {
         } catch {
             throw OutputFileError.cannotCreate(target.path, error.localizedDescription)
         }
-        for output in (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? [] {
-            try replace(target.appendingPathComponent(output), with: staging.appendingPathComponent(output))
+        let name = batch.lastPathComponent
+        let outputs = (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
+        var index = 1
+        while true {
+            let prefix = Self.prefix(of: name, index: index)
+            let moves = outputs.map { (staging.appendingPathComponent($0), target.appendingPathComponent(prefix + $0.dropFirst(name.count))) }
+                + [(batch, target.appendingPathComponent(prefix))]
+            if moves.contains(where: { Self.exists($0.1) }) {
+                index += 1
+                continue
+            }
+            for (source, destination) in moves { try move(source, to: destination) }
+            break
         }
-        try replace(target.appendingPathComponent(batch.lastPathComponent), with: batch)
         try? FileManager.default.removeItem(at: staging)
     }
 
-    /// rename(2): atomic, and replaces what a crashed earlier attempt left.
-    private func replace(_ destination: URL, with source: URL) throws {
-        guard rename(source.path, destination.path) == 0 else {
+    /// `name` for the first, then `a.2.csv` for `a.csv` (`name.2` for a name without a dot).
+    static func prefix(of name: String, index: Int) -> String {
+        guard index > 1 else { return name }
+        guard let dot = name.dropFirst().firstIndex(of: ".") else { return "\(name).\(index)" }
+        return "\(name[..<dot]).\(index)\(name[dot...])"
+    }
+
+    private static func exists(_ url: URL) -> Bool {
+        var info = stat()
+        return lstat(url.path, &info) == 0
+    }
+
+    /// link(2) then unlink(2): never replaces what is at `destination` (rename(2) would).
+    private func move(_ source: URL, to destination: URL) throws {
+        guard link(source.path, destination.path) == 0 else {
             throw OutputFileError.cannotCreate(destination.path, String(cString: strerror(errno)))
         }
+        unlink(source.path)
     }
 }
 

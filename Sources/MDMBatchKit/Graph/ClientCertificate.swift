@@ -115,22 +115,44 @@ enum Base64URL {
     }
 }
 
-/// A file holding a secret or a key: read only when no group or other permission bit is set.
+/// A file holding a secret or a key: read only when it is a regular file (not a symbolic
+/// link: opened with `O_NOFOLLOW`, checked on the open descriptor), owned by the user
+/// running mdmbatch, with no group or other permission bit, in a folder that neither group
+/// nor others may write (where someone else could swap the file).
 enum SecretFile {
     static func read(_ path: String) throws -> Data {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard lstat(path, &info) == 0 else {
             throw GraphConfigurationError.unreadable(path: path, reason: String(cString: strerror(errno)))
         }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
+        if (info.st_mode & S_IFMT) == S_IFLNK {
+            throw GraphConfigurationError.unsafeFile(path: path, reason: "is a symbolic link; give the file itself")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var folderInfo = stat()
+        if stat(folder, &folderInfo) == 0, folderInfo.st_mode & 0o022 != 0 {
+            throw GraphConfigurationError.unsafeFile(
+                path: path, reason: "its folder \(folder) lets group or others write to it (mode "
+                    + String(format: "%04o", UInt16(truncatingIfNeeded: folderInfo.st_mode) & 0o7777)
+                    + "): keep it in a folder only its owner can change")
+        }
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ELOOP { throw GraphConfigurationError.unsafeFile(path: path, reason: "is a symbolic link; give the file itself") }
+            throw GraphConfigurationError.unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        defer { try? handle.close() }
+        // what was opened is what is checked: the path may have changed since lstat
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
             throw GraphConfigurationError.unreadable(path: path, reason: "not a regular file")
+        }
+        guard info.st_uid == geteuid() else {
+            throw GraphConfigurationError.unsafeFile(
+                path: path, reason: "is owned by user \(info.st_uid), not by the user running mdmbatch (\(geteuid())); chown it")
         }
         let mode = UInt16(truncatingIfNeeded: info.st_mode) & 0o7777
         guard mode & 0o077 == 0 else { throw GraphConfigurationError.unsafePermissions(path: path, mode: mode) }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw GraphConfigurationError.unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        defer { try? handle.close() }
         do {
             return try handle.readToEnd() ?? Data()
         } catch {

@@ -52,23 +52,29 @@ enum GraphAnswer {
         /// when it says nothing more (a real Intune 400 often does not).
         var reason: String?
 
-        init(_ body: [UInt8]) {
+        /// - Parameter secrets: texts replaced by `<redacted>` wherever they appear, before
+        ///   anything is shortened or collapsed (a cut or a collapsed space would leave a
+        ///   prefix of the secret that no longer matches it).
+        init(_ body: [UInt8], redacting secrets: [String] = []) {
             guard !body.isEmpty else { return }
+            func redacted(_ text: String) -> String {
+                secrets.reduce(text) { $1.isEmpty ? $0 : $0.replacingOccurrences(of: $1, with: "<redacted>") }
+            }
             guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-                message = GraphAnswer.clean(String(decoding: body.prefix(300), as: UTF8.self))
+                message = GraphAnswer.clean(String(redacted(String(decoding: body, as: UTF8.self)).prefix(300)))
                 if message?.isEmpty == true { message = nil }
                 return
             }
             if let error = object["error"] as? [String: Any] {
-                code = (error["code"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-                message = (error["message"] as? String).map(GraphAnswer.unwrapIntune).map(GraphAnswer.clean)
+                code = (error["code"] as? String).flatMap { $0.isEmpty ? nil : redacted($0) }
+                message = (error["message"] as? String).map(redacted).map(GraphAnswer.unwrapIntune).map(GraphAnswer.clean)
                 if let inner = error["innerError"] as? [String: Any] ?? error["innererror"] as? [String: Any] {
                     requestID = inner["request-id"] as? String
                 }
             } else if let error = object["error"] as? String {
                 // The token endpoint's shape: {"error": "invalid_client", "error_description": "…"}.
-                code = error
-                message = (object["error_description"] as? String).map(GraphAnswer.clean)
+                code = redacted(error)
+                message = (object["error_description"] as? String).map(redacted).map(GraphAnswer.clean)
             }
             if message?.isEmpty == true { message = nil }
             if let message {

@@ -17,6 +17,9 @@ public enum GraphConfigurationError: LocalizedError, ClassifiedError, Equatable 
     case invalidCredential(source: String, reason: String)
     /// A file holding a secret or a key that group or others may read.
     case unsafePermissions(path: String, mode: UInt16)
+    /// A file holding a secret or a key that someone else could have written or swapped: a
+    /// symbolic link, another user's file, a file in a folder group or others may write.
+    case unsafeFile(path: String, reason: String)
     case unreadable(path: String, reason: String)
     case malformed(path: String, reason: String)
 
@@ -36,6 +39,8 @@ public enum GraphConfigurationError: LocalizedError, ClassifiedError, Equatable 
             "\(source): \(reason)"
         case .unsafePermissions(let path, let mode):
             "\(path): mode \(String(format: "%04o", mode)) lets group or others read it; allow the owner only (chmod 600 or 400)"
+        case .unsafeFile(let path, let reason):
+            "\(path): \(reason)"
         case .unreadable(let path, let reason):
             "\(path): cannot read: \(reason)"
         case .malformed(let path, let reason):

@@ -12,8 +12,9 @@ import NIOPosix
 /// backoff, until the connect timeout), not requests. So a failure is split by whether the
 /// request can have been written (`GraphConnectionFailure`).
 public final class GraphHTTPClient: GraphHTTPExecutor {
-    /// The largest answer read: a page of 1 000 devices is well under a megabyte.
-    public static let maximumBodyBytes = 64 << 20
+    /// The largest answer read: a page of 1 000 devices is well under a megabyte. A larger
+    /// one is refused (`tooLarge`) without being read further, so memory stays bounded.
+    public static let maximumBodyBytes = 16 << 20
 
     private let client: HTTPClient
     private let requestTimeout: TimeAmount
@@ -45,16 +46,40 @@ public final class GraphHTTPClient: GraphHTTPExecutor {
             // Graph answers 411 to a POST without a length.
             outgoing.headers.replaceOrAdd(name: "Content-Length", value: "0")
         }
+        let deadline = NIODeadline.now() + requestTimeout
         do {
-            let response = try await client.execute(outgoing, timeout: requestTimeout, logger: logger)
-            let body = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            let response = try await client.execute(outgoing, deadline: deadline, logger: logger)
+            let body: ByteBuffer
+            do {
+                body = try await Self.collect(response.body, before: deadline)
+            } catch is NIOTooManyBytesError {
+                throw GraphConnectionFailure.tooLarge(status: Int(response.status.code),
+                                                      "the answer of \(request.url) is larger than \(Self.maximumBodyBytes) bytes")
+            }
             return GraphHTTPResponse(status: Int(response.status.code),
                                      headers: response.headers.map { (name: $0.name, value: $0.value) },
                                      body: Array(buffer: body))
-        } catch let error as CancellationError {
-            throw error
         } catch {
+            // a stop or --max-run-time cancelled the call: not a failure of the service
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            if let failure = error as? GraphConnectionFailure { throw failure }
             throw Self.classify(error)
+        }
+    }
+
+    /// The whole body, read before `deadline`. async-http-client's deadline ends with the
+    /// head, and its read timeout starts again with every byte: a body dripped a byte at a
+    /// time would never time out. Cancelling the read cancels the request.
+    static func collect(_ body: HTTPClientResponse.Body, before deadline: NIODeadline) async throws -> ByteBuffer {
+        try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: maximumBodyBytes) }
+            group.addTask {
+                try await Task.sleep(for: .nanoseconds(max(0, (deadline - .now()).nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case let whole?? = try await group.next() else { throw HTTPClientError.deadlineExceeded }
+            return whole
         }
     }
 
@@ -99,9 +124,6 @@ public final class GraphHTTPClient: GraphHTTPExecutor {
             default:
                 return .noAnswer("\(error)")
             }
-        }
-        if error is NIOTooManyBytesError {
-            return .noAnswer("the answer is larger than \(maximumBodyBytes) bytes")
         }
         return .noAnswer("\(error)")
     }

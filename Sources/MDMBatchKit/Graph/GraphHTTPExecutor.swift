@@ -78,11 +78,18 @@ public enum GraphConnectionFailure: Error, Sendable, Equatable, CustomStringConv
     /// The request was (or may have been) written and no whole answer came: a read timeout,
     /// the deadline, the connection closed or reset. The service may have acted.
     case noAnswer(String)
+    /// The answer's body is larger than the client reads: it will be so again, and it is
+    /// not read (memory stays bounded). The head came, so the request was received.
+    case tooLarge(status: Int, String)
+
+    /// The `error.code` that a `tooLarge` answer is given as a permanent `TransportError`.
+    public static let tooLargeCode = "answerTooLarge"
 
     public var description: String {
         switch self {
         case .notSent(let message): "not sent: \(message)"
         case .noAnswer(let message): "no answer: \(message)"
+        case .tooLarge(let status, let message): "HTTP \(status), not read: \(message)"
         }
     }
 }

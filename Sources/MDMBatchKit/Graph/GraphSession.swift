@@ -60,6 +60,9 @@ public final class GraphSession: Sendable {
                 switch failure {
                 case .notSent(let message): throw TransportError.transient(status: nil, retryAfter: nil, message: message)
                 case .noAnswer(let message): throw TransportError.unknownOutcome(message: message)
+                // issue 23 item 5: an answer too large to read is permanent, never asked again
+                case .tooLarge(let status, let message):
+                    throw TransportError.permanent(status: status, code: GraphConnectionFailure.tooLargeCode, message: message)
                 }
             }
             logger.debug("graph request", metadata: [

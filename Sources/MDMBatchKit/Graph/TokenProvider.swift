@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// An access token: opaque (never parsed), in memory only. Its description never shows it.
 public struct AccessToken: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
@@ -36,7 +37,7 @@ public actor TokenProvider {
     private let clock: any EngineClock
     private let logger: Logger
     private var current: AccessToken?
-    private var pending: Task<AccessToken, any Error>?
+    private var pending: SharedSignIn?
     /// Token requests made (for tests and logs).
     public private(set) var signIns = 0
 
@@ -65,11 +66,11 @@ public actor TokenProvider {
     }
 
     private func signIn() async throws -> AccessToken {
-        if let pending { return try await pending.value }
+        if let pending { return try await pending.value() }
         signIns += 1
-        let task = Task { try await self.signInAndKeep() }
-        pending = task
-        return try await task.value
+        let shared = SharedSignIn(Task { try await self.signInAndKeep() })
+        pending = shared
+        return try await shared.value()
     }
 
     /// Keeps the token and ends the sign-in in one step on the actor, before any caller
@@ -116,13 +117,11 @@ public actor TokenProvider {
             // Nothing reached Graph: whatever happened at the authority, the call can be made again.
             throw TransportError.transient(status: nil, retryAfter: nil, message: "sign-in at \(tokenURL): \(failure)")
         }
-        func redacted(_ text: String) -> String {
-            secrets.reduce(text) { $1.isEmpty ? $0 : $0.replacingOccurrences(of: $1, with: "<redacted>") }
-        }
         let status = response.status
         guard status == 200 else {
-            let detail = GraphAnswer.ErrorBody(response.body)
-            let said = redacted(detail.summary ?? "no error description")
+            // an authority may echo what it was sent: the secret as given and as form-encoded
+            let detail = GraphAnswer.ErrorBody(response.body, redacting: secrets + secrets.map(FormEncoding.escape))
+            let said = detail.summary ?? "no error description"
             logger.debug("sign-in failed", metadata: ["status": "\(status)", "error": "\(detail.code ?? "")"])
             switch status {
             case 429, 500..<600:
@@ -143,6 +142,49 @@ public actor TokenProvider {
         }
         logger.debug("signed in", metadata: ["expires_in_s": "\(Int(lifetime))"])
         return AccessToken(value: value, obtainedAt: startedAt, expiresAt: startedAt + max(0, lifetime))
+    }
+}
+
+/// One sign-in in flight, shared by the callers that need a token meanwhile. A caller that
+/// is cancelled (a stop, `--max-run-time`) returns at once, whatever the request is doing;
+/// the sign-in itself is cancelled once every caller waiting for it is: a sign-in that
+/// hangs must not hold the command, and one caller giving up must not fail the others.
+final class SharedSignIn: Sendable {
+    private let task: Task<AccessToken, any Error>
+    private let waiting = Mutex(0)
+
+    init(_ task: Task<AccessToken, any Error>) { self.task = task }
+
+    func value() async throws -> AccessToken {
+        waiting.withLock { $0 += 1 }
+        let waiter = Waiter()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                waiter.set(continuation)
+                Task { [task] in waiter.resume(with: await task.result) }
+                if Task.isCancelled { waiter.resume(with: .failure(CancellationError())) }
+            }
+        } onCancel: {
+            waiter.resume(with: .failure(CancellationError()))
+            let nobodyLeft = waiting.withLock { count -> Bool in
+                count -= 1
+                return count == 0
+            }
+            if nobodyLeft { task.cancel() }
+        }
+    }
+
+    /// One caller's continuation, resumed once: by the sign-in's end or by the caller's cancellation.
+    private final class Waiter: Sendable {
+        private let continuation = Mutex<CheckedContinuation<AccessToken, any Error>?>(nil)
+
+        func set(_ continuation: CheckedContinuation<AccessToken, any Error>) {
+            self.continuation.withLock { $0 = continuation }
+        }
+
+        func resume(with result: Result<AccessToken, any Error>) {
+            continuation.withLock { $0.take() }?.resume(with: result)
+        }
     }
 }
 

@@ -40,19 +40,26 @@ public enum GraphInventory {
         // which page each line of the spool came from, to name a bad object by its page
         var pages: [(firstLine: Int, url: String)] = []
         var lines = 0
-        for try await page in pager {
-            pages.append((lines + 1, page.url))
-            var out: [UInt8] = []
-            var scanner = JSONScanner(bytes: page.body, file: page.url)
-            try scanner.enterRecordArray()
-            while let element = try scanner.nextArrayElement() {
-                // one object a line: compact, so that a line number names the object
-                let object = try JSONDecoder().decode(JSONValue.self, from: Data(element.bytes))
-                out.append(contentsOf: object.canonicalText.utf8)
-                out.append(0x0A)
-                lines += 1
+        do {
+            for try await page in pager {
+                pages.append((lines + 1, page.url))
+                var out: [UInt8] = []
+                var scanner = JSONScanner(bytes: page.body, file: page.url)
+                try scanner.enterRecordArray()
+                var number = 0
+                while let element = try scanner.nextArrayElement() {
+                    number += 1
+                    // one object a line: compact, so that a line number names the object
+                    let object = try decode(element.bytes, object: number, of: page.url, limits: limits)
+                    out.append(contentsOf: object.canonicalText.utf8)
+                    out.append(0x0A)
+                    lines += 1
+                }
+                do { try handle.write(contentsOf: out) } catch { throw OutputFileError.cannotCreate(spool.path, error.localizedDescription) }
             }
-            do { try handle.write(contentsOf: out) } catch { throw OutputFileError.cannotCreate(spool.path, error.localizedDescription) }
+        } catch GraphPagerError.refused(let url, .permanent(_, let code, let message?, _)) where code == GraphConnectionFailure.tooLargeCode {
+            // a page too large to read is a malformed answer (65), not a configuration error
+            throw GraphPagerError.malformedPage(url: url, offset: nil, reason: message)
         }
         try handle.synchronize()
         var request = ImportRequest(kind: kind, path: spool.path, format: kind == .devices ? .graphJSON : .jsonl, actor: actor,
@@ -66,6 +73,23 @@ public enum GraphInventory {
             let page = pages.last { $0.firstLine <= location.line } ?? (1, pager.firstURL)
             throw ImportError.malformed(SourceLocation(file: page.url, line: location.line - page.firstLine + 1, column: 1),
                                         "object \(location.line - page.firstLine + 1) of the page: \(message)")
+        }
+    }
+
+    /// One element of a page's `value`, or a malformed-input error (65) naming the page's
+    /// URL and the object: too large, invalid UTF-8, a lone surrogate, a number out of range.
+    static func decode(_ bytes: [UInt8], object number: Int, of url: String, limits: InputLimits) throws -> JSONValue {
+        func refuse(_ reason: String) -> ImportError {
+            .malformed(SourceLocation(file: url, line: number, column: 1), "object \(number) of the page: \(reason)")
+        }
+        if bytes.count > limits.maxRecordBytes {
+            throw refuse("larger than \(limits.maxRecordBytes) bytes (--max-record-bytes)")
+        }
+        guard String(validating: bytes, as: UTF8.self) != nil else { throw refuse("invalid UTF-8") }
+        do {
+            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        } catch {
+            throw refuse("not valid JSON (a lone surrogate escape such as \\ud800, or a number out of range?)")
         }
     }
 }

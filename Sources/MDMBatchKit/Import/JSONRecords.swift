@@ -28,9 +28,13 @@ enum JSONRecords {
     ) throws {
         let map = Schema.columnMap(for: format) ?? Schema.columnMap(for: .jsonl)!
         let writer = try makeWriter(map.format!, presentFields(of: map, count: Schema.fieldNames.count))
-        try JSONLines.forEach(source) { line, text in
-            try write(text, at: SourceLocation(file: source.displayName, line: line, column: 1), map: map, limits: limits,
-                      writer: writer, skip: skip)
+        do {
+            try JSONLines.forEach(source, maxLineBytes: limits.maxRecordBytes) { line, text in
+                try write(text, at: SourceLocation(file: source.displayName, line: line, column: 1), map: map, limits: limits,
+                          writer: writer, skip: skip)
+            }
+        } catch let problem as InputProblem {
+            throw ImportError.malformed(problem.location, problem.message)
         }
     }
 
@@ -44,6 +48,10 @@ enum JSONRecords {
         _ object: some Collection<UInt8>, at location: SourceLocation, map: ColumnMap, limits: InputLimits,
         writer: UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
     ) throws {
+        guard object.count <= limits.maxRecordBytes else {
+            try skip(SkippedRow(location: location, message: "an object larger than \(limits.maxRecordBytes) bytes (--max-record-bytes)"))
+            return
+        }
         let fields: (texts: [String?], keys: [String?])
         switch JSONFields.object(object).flatMap({ members in
             Result { () throws(RowError) in

@@ -4,8 +4,14 @@ import Foundation
 public struct InputLimits: Sendable, Equatable {
     /// The longest field, in bytes (DESIGN.md: 65 536 by default).
     public var maxFieldBytes: Int
+    /// The largest record: a JSONL line, a JSON object (4 MiB by default; a Graph device is
+    /// about a kilobyte). A longer line is refused as soon as it is seen, never held whole.
+    public var maxRecordBytes: Int
 
-    public init(maxFieldBytes: Int = 65_536) { self.maxFieldBytes = maxFieldBytes }
+    public init(maxFieldBytes: Int = 65_536, maxRecordBytes: Int = 4 << 20) {
+        self.maxFieldBytes = maxFieldBytes
+        self.maxRecordBytes = maxRecordBytes
+    }
 
     public static let standard = InputLimits()
 }
@@ -108,16 +114,45 @@ final class CSVTable {
 
 /// The lines of a JSONL input, each with its number; blank lines are skipped.
 enum JSONLines {
-    static func forEach(_ source: ByteSource, _ body: (_ line: Int, _ text: ArraySlice<UInt8>) throws -> Void) throws {
-        var bytes = try source.readAll()[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
+    /// Hands each line that is not blank to `body`, read a chunk at a time: a line longer
+    /// than `maxLineBytes` is refused (`InputProblem`) once that many bytes of it were read.
+    static func forEach(_ source: ByteSource, maxLineBytes: Int,
+                        _ body: (_ line: Int, _ text: ArraySlice<UInt8>) throws -> Void) throws {
         var line = 0
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        func tooLong() -> InputProblem {
+            InputProblem(location: SourceLocation(file: source.displayName, line: line + 1, column: 1),
+                         message: "a line longer than \(maxLineBytes) bytes (--max-record-bytes)")
+        }
+        func emit(_ raw: ArraySlice<UInt8>) throws {
+            var text = raw
+            if line == 0 && text.starts(with: [0xEF, 0xBB, 0xBF]) { text = text.dropFirst(3) }
+            if text.last == 0x0D { text = text.dropLast() }
+            guard text.count <= maxLineBytes else { throw tooLong() }
             line += 1
-            let text = rawLine.last == 0x0D ? rawLine.dropLast() : rawLine
-            if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return }
             try body(line, text)
         }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var pending: [UInt8] = []
+        while true {
+            let count = try chunk.withUnsafeMutableBytes { try source.read(into: $0) }
+            if count == 0 { break }
+            var start = 0
+            while let newline = chunk[start..<count].firstIndex(of: 0x0A) {
+                if pending.isEmpty {
+                    try emit(chunk[start..<newline])
+                } else {
+                    pending.append(contentsOf: chunk[start..<newline])
+                    try emit(pending[...])
+                    pending.removeAll(keepingCapacity: true)
+                }
+                start = newline + 1
+            }
+            pending.append(contentsOf: chunk[start..<count])
+            // a BOM and a CR besides the line itself
+            if pending.count > maxLineBytes + 4 { throw tooLong() }
+        }
+        if !pending.isEmpty { try emit(pending[...]) }
     }
 }
 
@@ -154,6 +189,10 @@ enum JSONFields {
 
     /// A JSON object, or a message saying why the bytes are not one.
     static func object(_ bytes: some Collection<UInt8>) -> Result<[String: JSONValue], RowError> {
+        // the decoder's own message would be "Expected to decode Dictionary<String, Any>"
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            return .failure(RowError(fieldIndex: nil, message: "invalid UTF-8"))
+        }
         do {
             return .success(try JSONDecoder().decode([String: JSONValue].self, from: Data(bytes)))
         } catch {

@@ -239,12 +239,34 @@ public struct TransportFactory: TransportProvider {
         let credentials = try GraphCredentials.load(environment: environment, file: credentialsFile)
         let session = GraphSession.live(settings: graph, credentials: credentials, clock: clock, logger: logger)
         do {
-            try await session.signIn()
+            try await signIn(session)
         } catch {
             await session.shutdown()
             throw error
         }
         return session
+    }
+
+    /// Attempts at the first sign-in, the first included.
+    static let signInAttempts = 4
+
+    /// Signs in; an authority that answers 429 or 5xx, or no whole answer, is asked again
+    /// like any transient answer: after 1, 2, 4 s, or its Retry-After (at most a minute).
+    private func signIn(_ session: GraphSession) async throws {
+        var attempt = 1
+        while true {
+            do {
+                return try await session.signIn()
+            } catch TransportError.transient(let status, let retryAfter, _) where attempt < Self.signInAttempts {
+                let asked = retryAfter.flatMap { RetryAfter.seconds($0, now: clock.date()) } ?? 0
+                let wait = min(60, max(pow(2, Double(attempt - 1)), asked))
+                logger.warning("the sign-in failed for now: trying again", metadata: [
+                    "status": "\(status.map(String.init) ?? "no answer")", "attempt": "\(attempt)", "wait_s": "\(wait)",
+                ])
+                try await clock.sleep(seconds: wait)
+                attempt += 1
+            }
+        }
     }
 }
 
