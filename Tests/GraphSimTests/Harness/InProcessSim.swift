@@ -1,0 +1,92 @@
+import Foundation
+import GraphSimulator
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
+
+/// The simulator's routes in this process (Hummingbird's router test client, no socket) on
+/// a `ManualClock`: what depends on time is tested by moving the clock, never by sleeping.
+/// Answers are `SimProcess.Answer`s, so that tests read them as they read the binary's.
+struct InProcessSim: Sendable {
+    let client: any TestClientProtocol
+    let clock: ManualClock
+    let journal: URL
+    /// The origin the router test client's requests carry (`Host: localhost`).
+    let url = "http://localhost"
+
+    func send(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, headers: [(String, String)] = [],
+              body: String? = nil) async throws -> SimProcess.Answer {
+        var fields = HTTPFields()
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
+        if body != nil { fields[.contentType] = "application/x-www-form-urlencoded" }
+        let response = try await client.execute(uri: path, method: method, headers: fields,
+                                                body: body.map { ByteBuffer(string: $0) })
+        return SimProcess.Answer(status: response.status.code,
+                                 headers: HTTPHeaders(response.headers.map { ($0.name.canonicalName, $0.value) }),
+                                 body: String(buffer: response.body))
+    }
+
+    func get(_ path: String, token: String?) async throws -> SimProcess.Answer {
+        try await send(.get, path, token: token)
+    }
+
+    func post(_ path: String, token: String?, clientRequestID: String = UUID().uuidString) async throws -> SimProcess.Answer {
+        try await send(.post, path, token: token, headers: [("client-request-id", clientRequestID)])
+    }
+
+    /// A token of the secret app.
+    func token() async throws -> String {
+        let form = "grant_type=client_credentials&scope=\(url)/.default&client_id=\(SimProcess.secretApp)"
+            + "&client_secret=\(SimProcess.secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+        let answer = try await send(.post, "/\(SimProcess.tenant)/oauth2/v2.0/token", body: form)
+        guard answer.status == 200, let token = answer.json["access_token"] as? String else {
+            throw SimError.noToken(answer.body)
+        }
+        return token
+    }
+
+    /// The device's `deviceActionResults`.
+    func actionResults(_ deviceID: String, token: String) async throws -> [[String: Any]] {
+        let answer = try await get("/v1.0/deviceManagement/managedDevices/\(deviceID)?$select=deviceActionResults", token: token)
+        return answer.json["deviceActionResults"] as? [[String: Any]] ?? []
+    }
+
+    /// The journal's lines, parsed.
+    func journalEntries() throws -> [[String: Any]] {
+        try String(contentsOf: journal, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
+        }
+    }
+
+    func effects() throws -> [[String: Any]] {
+        try journalEntries().filter { $0["type"] as? String == "effect" }
+    }
+}
+
+/// Runs `body` against the simulator's routes in this process: the test fleet, the test
+/// apps, a journal, a `ManualClock`, and the configuration as `configure` leaves it.
+func withRoutes<T: Sendable>(_ configure: (inout SimConfiguration) -> Void = { _ in }, fleet: String = TestFleet.csv,
+                             _ body: @Sendable (InProcessSim) async throws -> T) async throws -> T {
+    let directory = try newTemporaryDirectory()
+    let devices = directory.appendingPathComponent("devices.csv")
+    try Data(fleet.utf8).write(to: devices)
+    let journal = directory.appendingPathComponent("journal.jsonl")
+    var configuration = SimConfiguration()
+    configuration.tenant = SimProcess.tenant
+    configuration.apps = [
+        RegisteredApp(clientID: SimProcess.secretApp, credential: .secret(SimProcess.secret)),
+        RegisteredApp(clientID: SimProcess.certificateApp, credential: .certificate(try RegisteredCertificate(
+            pem: String(contentsOf: SimProcess.fixtures.appendingPathComponent("graph-test-app.cert.pem"), encoding: .utf8)))),
+    ]
+    configure(&configuration)
+    let clock = ManualClock()
+    let service = GraphService(configuration: configuration, fleet: try Fleet.load(devicesFile: devices.path, usersFile: nil),
+                               journal: try Journal(path: journal.path), clock: clock)
+    let app = Application(router: GraphSimServer(service: service).router())
+    return try await app.test(.router) { client in
+        try await body(InProcessSim(client: client, clock: clock, journal: journal))
+    }
+}
