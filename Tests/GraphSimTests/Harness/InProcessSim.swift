@@ -9,15 +9,18 @@ import NIOHTTP1
 /// The simulator's routes in this process (Hummingbird's router test client, no socket) on
 /// a `ManualClock`: what depends on time is tested by moving the clock, never by sleeping.
 /// Answers are `SimProcess.Answer`s, so that tests read them as they read the binary's.
-struct InProcessSim: Sendable {
+struct InProcessSim: SimClient, Sendable {
     let client: any TestClientProtocol
     let clock: ManualClock
     let journal: URL
     /// The origin the router test client's requests carry (`Host: localhost`).
     let url = "http://localhost"
+    var tokenURL: String { "\(url)/\(SimProcess.tenant)/oauth2/v2.0/token" }
 
-    func send(_ method: HTTPRequest.Method, _ path: String, token: String? = nil, headers: [(String, String)] = [],
+    /// `pathOrURL`: a path, or a URL of this origin (an `@odata.nextLink`).
+    func send(_ method: HTTPRequest.Method, _ pathOrURL: String, token: String? = nil, headers: [(String, String)] = [],
               body: String? = nil) async throws -> SimProcess.Answer {
+        let path = pathOrURL.hasPrefix(url) ? String(pathOrURL.dropFirst(url.count)) : pathOrURL
         var fields = HTTPFields()
         if let token { fields[.authorization] = "Bearer \(token)" }
         for (name, value) in headers { fields[HTTPField.Name(name)!] = value }
@@ -41,13 +44,23 @@ struct InProcessSim: Sendable {
     func token() async throws -> String {
         let form = "grant_type=client_credentials&scope=\(url)/.default&client_id=\(SimProcess.secretApp)"
             + "&client_secret=\(SimProcess.secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
-        let answer = try await send(.post, "/\(SimProcess.tenant)/oauth2/v2.0/token", body: form)
+        let answer = try await send(.post, tokenURL, body: form)
         guard answer.status == 200, let token = answer.json["access_token"] as? String else {
             throw SimError.noToken(answer.body)
         }
         return token
     }
 
+}
+
+/// What the tests read of a simulator, the binary's or the one in this process.
+protocol SimClient {
+    /// Its journal file.
+    var journal: URL { get }
+    func get(_ path: String, token: String?) async throws -> SimProcess.Answer
+}
+
+extension SimClient {
     /// The device's `deviceActionResults`.
     func actionResults(_ deviceID: String, token: String) async throws -> [[String: Any]] {
         let answer = try await get("/v1.0/deviceManagement/managedDevices/\(deviceID)?$select=deviceActionResults", token: token)
@@ -61,18 +74,29 @@ struct InProcessSim: Sendable {
         }
     }
 
+    /// The journal's `effect` lines.
     func effects() throws -> [[String: Any]] {
         try journalEntries().filter { $0["type"] as? String == "effect" }
     }
 }
 
-/// Runs `body` against the simulator's routes in this process: the test fleet, the test
-/// apps, a journal, a `ManualClock`, and the configuration as `configure` leaves it.
+/// Runs `body` against the simulator's routes in this process: the test fleet (or a seeded
+/// one of `fleetSize` devices and their users), `users`, the test apps, a journal, a
+/// `ManualClock`, and the configuration as `configure` leaves it.
 func withRoutes<T: Sendable>(_ configure: (inout SimConfiguration) -> Void = { _ in }, fleet: String = TestFleet.csv,
+                             users: String? = nil, fleetSize: Int? = nil,
                              _ body: @Sendable (InProcessSim) async throws -> T) async throws -> T {
     let directory = try newTemporaryDirectory()
-    let devices = directory.appendingPathComponent("devices.csv")
-    try Data(fleet.utf8).write(to: devices)
+    let loaded: Fleet
+    if let fleetSize {
+        loaded = Fleet.synthetic(count: fleetSize, seed: 1)
+    } else {
+        let devices = directory.appendingPathComponent("devices.csv")
+        try Data(fleet.utf8).write(to: devices)
+        let usersFile = directory.appendingPathComponent("users.csv")
+        if let users { try Data(users.utf8).write(to: usersFile) }
+        loaded = try Fleet.load(devicesFile: devices.path, usersFile: users == nil ? nil : usersFile.path)
+    }
     let journal = directory.appendingPathComponent("journal.jsonl")
     var configuration = SimConfiguration()
     configuration.tenant = SimProcess.tenant
@@ -83,8 +107,7 @@ func withRoutes<T: Sendable>(_ configure: (inout SimConfiguration) -> Void = { _
     ]
     configure(&configuration)
     let clock = ManualClock()
-    let service = GraphService(configuration: configuration, fleet: try Fleet.load(devicesFile: devices.path, usersFile: nil),
-                               journal: try Journal(path: journal.path), clock: clock)
+    let service = GraphService(configuration: configuration, fleet: loaded, journal: try Journal(path: journal.path), clock: clock)
     let app = Application(router: GraphSimServer(service: service).router())
     return try await app.test(.router) { client in
         try await body(InProcessSim(client: client, clock: clock, journal: journal))

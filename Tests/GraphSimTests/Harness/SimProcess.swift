@@ -6,7 +6,7 @@ import NIOHTTP1
 /// A `graph-sim` child process on a free port, in a temporary directory of its own.
 /// Owned by one test: `Process` is not Sendable, but only this test touches it, and the
 /// termination wait runs on its own queue.
-final class SimProcess: @unchecked Sendable {
+final class SimProcess: SimClient, @unchecked Sendable {
     static let tenant = "8f4b2d6e-3c1a-4e5f-9a7b-0d2c4e6f8a1b"
     static let secretApp = "11111111-1111-1111-1111-111111111111"
     static let certificateApp = "22222222-2222-2222-2222-222222222222"
@@ -132,13 +132,6 @@ final class SimProcess: @unchecked Sendable {
         }
     }
 
-    /// The journal's lines, parsed.
-    func journalEntries() throws -> [[String: Any]] {
-        try String(contentsOf: journal, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
-        }
-    }
-
     // MARK: HTTP
 
     struct Answer {
@@ -208,12 +201,6 @@ final class SimProcess: @unchecked Sendable {
             throw SimError.noToken(answer.body)
         }
         return token
-    }
-
-    /// The device's `deviceActionResults`.
-    func actionResults(_ deviceID: String, token: String) async throws -> [[String: Any]] {
-        let answer = try await get("/v1.0/deviceManagement/managedDevices/\(deviceID)?$select=deviceActionResults", token: token)
-        return answer.json["deviceActionResults"] as? [[String: Any]] ?? []
     }
 }
 
