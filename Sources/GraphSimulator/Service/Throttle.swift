@@ -75,14 +75,10 @@ final class Throttle: Sendable {
                 windows.appRequests[app] = SlidingWindow(limits.appRequests, slack: limits.slack)
                 windows.appWrites[app] = SlidingWindow(limits.appWrites, slack: limits.slack)
             }
-            if var foreign = windows.foreign {
-                var tenantWrites = windows.tenantWrites
-                foreign.arrive(until: now, horizon: limits.tenantWrites.seconds) { time in
-                    // another app's write: counted when it fits (else it was throttled too)
-                    if tenantWrites.wait(at: time) == nil { tenantWrites.record(at: time) }
-                }
-                windows.foreign = foreign
-                windows.tenantWrites = tenantWrites
+            // other apps' writes since the last request: each counted when it fits (else it was
+            // throttled too)
+            for time in windows.foreign?.arrivals(until: now, horizon: limits.tenantWrites.seconds) ?? [] {
+                if windows.tenantWrites.wait(at: time) == nil { windows.tenantWrites.record(at: time) }
             }
             // mutated in place: a window holds thousands of times
             var own = [windows.appRequests[app]!.wait(at: now)]
@@ -116,23 +112,25 @@ struct ForeignLoad: Sendable {
 
     init(rate: Double, seed: UInt64, start: Double) {
         self.rate = rate
-        generator = SplitMix64(seed: seed ^ 0x6F74_6865_7261_7070)  // "otherapp"
-        next = start
-        next = start + interval()
+        var generator = SplitMix64(seed: seed ^ 0x6F74_6865_7261_7070)  // "otherapp"
+        next = start + Self.interval(rate, &generator)
+        self.generator = generator
     }
 
-    private mutating func interval() -> Double {
+    private static func interval(_ rate: Double, _ generator: inout SplitMix64) -> Double {
         let unit = Double(generator.next() >> 11) * 0x1.0p-53
         return -log(1 - unit) / rate
     }
 
-    /// Calls `write` with the time of each arrival up to `now`, in order; arrivals older
-    /// than `horizon` seconds before `now` could no longer count in any window and are skipped.
-    mutating func arrive(until now: Double, horizon: Double, _ write: (Double) -> Void) {
-        if next < now - horizon { next = now - horizon + interval() }
+    /// The times of the arrivals up to `now`, in order; those older than `horizon` seconds
+    /// before `now` could no longer count in any window and are skipped.
+    mutating func arrivals(until now: Double, horizon: Double) -> [Double] {
+        if next < now - horizon { next = now - horizon + Self.interval(rate, &generator) }
+        var times: [Double] = []
         while next <= now {
-            write(next)
-            next += interval()
+            times.append(next)
+            next += Self.interval(rate, &generator)
         }
+        return times
     }
 }
