@@ -63,9 +63,9 @@ struct HarshServiceTests {
     }
 
     @Test("--faults 500, 502, 504: the action takes effect, then that status; the journal names the fault", arguments: [
-        AfterEffect(fault: .internalServerError, status: 500, code: "InternalServerError"),
-        AfterEffect(fault: .badGateway, status: 502, code: "BadGateway"),
-        AfterEffect(fault: .gatewayTimeout, status: 504, code: "GatewayTimeout"),
+        AfterEffect(fault: .internalServerError, status: 500, code: "InternalError"),
+        AfterEffect(fault: .badGateway, status: 502, code: "UnknownError"),
+        AfterEffect(fault: .gatewayTimeout, status: 504, code: "UnknownError"),
     ])
     func faultAfterEffect(_ case_: AfterEffect) async throws {
         try await withRoutes({ $0.faultRate = 1; $0.faults = [case_.fault]; $0.actionDelayMS = 0 }) { sim in

@@ -129,20 +129,19 @@ public final class GraphService: Sendable {
     }
 
     /// A 500, 502 or 504 answered although the action took effect: Intune's own failure
-    /// (nested message, no reason), or the gateway's in front of it.
+    /// (`InternalError`, its nested message without a reason), or the gateway's in front of
+    /// it (`UnknownError` with an empty message, as Graph's 504s are reported).
     private func afterEffect(_ fault: WriteFault, url: String, trace: RequestTrace) -> ServiceFailure {
         var failure: ServiceFailure
         switch fault {
         case .badGateway:
-            failure = .graph(.badGateway, code: "BadGateway", message: "The service did not answer the gateway.",
-                             trace: trace)
+            failure = .graph(.badGateway, code: "UnknownError", message: "", trace: trace)
             failure.fault = .badGateway
         case .gatewayTimeout:
-            failure = .graph(.gatewayTimeout, code: "GatewayTimeout",
-                             message: "The gateway did not receive a response from the service in time.", trace: trace)
+            failure = .graph(.gatewayTimeout, code: "UnknownError", message: "", trace: trace)
             failure.fault = .gatewayTimeout
         default:
-            failure = .intune(.internalServerError, code: "InternalServerError", reason: nil, url: url, trace: trace,
+            failure = .intune(.internalServerError, code: "InternalError", reason: nil, url: url, trace: trace,
                               summary: "An internal server error has occurred")
             failure.fault = .internalServerError
         }

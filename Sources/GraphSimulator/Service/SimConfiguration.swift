@@ -88,11 +88,11 @@ public enum WriteFault: String, Sendable, CaseIterable {
     case slow
     /// The action takes effect; the connection closes without an answer.
     case drop
-    /// The action takes effect, then 500 (Intune's nested message, no reason).
+    /// The action takes effect, then 500 `InternalError` (Intune's nested message, no reason).
     case internalServerError = "500"
-    /// The action takes effect, then 502 from the gateway.
+    /// The action takes effect, then 502 from the gateway (`UnknownError`).
     case badGateway = "502"
-    /// The action takes effect, then 504: the gateway gave up waiting for Intune.
+    /// The action takes effect, then 504 (`UnknownError`): the gateway gave up waiting for Intune.
     case gatewayTimeout = "504"
 }
 
