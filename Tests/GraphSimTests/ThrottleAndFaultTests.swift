@@ -62,11 +62,15 @@ struct ThrottleAndFaultTests {
 
     @Test("the tenant's limits count every app of the tenant together: two apps share --tenant-write-limit and --tenant-request-limit")
     func tenantLimits() async throws {
-        func certificateToken(_ sim: SimProcess) async throws -> String {
+        @Sendable func certificateToken(_ sim: any SimClient) async throws -> String {
             let answer = try await sim.requestToken(try SignInTests.assertion()(sim))
             return try #require(answer.json["access_token"] as? String, "\(answer.body)")
         }
-        try await withSim(["--write-limit", "5/20", "--tenant-write-limit", "8/20", "--action-delay-ms", "0"]) { sim in
+        try await withRoutes({
+            $0.throttle?.appWrites = RateLimit(count: 5, seconds: 20)
+            $0.throttle?.tenantWrites = RateLimit(count: 8, seconds: 20)
+            $0.actionDelayMS = 0
+        }) { sim in
             let (first, second) = (try await sim.token(), try await certificateToken(sim))
             let lock = "/v1.0/deviceManagement/managedDevices/ios-1/remoteLock"
             for _ in 0..<5 { #expect(try await sim.post(lock, token: first).status == 204) }
@@ -74,7 +78,10 @@ struct ThrottleAndFaultTests {
             for _ in 0..<3 { #expect(try await sim.post(lock, token: second).status == 204) }
             #expect(try await sim.post(lock, token: second).status == 429, "3 of its own 5, but 8 for the tenant")
         }
-        try await withSim(["--request-limit", "5/20", "--tenant-request-limit", "8/20"]) { sim in
+        try await withRoutes({
+            $0.throttle?.appRequests = RateLimit(count: 5, seconds: 20)
+            $0.throttle?.tenantRequests = RateLimit(count: 8, seconds: 20)
+        }) { sim in
             let (first, second) = (try await sim.token(), try await certificateToken(sim))
             for _ in 0..<5 { #expect(try await sim.get("/v1.0/users", token: first).status == 200) }
             for _ in 0..<3 { #expect(try await sim.get("/v1.0/users", token: second).status == 200) }

@@ -40,27 +40,45 @@ struct InProcessSim: SimClient, Sendable {
         try await send(.post, path, token: token, headers: [("client-request-id", clientRequestID)])
     }
 
+    /// POSTs a form (the token endpoint's body) to `url`.
+    func postForm(_ url: String, _ body: String) async throws -> SimProcess.Answer {
+        try await send(.post, url, body: body)
+    }
+}
+
+/// What the tests ask of a simulator, the binary's or the one in this process.
+protocol SimClient {
+    /// `http://HOST:PORT`
+    var url: String { get }
+    var tokenURL: String { get }
+    /// Its journal file.
+    var journal: URL { get }
+    func get(_ path: String, token: String?) async throws -> SimProcess.Answer
+    func postForm(_ url: String, _ body: String) async throws -> SimProcess.Answer
+}
+
+extension SimClient {
+    /// The form of a token request, `fields` added to the usual ones.
+    func tokenForm(_ fields: [(String, String)]) -> String {
+        let scope = fields.contains { $0.0 == "scope" } ? [] : [("scope", "\(url)/.default")]
+        return ([("grant_type", "client_credentials")] + scope + fields)
+            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }
+            .joined(separator: "&")
+    }
+
+    func requestToken(_ fields: [(String, String)]) async throws -> SimProcess.Answer {
+        try await postForm(tokenURL, tokenForm(fields))
+    }
+
     /// A token of the secret app.
     func token() async throws -> String {
-        let form = "grant_type=client_credentials&scope=\(url)/.default&client_id=\(SimProcess.secretApp)"
-            + "&client_secret=\(SimProcess.secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
-        let answer = try await send(.post, tokenURL, body: form)
+        let answer = try await requestToken([("client_id", SimProcess.secretApp), ("client_secret", SimProcess.secret)])
         guard answer.status == 200, let token = answer.json["access_token"] as? String else {
             throw SimError.noToken(answer.body)
         }
         return token
     }
 
-}
-
-/// What the tests read of a simulator, the binary's or the one in this process.
-protocol SimClient {
-    /// Its journal file.
-    var journal: URL { get }
-    func get(_ path: String, token: String?) async throws -> SimProcess.Answer
-}
-
-extension SimClient {
     /// The device's `deviceActionResults`.
     func actionResults(_ deviceID: String, token: String) async throws -> [[String: Any]] {
         let answer = try await get("/v1.0/deviceManagement/managedDevices/\(deviceID)?$select=deviceActionResults", token: token)

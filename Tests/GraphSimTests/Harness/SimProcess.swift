@@ -182,25 +182,9 @@ final class SimProcess: SimClient, @unchecked Sendable {
         try await send(.POST, path, token: token, headers: [("client-request-id", clientRequestID)])
     }
 
-    /// The form of a token request, `fields` added to the usual ones.
-    func tokenForm(_ fields: [(String, String)]) -> String {
-        let scope = fields.contains { $0.0 == "scope" } ? [] : [("scope", "\(url)/.default")]
-        return ([("grant_type", "client_credentials")] + scope + fields)
-            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }
-            .joined(separator: "&")
-    }
-
-    func requestToken(_ fields: [(String, String)]) async throws -> Answer {
-        try await send(.POST, tokenURL, body: tokenForm(fields))
-    }
-
-    /// A token of the secret app.
-    func token() async throws -> String {
-        let answer = try await requestToken([("client_id", Self.secretApp), ("client_secret", Self.secret)])
-        guard answer.status == 200, let token = answer.json["access_token"] as? String else {
-            throw SimError.noToken(answer.body)
-        }
-        return token
+    /// POSTs a form (the token endpoint's body) to `url`.
+    func postForm(_ url: String, _ body: String) async throws -> Answer {
+        try await send(.POST, url, body: body)
     }
 }
 
