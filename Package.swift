@@ -119,6 +119,7 @@ let package = Package(
             dependencies: [
                 "GraphSimulator",
                 "graph-sim",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

@@ -16,7 +16,9 @@ struct GraphSim: AsyncParsableCommand {
             GET /deviceManagement/managedDevices and …/managedDevices/{id}, POST …/managedDevices/{id}/remoteLock \
             and …/resetPasscode, and GET /users, over a fleet loaded from any inventory file mdmbatch imports. \
             The first line on standard output is `listening on http://127.0.0.1:PORT`; logs go to standard error; \
-            SIGINT or SIGTERM stops it.
+            SIGINT or SIGTERM stops it. --realistic makes it as harsh as Intune (results that lag, faults after \
+            the action took effect, other apps spending the tenant's write budget, refusals without a reason, a \
+            second Mac lock accepted and then failed).
 
             Example:
               graph-sim --fleet samples/devices.csv --users samples/users.csv --journal sim.jsonl \\
@@ -34,6 +36,7 @@ struct GraphSim: AsyncParsableCommand {
     @OptionGroup(title: "Devices") var devices: DeviceOptions
     @OptionGroup(title: "Throttling (Intune's limits, sliding windows)") var throttling: ThrottleOptions
     @OptionGroup(title: "Faults and latency (seeded)") var faults: FaultOptions
+    @OptionGroup(title: "As harsh as Intune (seeded)") var realism: RealismOptions
 
     @Option(help: ArgumentHelp("Append every request and every effect to FILE, one JSON object a line (mode 0600; no secrets).",
                                valueName: "FILE"))
@@ -63,6 +66,7 @@ struct GraphSim: AsyncParsableCommand {
         try signIn.apply(to: &configuration)
         try devices.apply(to: &configuration)
         try throttling.apply(to: &configuration)
+        try realism.apply(to: &configuration)  // before the faults: theirs win over what --realistic set
         try faults.apply(to: &configuration)
 
         let started = ContinuousClock.now

@@ -208,13 +208,16 @@ struct FaultOptions: ParsableArguments {
                                valueName: "MS"))
     var latencyMs = 0
 
-    @Option(help: ArgumentHelp("Share of remoteLock/resetPasscode calls that meet a fault from --faults.", valueName: "P"))
-    var faultRate: Double = 0
+    @Option(help: ArgumentHelp("Share of remoteLock/resetPasscode calls that meet a fault from --faults (default 0; "
+                               + "\(SimConfiguration.realisticFaultRate.formatted()) under --realistic).", valueName: "P"))
+    var faultRate: Double?
 
     @Option(help: ArgumentHelp("The faults --fault-rate chooses among: 503 (refused before the action, Retry-After "
                                + "sometimes), slow (the action takes effect, the answer comes after --slow-ms), drop (the "
-                               + "action takes effect, the connection closes without an answer).", valueName: "LIST"))
-    var faults = "503,slow,drop"
+                               + "action takes effect, the connection closes without an answer), 500, 502, 504 (the "
+                               + "action takes effect, then that status). Default 503,slow,drop; all six under "
+                               + "--realistic.", valueName: "LIST"))
+    var faults: String?
 
     @Option(help: ArgumentHelp("How long a slow answer takes (longer than a client's read timeout).", valueName: "MS"))
     var slowMs = 30_000
@@ -227,7 +230,7 @@ struct FaultOptions: ParsableArguments {
     var malformedPage: Int?
 
     func validate() throws {
-        guard (0...1).contains(faultRate), (0...1).contains(readFaultRate) else {
+        guard (0...1).contains(faultRate ?? 0), (0...1).contains(readFaultRate) else {
             throw ValidationError("--fault-rate and --read-fault-rate must be between 0 and 1.")
         }
         guard latencyMs >= 0, slowMs >= 0 else { throw ValidationError("--latency-ms and --slow-ms must be 0 or more.") }
@@ -237,15 +240,80 @@ struct FaultOptions: ParsableArguments {
     func apply(to configuration: inout SimConfiguration) throws {
         configuration.seed = seed
         configuration.latencyMS = latencyMs
-        configuration.faultRate = faultRate
+        if let faultRate { configuration.faultRate = faultRate }
         configuration.slowMS = slowMs
         configuration.readFaultRate = readFaultRate
         configuration.malformedPage = malformedPage
-        configuration.faults = try faults.split(separator: ",").map { name in
-            guard let fault = WriteFault(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ValidationError("--faults: \(name) is none of 503, slow, drop.")
+        if let faults {
+            configuration.faults = try faults.split(separator: ",").map { name in
+                guard let fault = WriteFault(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--faults: \(name) is none of "
+                        + WriteFault.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                }
+                return fault
             }
-            return fault
         }
+    }
+}
+
+/// `--realistic` and the harshness it turns on, each of which may be set alone (DESIGN.md,
+/// "What the real service does that graph-sim did not").
+struct RealismOptions: ParsableArguments {
+    @Flag(help: ArgumentHelp("Be as harsh as Intune: --results-lag \(Int(SimConfiguration.realisticResultsLag))s, "
+                             + "--fault-rate \(SimConfiguration.realisticFaultRate.formatted()) over --faults "
+                             + SimConfiguration.realisticFaults.map(\.rawValue).joined(separator: ",")
+                             + ", --foreign-load \(SimConfiguration.realisticForeignLoad.formatted())/s, "
+                             + "--reasonless-400, --second-mac-lock fails. Flags given explicitly win."))
+    var realistic = false
+
+    @Option(help: ArgumentHelp("Each accepted action shows in deviceActionResults only after a seeded delay between 0 and "
+                               + "this (e.g. 5s, 500ms, 2; default 0: at once); until then the action before it is shown, "
+                               + "or none.", valueName: "DURATION"))
+    var resultsLag: String?
+
+    @Option(help: ArgumentHelp("Writes of other apps of the tenant, a mean rate per second (e.g. 15/s, 15, 300/20s; "
+                               + "seeded arrivals; default 0). They spend the tenant's write budget (--tenant-write-limit), "
+                               + "and a 429 the tenant's windows cause then has no Retry-After.", valueName: "RATE"))
+    var foreignLoad: String?
+
+    @Flag(name: .customLong("reasonless-400"), inversion: .prefixedNo,
+          help: "A 400 refusal says only Intune's Operation ID, Activity ID and URL, no reason (on under --realistic).")
+    var reasonless400: Bool?
+
+    @Option(help: ArgumentHelp("A second lock of a Mac while the first lock's unlock PIN is unused: refused (400, the "
+                               + "default) or fails (204, then the action ends failed on the device; --realistic).",
+                               valueName: "refused|fails"))
+    var secondMacLock: String?
+
+    func apply(to configuration: inout SimConfiguration) throws {
+        if realistic { configuration.makeRealistic() }
+        if let resultsLag {
+            guard let seconds = FlagValues.seconds(resultsLag) else {
+                throw ValidationError("--results-lag \(resultsLag): expected a duration such as 5s, 500ms or 2 (seconds), "
+                    + "or 0.")
+            }
+            configuration.resultsLag = seconds
+        }
+        if let foreignLoad {
+            guard let rate = FlagValues.perSecond(foreignLoad) else {
+                throw ValidationError("--foreign-load \(foreignLoad): expected writes per second such as 15/s, 15 or "
+                    + "300/20s, or 0.")
+            }
+            configuration.foreignLoad = rate
+        }
+        if let reasonless400 { configuration.reasonless400 = reasonless400 }
+        if let secondMacLock {
+            guard let behaviour = SecondMacLock(rawValue: secondMacLock) else {
+                throw ValidationError("--second-mac-lock is refused or fails, not \(secondMacLock).")
+            }
+            configuration.secondMacLock = behaviour
+        }
+    }
+}
+
+extension Double {
+    /// `0.05`, `15`: no trailing `.0`.
+    fileprivate func formatted() -> String {
+        self == rounded() ? String(Int(self)) : String(self)
     }
 }

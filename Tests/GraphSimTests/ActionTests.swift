@@ -1,30 +1,29 @@
 import Foundation
 import Testing
 
+/// The routes in this process, on a clock the test moves (`withRoutes`).
 @Suite("Actions: remoteLock and resetPasscode, what Intune refuses, device state")
 struct ActionTests {
-    /// Polls the device's result of `action` until `done` (or a final state); returns each
-    /// distinct state seen with its secret field.
-    static func watch(_ sim: SimProcess, _ deviceID: String, _ action: String, token: String)
+    /// Reads the device's result of `action`, moving the clock 15 ms after each read, until
+    /// `done` (or a final state) or 8 s; returns each distinct state seen with its secret field.
+    static func watch(_ sim: InProcessSim, _ deviceID: String, _ action: String, token: String)
         async throws -> [(state: String, result: [String: Any])] {
         var seen: [(String, [String: Any])] = []
-        let deadline = Date().addingTimeInterval(8)
-        while Date() < deadline {
+        for _ in 0 ..< 8_000 / 15 {
             let results = try await sim.actionResults(deviceID, token: token)
             if let result = results.first(where: { $0["actionName"] as? String == action }),
                let state = result["actionState"] as? String {
                 if seen.last?.0 != state { seen.append((state, result)) }
                 if ["done", "failed", "notSupported", "canceled"].contains(state) { break }
             }
-            try await Task.sleep(for: .milliseconds(15))
+            sim.clock.advance(by: 0.015)
         }
         return seen
     }
 
     @Test("an Android reset answers 204, then moves pending → active → done; its passcode shows from active on")
     func androidReset() async throws {
-        // long enough to be seen pending even on a loaded machine: 0.75 to 2.25 s in each state
-        try await withSim(["--action-delay-ms", "1500"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 1500 }) { sim in
             let token = try await sim.token()
             let answer = try await sim.post("/v1.0/deviceManagement/managedDevices/and-fm/resetPasscode", token: token)
             #expect(answer.status == 204)
@@ -45,7 +44,7 @@ struct ActionTests {
 
     @Test("a Mac's lock shows a six-digit unlock PIN; a second lock before it is used is refused")
     func macLock() async throws {
-        try await withSim(["--action-delay-ms", "40"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 40 }) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-1/remoteLock", token: token).status == 204)
             let seen = try await Self.watch(sim, "mac-1", "remoteLock", token: token)
@@ -70,20 +69,19 @@ struct ActionTests {
 
     @Test("once --unlock-pin-ttl is over, a Mac can be locked again")
     func macLockAgain() async throws {
-        // long enough that a loaded machine's second call still falls inside it
-        try await withSim(["--action-delay-ms", "0", "--unlock-pin-ttl", "5"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 0; $0.unlockPinTTL = 5 }) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-2/remoteLock", token: token).status == 204)
-            let firstAnswered = ContinuousClock.now  // the PIN was made before this
+            sim.clock.advance(by: 4.9)
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-2/remoteLock", token: token).status == 400)
-            try await ContinuousClock().sleep(until: firstAnswered + .milliseconds(5100))
+            sim.clock.advance(by: 0.2)
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/mac-2/remoteLock", token: token).status == 204)
         }
     }
 
     @Test("a repeated lock locks again and a repeated reset makes a new passcode: the journal shows both effects")
     func repeats() async throws {
-        try await withSim(["--action-delay-ms", "0"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 0 }) { sim in
             let token = try await sim.token()
             for _ in 0..<2 {
                 #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
@@ -111,7 +109,7 @@ struct ActionTests {
 
     @Test("an iOS reset removes the passcode: no secret; a lock elsewhere is a plain deviceActionResult")
     func noSecret() async throws {
-        try await withSim(["--action-delay-ms", "0"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 0 }) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/beta/deviceManagement/managedDevices/ios-1/resetPasscode", token: token).status == 204)
             #expect(try await sim.post("/beta/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
@@ -127,11 +125,11 @@ struct ActionTests {
 
     @Test("after --secret-ttl the passcode is null")
     func secretTTL() async throws {
-        try await withSim(["--action-delay-ms", "0", "--secret-ttl", "2"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 0; $0.secretTTL = 2 }) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/and-aosp/resetPasscode", token: token).status == 204)
             #expect(try await sim.actionResults("and-aosp", token: token).first?["passcode"] is String)
-            try await Task.sleep(for: .milliseconds(2100))
+            sim.clock.advance(by: 2.1)
             let result = try #require(try await sim.actionResults("and-aosp", token: token).first)
             #expect(result["actionState"] as? String == "done")
             #expect(result["passcode"] is NSNull)
@@ -140,7 +138,10 @@ struct ActionTests {
 
     @Test("--fail-device ends the action failed (or as told), without a secret")
     func failDevice() async throws {
-        try await withSim(["--action-delay-ms", "0", "--fail-device", "and-cwp", "--fail-device", "ios-2=notSupported"]) { sim in
+        try await withRoutes({
+            $0.actionDelayMS = 0
+            $0.failDevices = ["and-cwp": .failed, "ios-2": .notSupported]
+        }) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/and-cwp/resetPasscode", token: token).status == 204)
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-2/remoteLock", token: token).status == 204)
@@ -166,7 +167,7 @@ struct ActionTests {
         Refused(device: "jamf-1", action: "remoteLock"),
     ])
     func refused(_ case_: Refused) async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let token = try await sim.token()
             let requestID = UUID().uuidString.lowercased()
             let answer = try await sim.post("/v1.0/deviceManagement/managedDevices/\(case_.device)/\(case_.action)",
@@ -194,7 +195,7 @@ struct ActionTests {
         ("vis-1", "remoteLock"), ("ios-2", "resetPasscode"), ("and-ded", "remoteLock"),
     ])
     func accepted(_ device: String, _ action: String) async throws {
-        try await withSim(["--action-delay-ms", "0"]) { sim in
+        try await withRoutes({ $0.actionDelayMS = 0 }) { sim in
             let token = try await sim.token()
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/\(device)/\(action)", token: token).status == 204)
             let effects = try sim.journalEntries().filter { $0["type"] as? String == "effect" }
@@ -206,7 +207,7 @@ struct ActionTests {
 
     @Test("an unknown device id answers 404 ResourceNotFound")
     func unknownDevice() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let token = try await sim.token()
             for action in ["remoteLock", "resetPasscode"] {
                 let answer = try await sim.post("/v1.0/deviceManagement/managedDevices/no-such-device/\(action)", token: token)

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 
+/// The routes in this process (`withRoutes`).
 @Suite("Reads: managedDevices, one device, users")
 struct ReadTests {
     @Test("2 500 devices come in three pages of 1 000, 1 000 and 500, following @odata.nextLink, with $select")
     func paging() async throws {
-        try await withSim(["--fleet-size", "2500"]) { sim in
+        try await withRoutes(fleetSize: 2500) { sim in
             let token = try await sim.token()
             var next: String? = "/v1.0/deviceManagement/managedDevices?$select=id,deviceName,operatingSystem"
             var sizes: [Int] = []
@@ -35,7 +36,7 @@ struct ReadTests {
 
     @Test("$top makes smaller pages (users: at most 999)")
     func top() async throws {
-        try await withSim(["--fleet-size", "30"]) { sim in
+        try await withRoutes(fleetSize: 30) { sim in
             let token = try await sim.token()
             let page = try await sim.get("/v1.0/deviceManagement/managedDevices?$top=7", token: token)
             #expect((page.json["value"] as? [Any])?.count == 7)
@@ -50,7 +51,7 @@ struct ReadTests {
 
     @Test("a device as managedDevice: Graph's names, agents and enrollment types")
     func deviceShape() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let token = try await sim.token()
             let page = try await sim.get("/v1.0/deviceManagement/managedDevices", token: token)
             let devices = try #require(page.json["value"] as? [[String: Any]])
@@ -80,7 +81,7 @@ struct ReadTests {
 
     @Test("enrolledByUserPrincipalName exists under /beta only")
     func betaField() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let token = try await sim.token()
             let beta = try await sim.get("/beta/deviceManagement/managedDevices?$select=id,enrolledByUserPrincipalName",
                                          token: token)
@@ -103,8 +104,7 @@ struct ReadTests {
 
     @Test("users: Graph's default properties, $select for department, paging")
     func users() async throws {
-        let usersFile = try temporaryFile("users.csv", TestFleet.users)
-        try await withSim(["--users", usersFile]) { sim in
+        try await withRoutes(users: TestFleet.users) { sim in
             let token = try await sim.token()
             let all = try await sim.get("/v1.0/users", token: token)
             let users = try #require(all.json["value"] as? [[String: Any]])
@@ -131,7 +131,7 @@ struct ReadTests {
 
     @Test("--malformed-page answers that page with broken JSON, the others whole")
     func malformedPage() async throws {
-        try await withSim(["--fleet-size", "2500", "--malformed-page", "2"]) { sim in
+        try await withRoutes({ $0.malformedPage = 2 }, fleetSize: 2500) { sim in
             let token = try await sim.token()
             let first = try await sim.get("/v1.0/deviceManagement/managedDevices", token: token)
             #expect((first.json["value"] as? [Any])?.count == 1000)
@@ -146,7 +146,7 @@ struct ReadTests {
 
     @Test("--read-fault-rate 1 answers every read 503")
     func readFaults() async throws {
-        try await withSim(["--read-fault-rate", "1"]) { sim in
+        try await withRoutes({ $0.readFaultRate = 1 }) { sim in
             let token = try await sim.token()
             for path in ["/v1.0/deviceManagement/managedDevices", "/v1.0/deviceManagement/managedDevices/ios-1", "/v1.0/users"] {
                 let answer = try await sim.get(path, token: token)
@@ -158,16 +158,16 @@ struct ReadTests {
 
     @Test("whatever comes in, the answer is JSON and the simulator stays up")
     func malformedRequests() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let token = try await sim.token()
             let unknown = try await sim.get("/v1.0/nothing/here", token: token)
             #expect(unknown.status == 404)
             #expect(unknown.errorCode == "NotFound")
             #expect(try await sim.get("/", token: nil).status == 404)
-            let garbledForm = try await sim.send(.POST, sim.tokenURL, body: "%%%&&==&grant_type")
+            let garbledForm = try await sim.send(.post, sim.tokenURL, body: "%%%&&==&grant_type")
             #expect(garbledForm.status == 400)
             #expect(garbledForm.json["error"] as? String == "invalid_request")
-            let binary = try await sim.send(.POST, sim.tokenURL, body: String(decoding: [0xFF, 0x00, 0xFE, 0x3D], as: UTF8.self))
+            let binary = try await sim.send(.post, sim.tokenURL, body: String(decoding: [0xFF, 0x00, 0xFE, 0x3D], as: UTF8.self))
             #expect(binary.status == 400)
             #expect(try await sim.get("/v1.0/deviceManagement/managedDevices?$skiptoken=garbage", token: token).status == 400)
             let far = AssertionBuilder.base64URL(Data("graph-sim:9223372036854775807".utf8))

@@ -7,7 +7,7 @@ struct RoundTripTests {
     @Test("the pages of /beta managedDevices, saved as Graph JSON, import into the same fleet (enrollment where Graph tells it)")
     func devicesImportBack() async throws {
         let fleetFile = try temporaryFile("devices.csv", TestFleet.csv)
-        try await withSim(["--fleet", fleetFile]) { sim in
+        try await withRoutes { sim in
             let token = try await sim.token()
             var values: [Any] = []
             var next: String? = "/beta/deviceManagement/managedDevices?$top=5&$select=id,deviceName,serialNumber,imei,"
@@ -18,7 +18,7 @@ struct RoundTripTests {
                 values += page.json["value"] as? [Any] ?? []
                 next = page.json["@odata.nextLink"] as? String
             }
-            let exported = try sim.write("graph.json", String(decoding: try JSONSerialization.data(
+            let exported = try temporaryFile("graph.json", String(decoding: try JSONSerialization.data(
                 withJSONObject: ["value": values]), as: UTF8.self))
 
             let original = try AppDatabase.inMemory(), imported = try AppDatabase.inMemory()

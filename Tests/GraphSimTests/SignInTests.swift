@@ -1,6 +1,8 @@
 import Foundation
+import GraphSimulator
 import Testing
 
+/// The routes in this process (`withRoutes`), but for the binary's first line.
 @Suite("Sign-in: the token endpoint and bearer tokens")
 struct SignInTests {
     @Test("the first line on stdout is the URL, on 127.0.0.1 and a port picked for it")
@@ -13,7 +15,7 @@ struct SignInTests {
 
     @Test("a client secret gets a bearer token that opens Graph")
     func secret() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let answer = try await sim.requestToken([("client_id", SimProcess.secretApp), ("client_secret", SimProcess.secret)])
             #expect(answer.status == 200)
             #expect(answer.json["token_type"] as? String == "Bearer")
@@ -27,11 +29,11 @@ struct SignInTests {
 
     @Test("a PS256 client assertion signed by the registered certificate gets a token; Graph's own scope is accepted too")
     func certificate() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let builder = try AssertionBuilder.fixture("graph-test-app.pem")
             for scope in ["\(sim.url)/.default", "https://graph.microsoft.com/.default"] {
                 let assertion = try builder.assertion(clientID: SimProcess.certificateApp, audience: sim.tokenURL)
-                let answer = try await sim.send(.POST, sim.tokenURL, body: [
+                let answer = try await sim.postForm(sim.tokenURL, [
                     "grant_type=client_credentials", "client_id=\(SimProcess.certificateApp)",
                     "scope=\(scope.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
                     "client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer",
@@ -50,13 +52,13 @@ struct SignInTests {
         var error: String
         var aadsts: Int
         /// The form fields, given the simulator (for its URL).
-        var fields: @Sendable (SimProcess) throws -> [(String, String)]
+        var fields: @Sendable (any SimClient) throws -> [(String, String)]
         var testDescription: String { name }
     }
 
     static func assertion(_ pem: String = "graph-test-app.pem", client: String = SimProcess.certificateApp,
-                          audience: (@Sendable (SimProcess) -> String)? = nil, issuedAt: Date = Date(),
-                          lifetime: TimeInterval = 300) -> @Sendable (SimProcess) throws -> [(String, String)] {
+                          audience: (@Sendable (any SimClient) -> String)? = nil, issuedAt: Date = Date(),
+                          lifetime: TimeInterval = 300) -> @Sendable (any SimClient) throws -> [(String, String)] {
         { sim in
             let jwt = try AssertionBuilder.fixture(pem).assertion(clientID: client, audience: audience?(sim) ?? sim.tokenURL,
                                                                   issuedAt: issuedAt, lifetime: lifetime)
@@ -98,7 +100,7 @@ struct SignInTests {
 
     @Test("Entra's refusals", arguments: refusals)
     func refused(_ refusal: Refusal) async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             try await check(try await sim.requestToken(try refusal.fields(sim)))
             func check(_ answer: SimProcess.Answer) async throws {
                 #expect(answer.status == refusal.status, "\(answer.body)")
@@ -112,9 +114,9 @@ struct SignInTests {
 
     @Test("an unknown tenant is refused")
     func unknownTenant() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             let url = "\(sim.url)/00000000-0000-0000-0000-000000000000/oauth2/v2.0/token"
-            let answer = try await sim.send(.POST, url, body: sim.tokenForm([("client_id", SimProcess.secretApp),
+            let answer = try await sim.postForm(url, sim.tokenForm([("client_id", SimProcess.secretApp),
                                                                               ("client_secret", SimProcess.secret)]))
             #expect(answer.status == 400)
             #expect(answer.json["error_codes"] as? [Int] == [90002])
@@ -123,7 +125,7 @@ struct SignInTests {
 
     @Test("a reused assertion id is refused with --reject-reused-jti")
     func reusedJTI() async throws {
-        try await withSim(["--reject-reused-jti"]) { sim in
+        try await withRoutes({ $0.rejectReusedJTI = true }) { sim in
             let fields = try Self.assertion()(sim)
             #expect(try await sim.requestToken(fields).status == 200)
             let again = try await sim.requestToken(fields)
@@ -134,14 +136,12 @@ struct SignInTests {
 
     @Test("a token stops working after --token-ttl")
     func tokenExpiry() async throws {
-        try await withSim(["--token-ttl", "3"]) { sim in
-            // the token was made between `asked` and `received`: young before asked + 3 s, expired after received + 3 s
-            let asked = ContinuousClock.now
+        try await withRoutes({ $0.tokenTTL = 3 }) { sim in
             let token = try await sim.token()
-            let received = ContinuousClock.now
-            let fresh = try await sim.get("/v1.0/users", token: token)
-            if ContinuousClock.now - asked < .seconds(3) { #expect(fresh.status == 200) }
-            try await Task.sleep(until: received + .milliseconds(3300))
+            #expect(try await sim.get("/v1.0/users", token: token).status == 200)
+            sim.clock.advance(by: 2.9)
+            #expect(try await sim.get("/v1.0/users", token: token).status == 200)
+            sim.clock.advance(by: 0.2)
             let expired = try await sim.get("/v1.0/users", token: token)
             #expect(expired.status == 401)
             #expect(expired.errorCode == "InvalidAuthenticationToken")
@@ -151,11 +151,11 @@ struct SignInTests {
 
     @Test("Graph without a valid bearer token answers 401 InvalidAuthenticationToken")
     func noToken() async throws {
-        try await withSim { sim in
+        try await withRoutes { sim in
             for token in [nil, "made-up"] as [String?] {
                 for (method, path) in [("GET", "/v1.0/deviceManagement/managedDevices"), ("GET", "/beta/users"),
                                        ("POST", "/v1.0/deviceManagement/managedDevices/ios-1/remoteLock")] {
-                    let answer = try await sim.send(method == "GET" ? .GET : .POST, path, token: token)
+                    let answer = try await sim.send(method == "GET" ? .get : .post, path, token: token)
                     #expect(answer.status == 401)
                     #expect(answer.errorCode == "InvalidAuthenticationToken")
                     #expect(answer.headers.first(name: "WWW-Authenticate")?.hasPrefix("Bearer") == true)
@@ -184,9 +184,9 @@ struct SignInTests {
         Denial(permission: "User.Read.All", method: "GET", path: "/v1.0/users"),
     ])
     func denied(_ denial: Denial) async throws {
-        try await withSim(["--deny-permission", denial.permission]) { sim in
+        try await withRoutes({ $0.deniedPermissions = [GraphPermission(rawValue: denial.permission)!] }) { sim in
             let token = try await sim.token()
-            let answer = try await sim.send(denial.method == "GET" ? .GET : .POST, denial.path, token: token)
+            let answer = try await sim.send(denial.method == "GET" ? .get : .post, denial.path, token: token)
             #expect(answer.status == 403)
             #expect(answer.errorCode == "Forbidden")
             #expect(answer.errorMessage == "Application is not authorized to perform this operation. Application must have "

@@ -1,22 +1,25 @@
 import AsyncHTTPClient
 import Foundation
+import GraphSimulator
 import Testing
 
+/// Route behaviour runs in this process on a moved clock (`withRoutes`); what needs a real
+/// connection (a dropped one, a client's timeout, latency) runs the binary.
 @Suite("Throttling and injected faults")
 struct ThrottleAndFaultTests {
     @Test("beyond --write-limit an action answers 429 TooManyRequests with the Retry-After form asked for",
           arguments: ["whole", "fractional", "date", "absent"])
     func throttled(_ form: String) async throws {
-        // A window long enough that a loaded machine's five calls cannot outlast it (on a
-        // 3 s window they once took longer, and the sixth passed).
         let window = 10.0
-        try await withSim(["--write-limit", "5/\(Int(window))", "--retry-after-form", form, "--action-delay-ms", "0"]) { sim in
+        try await withRoutes({
+            $0.throttle?.appWrites = RateLimit(count: 5, seconds: window)
+            $0.retryAfterForm = RetryAfterForm(rawValue: form)!
+            $0.actionDelayMS = 0
+        }) { sim in
             let token = try await sim.token()
-            let clock = ContinuousClock()
-            var firstAnswered: ContinuousClock.Instant?
             for _ in 0..<5 {
                 #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
-                if firstAnswered == nil { firstAnswered = clock.now }  // the window began before this
+                sim.clock.advance(by: 0.01)
             }
             let throttled = try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token)
             #expect(throttled.status == 429)
@@ -35,21 +38,21 @@ struct ThrottleAndFaultTests {
             #expect(try await sim.get("/v1.0/deviceManagement/managedDevices/ios-1", token: token).status == 200)
             // a refused call took no effect and counts in no window: after the window, writes pass again
             #expect(try sim.journalEntries().filter { $0["type"] as? String == "effect" }.count == 5)
-            try await clock.sleep(until: firstAnswered! + .seconds(window) + .milliseconds(100))
+            sim.clock.advance(by: window + 0.1)
             #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
         }
     }
 
     @Test("--request-limit counts every request; --no-throttle lets all through")
     func requestLimit() async throws {
-        try await withSim(["--request-limit", "3/20"]) { sim in
+        try await withRoutes({ $0.throttle?.appRequests = RateLimit(count: 3, seconds: 20) }) { sim in
             let token = try await sim.token()
             let statuses = try await (0..<4).asyncMap { _ in try await sim.get("/v1.0/users", token: token).status }
             #expect(statuses == [200, 200, 200, 429])
-            // the token endpoint is not throttled
-            #expect(try await sim.requestToken([("client_id", SimProcess.secretApp), ("client_secret", SimProcess.secret)]).status == 200)
+            // the token endpoint is not throttled (a token is only had from a 200)
+            _ = try await sim.token()
         }
-        try await withSim(["--no-throttle", "--action-delay-ms", "0"]) { sim in
+        try await withRoutes({ $0.throttle = nil; $0.actionDelayMS = 0 }) { sim in
             let token = try await sim.token()
             for _ in 0..<220 {
                 #expect(try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token).status == 204)
@@ -59,11 +62,15 @@ struct ThrottleAndFaultTests {
 
     @Test("the tenant's limits count every app of the tenant together: two apps share --tenant-write-limit and --tenant-request-limit")
     func tenantLimits() async throws {
-        func certificateToken(_ sim: SimProcess) async throws -> String {
+        @Sendable func certificateToken(_ sim: any SimClient) async throws -> String {
             let answer = try await sim.requestToken(try SignInTests.assertion()(sim))
             return try #require(answer.json["access_token"] as? String, "\(answer.body)")
         }
-        try await withSim(["--write-limit", "5/20", "--tenant-write-limit", "8/20", "--action-delay-ms", "0"]) { sim in
+        try await withRoutes({
+            $0.throttle?.appWrites = RateLimit(count: 5, seconds: 20)
+            $0.throttle?.tenantWrites = RateLimit(count: 8, seconds: 20)
+            $0.actionDelayMS = 0
+        }) { sim in
             let (first, second) = (try await sim.token(), try await certificateToken(sim))
             let lock = "/v1.0/deviceManagement/managedDevices/ios-1/remoteLock"
             for _ in 0..<5 { #expect(try await sim.post(lock, token: first).status == 204) }
@@ -71,7 +78,10 @@ struct ThrottleAndFaultTests {
             for _ in 0..<3 { #expect(try await sim.post(lock, token: second).status == 204) }
             #expect(try await sim.post(lock, token: second).status == 429, "3 of its own 5, but 8 for the tenant")
         }
-        try await withSim(["--request-limit", "5/20", "--tenant-request-limit", "8/20"]) { sim in
+        try await withRoutes({
+            $0.throttle?.appRequests = RateLimit(count: 5, seconds: 20)
+            $0.throttle?.tenantRequests = RateLimit(count: 8, seconds: 20)
+        }) { sim in
             let (first, second) = (try await sim.token(), try await certificateToken(sim))
             for _ in 0..<5 { #expect(try await sim.get("/v1.0/users", token: first).status == 200) }
             for _ in 0..<3 { #expect(try await sim.get("/v1.0/users", token: second).status == 200) }
@@ -116,7 +126,7 @@ struct ThrottleAndFaultTests {
 
     @Test("a 503 fault refuses before the effect")
     func unavailable() async throws {
-        try await withSim(["--fault-rate", "1", "--faults", "503"]) { sim in
+        try await withRoutes({ $0.faultRate = 1; $0.faults = [.unavailable] }) { sim in
             let token = try await sim.token()
             let answer = try await sim.post("/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token)
             #expect(answer.status == 503)

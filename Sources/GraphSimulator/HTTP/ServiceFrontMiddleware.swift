@@ -24,7 +24,7 @@ struct ServiceFrontMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response {
         var context = context
-        context.trace = RequestTrace(clientRequestID: request.headers[InternalHeader.clientRequestID])
+        context.trace = service.trace(clientRequestID: request.headers[InternalHeader.clientRequestID])
         let trace = context.trace
         var response: Response
         var app: String?
@@ -73,7 +73,7 @@ struct ServiceFrontMiddleware: RouterMiddleware {
             try? await context.channel.close()
         case .slow:
             try await Task.sleep(for: .milliseconds(service.configuration.slowMS))
-        case .unavailable, .malformed, nil:
+        case .unavailable, .malformed, .internalServerError, .badGateway, .gatewayTimeout, nil:
             break
         }
         return response

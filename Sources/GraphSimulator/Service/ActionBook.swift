@@ -11,6 +11,8 @@ struct ReceivedAction: Sendable {
     var started: Date
     var activeAt: Date
     var finishedAt: Date
+    /// When `deviceActionResults` starts to show it (`--results-lag`).
+    var visibleAt: Date
     /// The state it ends in: `done`, or what `--fail-device` / `--fail-rate` chose.
     var finalState: DeviceActionState
     var secretField: SecretField?
@@ -43,20 +45,26 @@ public struct ActionResultView: Sendable, Equatable {
 
 /// What a device makes of an action it was sent.
 public enum ActionOutcome: Sendable, Equatable {
-    /// Taken: the n-th of its kind on this device.
-    case accepted(count: Int)
+    /// Taken: the n-th of its kind on this device. `failsOnDevice`: accepted, but it will end
+    /// `failed` (a second Mac lock while the first PIN is unused, `--second-mac-lock fails`).
+    case accepted(count: Int, failsOnDevice: Bool = false)
     /// Intune refuses it (400), with a reason a person understands.
     case refused(String)
 }
 
 /// The actions every device received: the service's memory. The latest action of each
-/// kind is what `deviceActionResults` shows (a second reset's passcode replaces the first).
+/// kind that is visible yet is what `deviceActionResults` shows (a second reset's passcode
+/// replaces the first); with `--results-lag` an action becomes visible a seeded while after
+/// it took effect, and until then the one before it is shown.
 public final class ActionBook: Sendable {
     private struct DeviceLog: Sendable {
-        var lock: ReceivedAction?
-        var reset: ReceivedAction?
-        var locks = 0
-        var resets = 0
+        /// Of each kind, oldest first: the latest visible one and those not visible yet.
+        var locks: [ReceivedAction] = []
+        var resets: [ReceivedAction] = []
+        var lockCount = 0
+        var resetCount = 0
+        /// The latest Mac lock that made an unlock PIN (a failed second lock made none).
+        var pinLock: ReceivedAction?
     }
 
     private let logs = NIOLockedValueBox<[Int: DeviceLog]>([:])
@@ -75,7 +83,8 @@ public final class ActionBook: Sendable {
         let delay = Double(configuration.actionDelayMS) / 1000
         let pending = delay > 0 ? dice.around(delay) : 0
         let active = delay > 0 ? dice.around(delay) : 0
-        let finalState: DeviceActionState
+        let lag = configuration.resultsLag > 0 ? dice.unit() * configuration.resultsLag : 0
+        var finalState: DeviceActionState
         if let state = configuration.failDevices[device.id] {
             finalState = DeviceActionState(rawValue: state.rawValue) ?? .failed
         } else {
@@ -88,27 +97,45 @@ public final class ActionBook: Sendable {
         }
         return logs.withLockedValue { logs in
             var log = logs[index] ?? DeviceLog()
-            if action == .remoteLock, secretField == .unlockPin, let previous = log.lock,
+            var secondMacLock = false
+            if action == .remoteLock, secretField == .unlockPin, let previous = log.pinLock,
                unlockPinOutstanding(previous, now: now) {
-                return .refused("A remote lock is already pending for this device: the unlock PIN of the lock sent at "
-                    + "\(GraphTime.string(previous.started)) has not been used yet")
+                switch configuration.secondMacLock {
+                case .refused:
+                    return .refused("A remote lock is already pending for this device: the unlock PIN of the lock sent "
+                        + "at \(GraphTime.string(previous.started)) has not been used yet")
+                case .fails:
+                    secondMacLock = true
+                    finalState = .failed
+                }
             }
             var received = ReceivedAction(action: action, count: 0, started: now, activeAt: now.addingTimeInterval(pending),
-                                          finishedAt: now.addingTimeInterval(pending + active), finalState: finalState,
-                                          secretField: secretField, secret: secret)
+                                          finishedAt: now.addingTimeInterval(pending + active),
+                                          visibleAt: now.addingTimeInterval(lag), finalState: finalState,
+                                          secretField: secretField, secret: secondMacLock ? nil : secret)
             switch action {
             case .remoteLock:
-                log.locks += 1
-                received.count = log.locks
-                log.lock = received
+                log.lockCount += 1
+                received.count = log.lockCount
+                log.locks = Self.appending(received, to: log.locks, now: now)
+                if secretField == .unlockPin, !secondMacLock { log.pinLock = received }
             case .resetPasscode:
-                log.resets += 1
-                received.count = log.resets
-                log.reset = received
+                log.resetCount += 1
+                received.count = log.resetCount
+                log.resets = Self.appending(received, to: log.resets, now: now)
             }
             logs[index] = log
-            return .accepted(count: received.count)
+            return .accepted(count: received.count, failsOnDevice: secondMacLock)
         }
+    }
+
+    /// `received` added to `history`, less what can never be shown again: whatever started
+    /// before the latest action already visible.
+    private static func appending(_ received: ReceivedAction, to history: [ReceivedAction], now: Date) -> [ReceivedAction] {
+        var kept = history
+        if let shown = kept.lastIndex(where: { $0.visibleAt <= now }) { kept.removeFirst(shown) }
+        kept.append(received)
+        return kept
     }
 
     /// A Mac's lock leaves an unlock PIN to be used; until then (or until `--unlock-pin-ttl`)
@@ -119,11 +146,15 @@ public final class ActionBook: Sendable {
         return now < lock.started.addingTimeInterval(configuration.unlockPinTTL)
     }
 
-    /// The device's `deviceActionResults` at `now`.
+    /// The device's `deviceActionResults` at `now`: of each kind, the visible action that
+    /// started last.
     func results(index: Int, now: Date) -> [ActionResultView] {
         let log = logs.withLockedValue { $0[index] }
         guard let log else { return [] }
-        return [log.lock, log.reset].compactMap { $0 }.sorted { $0.started < $1.started }.map { received in
+        let shown = [log.locks, log.resets].compactMap { history in
+            history.filter { $0.visibleAt <= now }.max { $0.started < $1.started }
+        }
+        return shown.sorted { $0.started < $1.started }.map { received in
             let state = received.state(at: now)
             let holding = (state == .active || state == .done) && now < received.started.addingTimeInterval(configuration.secretTTL)
             return ActionResultView(action: received.action, state: state, started: received.started,

@@ -60,7 +60,7 @@ extension GraphService {
             let size = try pageSize(read, default: 1_000, max: 1_000, capped: true)
             let offset = min(try skip(read), fleet.devices.count)
             let end = min(offset + size, fleet.devices.count)
-            let now = Date()
+            let now = clock.now()
             let json = page(read, "deviceManagement/managedDevices", selected: explicit, offset ..< end, of: fleet.devices.count,
                             bytesPerItem: 420) { index, json in writeDevice(index, selected, now: now, into: &json) }
             if let page = configuration.malformedPage, offset / size + 1 == page {
@@ -85,7 +85,7 @@ extension GraphService {
             var json = JSONWriter(capacity: 1024)
             json.openObject()
             json.member("@odata.context", context(read, "deviceManagement/managedDevices", selected: explicit) + "/$entity")
-            writeDeviceMembers(index, selected, now: Date(), into: &json)
+            writeDeviceMembers(index, selected, now: clock.now(), into: &json)
             json.closeObject()
             return (json.text, app)
         } catch {

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import Hummingbird
 import MDMBatchKit
@@ -14,36 +13,46 @@ public final class GraphService: Sendable {
     let throttle: Throttle?
     let journal: Journal?
     let dice: SeededDice
+    let clock: any SimClock
 
-    public init(configuration: SimConfiguration, fleet: Fleet, journal: Journal?) {
+    public init(configuration: SimConfiguration, fleet: Fleet, journal: Journal?, clock: any SimClock = SystemClock()) {
         self.configuration = configuration
         self.fleet = fleet
         self.journal = journal
+        self.clock = clock
         dice = SeededDice(seed: configuration.seed)
         book = ActionBook(configuration: configuration, dice: dice)
         issuer = TokenIssuer(configuration: configuration)
-        throttle = configuration.throttle.map(Throttle.init)
+        throttle = configuration.throttle.map {
+            Throttle(limits: $0, foreignLoad: configuration.foreignLoad, seed: configuration.seed, start: clock.uptime())
+        }
+    }
+
+    /// A new request's ids, received now.
+    func trace(clientRequestID: String?) -> RequestTrace {
+        RequestTrace(clientRequestID: clientRequestID, received: clock.now())
     }
 
     // MARK: Sign-in
 
     public func issueToken(tenant: String, form: FormFields, origin: String, trace: RequestTrace) throws(ServiceFailure)
         -> (json: String, app: String) {
-        try issuer.issue(tenant: tenant, fields: form, origin: origin, trace: trace)
+        try issuer.issue(tenant: tenant, fields: form, origin: origin, trace: trace,
+                         now: trace.received.timeIntervalSince1970)
     }
 
     /// The app calling, once its token, the throttle and `permission` let it through.
     func authorize(_ authorization: String?, permission: GraphPermission, write: Bool, trace: RequestTrace)
         throws(ServiceFailure) -> String {
         let app: String
-        switch issuer.app(authorization: authorization) {
+        switch issuer.app(authorization: authorization, now: clock.now().timeIntervalSince1970) {
         case .app(let id): app = id
         case .missing: throw unauthenticated("Access token is empty.", trace)
         case .unknown: throw unauthenticated("Access token validation failure. Invalid token.", trace)
         case .expired: throw unauthenticated("Lifetime validation failed, the token is expired.", trace)
         }
-        if let throttle, let wait = throttle.admit(app: app, write: write, now: Self.monotonicSeconds()) {
-            throw tooManyRequests(app: app, write: write, wait: wait, trace: trace)
+        if let throttle, let refusal = throttle.admit(app: app, write: write, now: clock.uptime()) {
+            throw tooManyRequests(app: app, write: write, refusal: refusal, trace: trace)
         }
         guard !configuration.deniedPermissions.contains(permission) else {
             throw ServiceFailure.graph(.forbidden, code: "Forbidden",
@@ -60,9 +69,10 @@ public final class GraphService: Sendable {
                    + "common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"")])
     }
 
-    private func tooManyRequests(app: String, write: Bool, wait: Double, trace: RequestTrace) -> ServiceFailure {
+    /// A 429. One that other apps' load caused says nothing of when to come back.
+    private func tooManyRequests(app: String, write: Bool, refusal: Refusal, trace: RequestTrace) -> ServiceFailure {
         var headers: [(String, String)] = []
-        if let value = retryAfter(wait) { headers.append(("Retry-After", value)) }
+        if !refusal.shared, let value = retryAfter(refusal.wait) { headers.append(("Retry-After", value)) }
         return ServiceFailure.graph(.tooManyRequests, code: "TooManyRequests",
                                     message: "Too many requests from Identifier:\(configuration.tenant)+\(app) under "
                                         + "category:\(write ? "IntuneWrites" : "IntuneRequests"). Please try again later.",
@@ -82,38 +92,60 @@ public final class GraphService: Sendable {
             let millis = max(Int((wait * 1000).rounded(.up)), 1)
             let text = "\(millis / 1000).\(String(format: "%03d", millis % 1000))"
             return millis % 1000 == 0 ? "\(millis / 1000).001" : text
-        case .date: return GraphTime.httpDate(Date().addingTimeInterval(wait.rounded(.up)))
+        case .date: return GraphTime.httpDate(clock.now().addingTimeInterval(wait.rounded(.up)))
         case .absent, .mixed: return nil
         }
-    }
-
-    static func monotonicSeconds() -> Double {
-        Double(DispatchTime.now().uptimeNanoseconds) / 1_000_000_000
     }
 
     // MARK: Actions
 
     /// `POST …/managedDevices/{id}/remoteLock` or `/resetPasscode`. Returns the app and
-    /// the fault to play after the effect (`slow`, `drop`), if any.
+    /// the fault to play after the effect (`slow`, `drop`), if any; a 500, 502 or 504 fault
+    /// is thrown after the effect.
     func act(_ action: DeviceAction, deviceID: String, authorization: String?, url: String, trace: RequestTrace)
         throws(ServiceFailure) -> (app: String, fault: InjectedFault?) {
         let app = try authorize(authorization, permission: .privilegedOperations, write: true, trace: trace)
-        var fault: InjectedFault? = nil
+        var fault: WriteFault? = nil
         if dice.chance(configuration.faultRate), !configuration.faults.isEmpty {
-            switch dice.pick(configuration.faults) {
-            case .unavailable: throw unavailable(trace).by(app)
-            case .slow: fault = .slow
-            case .drop: fault = .drop
-            }
+            fault = dice.pick(configuration.faults)
+            if fault == .unavailable { throw unavailable(trace).by(app) }
         }
         guard let index = fleet.index(of: deviceID) else { throw notFound(deviceID, url: url, trace: trace).by(app) }
         switch book.receive(action, device: fleet.devices[index], index: index, now: trace.received) {
         case .refused(let reason):
-            throw ServiceFailure.intune(.badRequest, code: "BadRequest", reason: reason, url: url, trace: trace).by(app)
-        case .accepted(let count):
-            journal?.effect(deviceID: deviceID, action: action, count: count, trace: trace)
+            throw ServiceFailure.intune(.badRequest, code: "BadRequest", reason: configuration.reasonless400 ? nil : reason,
+                                        url: url, trace: trace).by(app)
+        case .accepted(let count, let failsOnDevice):
+            journal?.effect(deviceID: deviceID, action: action, count: count, failsOnDevice: failsOnDevice,
+                            time: clock.now(), trace: trace)
         }
-        return (app, fault)
+        guard let fault else { return (app, nil) }
+        switch fault {
+        case .slow: return (app, .slow)
+        case .drop: return (app, .drop)
+        case .internalServerError, .badGateway, .gatewayTimeout: throw afterEffect(fault, url: url, trace: trace).by(app)
+        case .unavailable: return (app, nil)  // answered above, before the effect
+        }
+    }
+
+    /// A 500, 502 or 504 answered although the action took effect: Intune's own failure
+    /// (`InternalError`, its nested message without a reason), or the gateway's in front of
+    /// it (`UnknownError` with an empty message, as Graph's 504s are reported).
+    private func afterEffect(_ fault: WriteFault, url: String, trace: RequestTrace) -> ServiceFailure {
+        var failure: ServiceFailure
+        switch fault {
+        case .badGateway:
+            failure = .graph(.badGateway, code: "UnknownError", message: "", trace: trace)
+            failure.fault = .badGateway
+        case .gatewayTimeout:
+            failure = .graph(.gatewayTimeout, code: "UnknownError", message: "", trace: trace)
+            failure.fault = .gatewayTimeout
+        default:
+            failure = .intune(.internalServerError, code: "InternalError", reason: nil, url: url, trace: trace,
+                              summary: "An internal server error has occurred")
+            failure.fault = .internalServerError
+        }
+        return failure
     }
 
     func notFound(_ deviceID: String, url: String, trace: RequestTrace) -> ServiceFailure {

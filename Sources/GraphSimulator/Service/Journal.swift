@@ -38,14 +38,18 @@ public final class Journal: Sendable {
 
     /// `type: effect`: an action took effect on a device; `count` is how many times this
     /// action has now taken effect there (a second reset voids the first passcode).
-    func effect(deviceID: String, action: DeviceAction, count: Int, trace: RequestTrace) {
+    /// `fails_on_device`: accepted, but it will end `failed` (a second Mac lock under
+    /// `--second-mac-lock fails`); it counts all the same, as the service received it.
+    func effect(deviceID: String, action: DeviceAction, count: Int, failsOnDevice: Bool = false, time: Date,
+                trace: RequestTrace) {
         var json = JSONWriter()
         json.openObject()
         json.member("type", "effect")
-        json.member("time", GraphTime.string(Date()))
+        json.member("time", GraphTime.string(time))
         json.member("device_id", deviceID)
         json.member("action", action.rawValue)
         json.member("count", count)
+        if failsOnDevice { json.key("fails_on_device"); json.bool(true) }
         json.member("client_request_id", trace.clientRequestID)
         json.member("request_id", trace.requestID)
         json.closeObject()

@@ -27,6 +27,12 @@ public enum InjectedFault: String, Sendable {
     case drop
     /// A page of a listing answered with broken JSON.
     case malformed
+    /// 500 after the effect.
+    case internalServerError = "500"
+    /// 502 after the effect.
+    case badGateway = "502"
+    /// 504 after the effect.
+    case gatewayTimeout = "504"
 }
 
 /// An answer other than success, shaped as the real service shapes it: Graph's error
@@ -76,13 +82,13 @@ public struct ServiceFailure: Error, Sendable {
 
     /// Intune's answer: a Graph error whose message is itself JSON (`_version`, `Message`,
     /// `CustomApiErrorPhrase`, …), its `Message` naming the operation, the activity, the URL
-    /// and, last, what went wrong.
-    public static func intune(_ status: HTTPResponse.Status, code: String, reason: String, url: String,
-                              trace: RequestTrace) -> ServiceFailure {
+    /// and, last, what went wrong (nil: nothing, as the real service mostly answers).
+    public static func intune(_ status: HTTPResponse.Status, code: String, reason: String?, url: String,
+                              trace: RequestTrace, summary: String = "An error has occurred") -> ServiceFailure {
         let operationID = UUID().uuidString.lowercased()
         let activityID = trace.clientRequestID ?? trace.requestID
-        let message = "An error has occurred - Operation ID (for customer support): \(operationID) - Activity ID: "
-            + "\(activityID) - Url: \(url) - \(reason)"
+        let message = "\(summary) - Operation ID (for customer support): \(operationID) - Activity ID: "
+            + "\(activityID) - Url: \(url)" + (reason.map { " - \($0)" } ?? "")
         let nested = "{\r\n  \"_version\": 3,\r\n  \"Message\": \(JSONText.quote(message)),\r\n"
             + "  \"CustomApiErrorPhrase\": \"\",\r\n  \"RetryAfter\": null,\r\n  \"ErrorSourceService\": \"\",\r\n"
             + "  \"HttpHeaders\": \"{}\"\r\n}"

@@ -88,6 +88,20 @@ public enum WriteFault: String, Sendable, CaseIterable {
     case slow
     /// The action takes effect; the connection closes without an answer.
     case drop
+    /// The action takes effect, then 500 `InternalError` (Intune's nested message, no reason).
+    case internalServerError = "500"
+    /// The action takes effect, then 502 from the gateway (`UnknownError`).
+    case badGateway = "502"
+    /// The action takes effect, then 504 (`UnknownError`): the gateway gave up waiting for Intune.
+    case gatewayTimeout = "504"
+}
+
+/// What a second lock of a Mac does while the first lock's unlock PIN is unused.
+public enum SecondMacLock: String, Sendable, CaseIterable {
+    /// 400 before anything happens (graph-sim's first rounds).
+    case refused
+    /// 204, then the action ends `failed` on the device (Intune, per DESIGN.md).
+    case fails
 }
 
 /// What a device reports when its action does not end `done`.
@@ -115,19 +129,44 @@ public struct SimConfiguration: Sendable {
     public var unlockPinTTL: TimeInterval = 30 * 86_400
     public var failDevices: [String: FailedState] = [:]
     public var failRate: Double = 0
+    /// Each accepted action shows in `deviceActionResults` only after a seeded delay in
+    /// [0, this] seconds (0: at once).
+    public var resultsLag: TimeInterval = 0
+    public var secondMacLock = SecondMacLock.refused
+    /// A 400 refusal's message holds only Intune's Operation ID, Activity ID and URL, no reason.
+    public var reasonless400 = false
 
     /// Nil: no throttling.
     public var throttle: ThrottleLimits? = ThrottleLimits()
+    /// Mean writes per second of other apps of the tenant (seeded arrivals), spending the
+    /// tenant's write budget (0: none).
+    public var foreignLoad: Double = 0
     public var retryAfterForm = RetryAfterForm.mixed
 
     public var seed: UInt64 = 1
     public var latencyMS: Int = 0
     public var faultRate: Double = 0
-    public var faults: [WriteFault] = WriteFault.allCases
+    public var faults: [WriteFault] = [.unavailable, .slow, .drop]
     public var slowMS: Int = 30_000
     public var readFaultRate: Double = 0
     /// A page (1 = the first) of every managedDevices listing answered with broken JSON.
     public var malformedPage: Int? = nil
 
     public init() {}
+
+    /// `--realistic`: as harsh as Intune (DESIGN.md, "What the real service does that
+    /// graph-sim did not"); explicit flags are applied after it.
+    public static let realisticResultsLag: TimeInterval = 5
+    public static let realisticFaultRate = 0.05
+    public static let realisticFaults = WriteFault.allCases
+    public static let realisticForeignLoad = 15.0
+
+    public mutating func makeRealistic() {
+        resultsLag = Self.realisticResultsLag
+        faultRate = Self.realisticFaultRate
+        faults = Self.realisticFaults
+        foreignLoad = Self.realisticForeignLoad
+        reasonless400 = true
+        secondMacLock = .fails
+    }
 }

@@ -6,7 +6,7 @@ import NIOHTTP1
 /// A `graph-sim` child process on a free port, in a temporary directory of its own.
 /// Owned by one test: `Process` is not Sendable, but only this test touches it, and the
 /// termination wait runs on its own queue.
-final class SimProcess: @unchecked Sendable {
+final class SimProcess: SimClient, @unchecked Sendable {
     static let tenant = "8f4b2d6e-3c1a-4e5f-9a7b-0d2c4e6f8a1b"
     static let secretApp = "11111111-1111-1111-1111-111111111111"
     static let certificateApp = "22222222-2222-2222-2222-222222222222"
@@ -132,13 +132,6 @@ final class SimProcess: @unchecked Sendable {
         }
     }
 
-    /// The journal's lines, parsed.
-    func journalEntries() throws -> [[String: Any]] {
-        try String(contentsOf: journal, encoding: .utf8).split(separator: "\n").map {
-            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
-        }
-    }
-
     // MARK: HTTP
 
     struct Answer {
@@ -189,31 +182,9 @@ final class SimProcess: @unchecked Sendable {
         try await send(.POST, path, token: token, headers: [("client-request-id", clientRequestID)])
     }
 
-    /// The form of a token request, `fields` added to the usual ones.
-    func tokenForm(_ fields: [(String, String)]) -> String {
-        let scope = fields.contains { $0.0 == "scope" } ? [] : [("scope", "\(url)/.default")]
-        return ([("grant_type", "client_credentials")] + scope + fields)
-            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }
-            .joined(separator: "&")
-    }
-
-    func requestToken(_ fields: [(String, String)]) async throws -> Answer {
-        try await send(.POST, tokenURL, body: tokenForm(fields))
-    }
-
-    /// A token of the secret app.
-    func token() async throws -> String {
-        let answer = try await requestToken([("client_id", Self.secretApp), ("client_secret", Self.secret)])
-        guard answer.status == 200, let token = answer.json["access_token"] as? String else {
-            throw SimError.noToken(answer.body)
-        }
-        return token
-    }
-
-    /// The device's `deviceActionResults`.
-    func actionResults(_ deviceID: String, token: String) async throws -> [[String: Any]] {
-        let answer = try await get("/v1.0/deviceManagement/managedDevices/\(deviceID)?$select=deviceActionResults", token: token)
-        return answer.json["deviceActionResults"] as? [[String: Any]] ?? []
+    /// POSTs a form (the token endpoint's body) to `url`.
+    func postForm(_ url: String, _ body: String) async throws -> Answer {
+        try await send(.POST, url, body: body)
     }
 }
 
