@@ -8,6 +8,12 @@
 #     with its default pacing (--rate 200/20, --read-rate 1800/20): the 429s in the simulator's
 #     journal (target 0) and the sends in each 20 s window from the first send on (target >= 190).
 #     About 200 s by design.
+# (c) The harsh service: GRAPH_REALISTIC_DEVICES devices (default 2,000; 0 skips it) against
+#     graph-sim --realistic without other apps' load (--foreign-load 0: 5 % of writes meet a
+#     fault, 500/502/504 among them after the effect; results lag up to 5 s), mdmbatch with its
+#     default pacing and --settle 30s: the sends in each whole 20 s window (target >= 190 of
+#     200: the faults must not slow the pace), the share of elements settled by asking, the
+#     resets that took effect twice (target 0). About 230 s.
 # Peak RSS of mdmbatch in both (bench/measure.py). Prints one JSON object.
 #   MDMBATCH=.build/release/mdmbatch  GRAPH_SIM=(beside MDMBATCH)/graph-sim  WORK=bench/work
 set -euo pipefail
@@ -17,6 +23,7 @@ sim_bin=${GRAPH_SIM:-$(dirname "$bin")/graph-sim}
 work=${WORK:-$here/work}/graph
 requests=${GRAPH_REQUESTS:-4000}
 paced=${GRAPH_PACED_DEVICES:-2000}
+realistic=${GRAPH_REALISTIC_DEVICES:-2000}
 latency_ms=${GRAPH_LATENCY_MS:-20}
 concurrency=${GRAPH_CONCURRENCY:-64}
 mkdir -p "$work"
@@ -89,8 +96,23 @@ if [ "$paced" -gt 0 ]; then
   stop_sim
 fi
 
+# (c) the harsh service
+realistic_json="{}"
+if [ "$realistic" -gt 0 ]; then
+  fleet "$realistic" "$work/realistic-devices.csv" "$work/realistic-batch.csv"
+  start_sim "$work/realistic-devices.csv" "$work/realistic-journal.jsonl" --latency-ms "$latency_ms" --realistic \
+    --foreign-load 0 --slow-ms 3000 --seed 9
+  realistic_json=$(mdm_run realistic "$work/realistic-batch.csv" --settle 30s --graph-read-timeout 2)
+  stop_sim
+  settled=$(sqlite3 "$work/realistic.sqlite" "SELECT count(DISTINCT seq) FROM dispatches d WHERE EXISTS (SELECT 1 FROM audit_log a
+    WHERE a.run_id = d.run_id AND a.event = 'dispatch_settled' AND a.device_id = d.device_id)")
+  realistic_json=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["settled_by_asking"]=int(sys.argv[2]); print(json.dumps(d))' \
+    "$realistic_json" "$settled")
+fi
+
 python3 - "$http" "$work/http.report.json" "$work/http-journal.jsonl" "$requests" "$latency_ms" "$concurrency" \
-  "$paced_json" "$work/paced.report.json" "$work/paced-journal.jsonl" "$paced" <<'EOF'
+  "$paced_json" "$work/paced.report.json" "$work/paced-journal.jsonl" "$paced" \
+  "$realistic_json" "$work/realistic.report.json" "$work/realistic-journal.jsonl" "$realistic" <<'EOF'
 import calendar, json, sys
 
 def when(text):  # graph-sim's times: 2026-11-26T14:38:07.1234567Z
@@ -100,15 +122,22 @@ def when(text):  # graph-sim's times: 2026-11-26T14:38:07.1234567Z
     hh, mm, ss = map(int, clock.split(":"))
     return calendar.timegm((y, m, d, hh, mm, ss)) + (float("0." + fraction) if fraction else 0.0)
 
-def journal(path):
+def journal(path, accepted_only=True):
     sends, statuses = [], {}
     for line in open(path):
         r = json.loads(line)
         if r["type"] == "request" and r["method"] == "POST" and "/managedDevices/" in r["path"]:
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
-            if r["status"] == 204:
+            if r["status"] == 204 or not accepted_only:
                 sends.append(when(r["time"]))
     return sorted(sends), statuses
+
+def windows_of(sends):
+    t0, windows = sends[0], []  # sends in each whole 20 s window from the first send on
+    while t0 + 20 * (len(windows) + 1) <= sends[-1]:
+        k = len(windows)
+        windows.append(sum(1 for t in sends if t0 + 20 * k <= t < t0 + 20 * (k + 1)))
+    return windows
 
 http, report, path, requests, latency, concurrency = (json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]),
                                                       int(sys.argv[5]), int(sys.argv[6]))
@@ -129,11 +158,7 @@ if paced:
     if paced["exit"] not in (0, 1): sys.exit("the paced Graph run failed (exit %d)" % paced["exit"])
     summary = json.load(open(report))["summary"]
     sends, statuses = journal(path)
-    t0 = sends[0]
-    windows = []  # sends in each whole 20 s window from the first send on
-    while t0 + 20 * (len(windows) + 1) <= sends[-1]:
-        k = len(windows)
-        windows.append(sum(1 for t in sends if t0 + 20 * k <= t < t0 + 20 * (k + 1)))
+    windows = windows_of(sends)
     worst, j = 0, 0
     for i, t in enumerate(sends):
         while j < len(sends) and sends[j] < t + 20.0: j += 1
@@ -142,5 +167,24 @@ if paced:
                     "throttled_429": statuses.get(429, 0), "sends": len(sends), "seconds": paced["seconds"],
                     "sends_per_20s_window": windows, "min_sends_in_a_whole_window": min(windows) if windows else None,
                     "max_sends_in_any_20s_window": worst, "mdmbatch_peak_rss_mib": round(paced["max_rss_kib"] / 1024, 1)}
+
+harsh, report, path, devices = json.loads(sys.argv[11]), sys.argv[12], sys.argv[13], int(sys.argv[14])
+if harsh:
+    if harsh["exit"] not in (0, 1): sys.exit("the realistic Graph run failed (exit %d)" % harsh["exit"])
+    summary = json.load(open(report))["summary"]
+    sends, statuses = journal(path, accepted_only=False)  # every write the service saw, faults included
+    windows = windows_of(sends)
+    effects = {}
+    for line in open(path):
+        r = json.loads(line)
+        if r["type"] == "effect" and r["action"] == "resetPasscode":
+            effects[r["device_id"]] = max(effects.get(r["device_id"], 0), r["count"])
+    full = windows[:-1] if len(windows) > 1 else windows  # the last whole window may hold the tail
+    out["realistic"] = {"devices": devices, "by_state": summary["by_state"], "statuses": statuses, "writes": len(sends),
+                        "sends_per_20s_window": windows, "min_sends_in_a_full_window": min(full) if full else None,
+                        "settled_by_asking": harsh["settled_by_asking"],
+                        "share_settled_by_asking": round(harsh["settled_by_asking"] / devices, 4),
+                        "resets_twice": sum(1 for c in effects.values() if c > 1), "seconds": harsh["seconds"],
+                        "mdmbatch_peak_rss_mib": round(harsh["max_rss_kib"] / 1024, 1)}
 print(json.dumps(out))
 EOF

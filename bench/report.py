@@ -126,6 +126,17 @@ def main():
                          "%s" % fewest, "200", "%.3f" % (fewest / 200.0) if fewest is not None else "", ">= 190",
                          verdict(fewest is not None and fewest >= 190)))
             rows.append(("Graph, default pacing: peak RSS of mdmbatch", "%.1f MiB" % p["mdmbatch_peak_rss_mib"], "", "", "(reported)", ""))
+        r = graph.get("realistic")
+        if r:
+            fewest = r["min_sends_in_a_full_window"]
+            rows.append(("Graph against --realistic graph-sim (faults after the effect, lagging results), %d devices: "
+                         "writes per 20 s window (fewest of %d full windows)" % (r["devices"], max(1, len(r["sends_per_20s_window"]) - 1)),
+                         "%s" % fewest, "200", "%.3f" % (fewest / 200.0) if fewest is not None else "", ">= 190",
+                         verdict(fewest is not None and fewest >= 190)))
+            rows.append(("Graph, --realistic: elements settled by asking the service", "%d (%.1f %%)" % (
+                             r["settled_by_asking"], 100 * r["share_settled_by_asking"]), "", "", "(reported)", ""))
+            rows.append(("Graph, --realistic: resets that took effect twice", "%d" % r["resets_twice"], "", "", "0",
+                         verdict(r["resets_twice"] == 0)))
     ver = largest("audit_verify")
     if ver:
         rows.append(("audit verify of %d rows" % ver["rows"], "%.2f s" % ver["seconds"], "", "", "seconds, not minutes",

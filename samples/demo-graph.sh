@@ -12,6 +12,7 @@ tenant=8f4b2d6e-3c1a-4e5f-9a7b-0d2c4e6f8a1b
 client=11111111-2222-3333-4444-555555555555
 "$bin/graph-sim" --fleet samples/devices.csv --users samples/users.csv --port 0 --tenant "$tenant" \
   --app "$client:secret-file=$demo/graph-secret.txt" --action-delay-ms 1500 --latency-ms 20 \
+  --realistic --slow-ms 3000 \
   --journal "$demo/graph-sim.jsonl" > "$demo/graph-sim.out" 2> "$demo/graph-sim.log" &
 sim=$!
 trap 'kill $sim 2>/dev/null; wait $sim 2>/dev/null || true' EXIT
@@ -30,9 +31,11 @@ graph=(--graph-url "$url/v1.0" --authority-url "$url" --credentials "$demo/graph
 "$bin/mdmbatch" import devices samples/devices.csv --db "$db" --quiet  # the enrollment column: Graph names it for few devices
 "$bin/mdmbatch" import devices --from-graph --graph-beta-fields "${graph[@]}" --db "$db"
 echo
-echo "Sending samples/batch-lost.csv over HTTP under today's rules, then confirming on the devices (up to 20 s):"
+echo "Sending samples/batch-lost.csv over HTTP under today's rules, then confirming on the devices (up to 20 s)."
+echo "graph-sim runs --realistic: 500/502/504 after the effect, results that lag up to 5 s, other apps' writes, reasonless 400s;"
+echo "a reset or a Mac lock whose answer proves nothing is asked about, and sent again only if not found 10 s after its send:"
 "$bin/mdmbatch" run samples/batch-lost.csv --db "$db" --rules intune-2025 --transport graph "${graph[@]}" \
-  --confirm --confirm-wait 20 --passcodes-out "$demo/graph-secrets.csv" --report-html "$demo/graph-report.html" || true
+  --settle 10s --graph-read-timeout 2 --confirm --confirm-wait 20 --passcodes-out "$demo/graph-secrets.csv" --report-html "$demo/graph-report.html" || true
 echo
 echo "Secrets the service made (file mode 0600): $demo/graph-secrets.csv; the page: $demo/graph-report.html"
 "$bin/mdmbatch" status --db "$db"

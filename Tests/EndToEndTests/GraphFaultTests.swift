@@ -143,21 +143,9 @@ struct GraphFaultTests {
         let arguments = ["run", batch] + sim.flags + ["--rate", "off", "--concurrency", "8"]
         // seeded, so that a failure can be replayed: MDMBATCH_KILL_SEED=N
         let seed = ProcessInfo.processInfo.environment["MDMBATCH_KILL_SEED"].flatMap(UInt64.init) ?? 20_261_127
-        var generator = SeededGenerator(seed: seed)
-        var kills = 0
-        var files: [String] = []
-        var exits: [Int32] = []
-        for attempt in 1...16 where kills < 5 {
-            files.append("kill-\(attempt).csv")
-            // killed once it sent 5 to 30 more: wherever a worker happens to be then
-            let target = sim.accepted + Int.random(in: 5...30, using: &generator)
-            let process = try OperationsTests.start(cli, arguments + ["--passcodes-out", cli.path("kill-\(attempt).csv")],
-                                                    environment: sim.secretEnvironment())
-            if await kill(process, when: { sim.accepted >= target }) { kills += 1 }
-            await waitForExit(process)
-            exits.append(process.terminationStatus)
-        }
-        #expect(kills == 5, "seed \(seed): the run was killed only \(kills) times; exits \(exits)")
+        let killed = try await killRepeatedly(cli, sim, arguments, seed: seed, more: 5...30)
+        var files = killed.files
+        #expect(killed.kills == 5, "seed \(seed): the run was killed only \(killed.kills) times; exits \(killed.exits)")
         files.append("final.csv")
         let final = try await cli.mdm(arguments + ["--passcodes-out", cli.path("final.csv")], environment: sim.secretEnvironment())
         #expect(final.status == 0, "seed \(seed): \(final)")

@@ -1,4 +1,5 @@
 import Foundation
+import MDMBatchKit
 import Testing
 
 /// A `graph-sim` child process for the end-to-end tests of the Graph path: started on a
@@ -195,6 +196,28 @@ func kill(_ process: Process, when condition: @escaping @Sendable () -> Bool, ti
 }
 
 /// Lines of a file that contain `text` (0 when it does not exist yet).
+/// Runs `arguments` (a `run` over `sim`) again and again, each one killed with SIGKILL once the
+/// simulator has accepted a seeded number (in `more`) of further writes, until it was killed
+/// `wanted` times (at most 16 tries). Each try writes its secrets to `kill-N.csv`.
+func killRepeatedly(_ cli: CLIHarness, _ sim: GraphSim, _ arguments: [String], wanted: Int = 5, seed: UInt64,
+                    more: ClosedRange<Int>, timeout: Double = 60) async throws -> (kills: Int, files: [String], exits: [Int32]) {
+    var generator = SeededGenerator(seed: seed)
+    var kills = 0
+    var files: [String] = []
+    var exits: [Int32] = []
+    for attempt in 1...16 where kills < wanted {
+        files.append("kill-\(attempt).csv")
+        // killed once it sent some more: wherever a worker happens to be then
+        let target = sim.accepted + Int.random(in: more, using: &generator)
+        let process = try OperationsTests.start(cli, arguments + ["--passcodes-out", cli.path("kill-\(attempt).csv")],
+                                                environment: sim.secretEnvironment())
+        if await kill(process, when: { sim.accepted >= target }, timeout: timeout) { kills += 1 }
+        await waitForExit(process)
+        exits.append(process.terminationStatus)
+    }
+    return (kills, files, exits)
+}
+
 func lines(of path: String, containing text: String) -> Int {
     guard let content = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
     return content.split(separator: "\n").filter { $0.contains(text) }.count

@@ -17,13 +17,20 @@ struct DispatchStateTests {
                                             secretDelivered: false, at: at) }),
             ("unknown_outcome", .unknownOutcome, { .finished($0, state: .unknownOutcome, attempt: 1, error: "x", channel: nil,
                                                              effect: nil, secretDelivered: false, at: at) }),
+            ("settle_wait", .settleWait, { .settleWait($0, attempt: 1, error: "HTTP 500", note: nil, at: at) }),
+            ("settled: succeeded", .succeeded, { .settled(.finished($0, state: .succeeded, attempt: 1, error: nil, channel: nil,
+                                                                    effect: "received", secretDelivered: false, at: at)) }),
+            ("settled: retry_wait", .retryWait, { .settled(.retryWait($0, attempt: 1, error: "never received", delay: 0, at: at)) }),
             ("requeued", .queued, { .requeued($0, note: "test", at: at) }),
             // an unsent claim goes back from `sending` only
             ("unsent", nil, { .unsent($0, note: "test", at: at) }),
+            // a question that got no answer changes a `settle_wait` row only (its count of them)
+            ("asked in vain", nil, { .askedInVain($0, error: "HTTP 503", at: at) }),
         ]
     }()
 
-    static let stored: [DispatchState] = [.rejected, .skipped, .queued, .sending, .retryWait, .succeeded, .failed, .unknownOutcome]
+    static let stored: [DispatchState] = [.rejected, .skipped, .queued, .sending, .retryWait, .settleWait, .succeeded, .failed,
+                                          .unknownOutcome]
 
     @Test("every change applies from exactly the states the table allows, and refuses the others",
           arguments: stored, changes.indices)
@@ -41,7 +48,7 @@ struct DispatchStateTests {
         let job = DispatchJob(seq: 1, line: 2, action: .lock, deviceID: "d1", platform: .ios, management: nil, key: "k",
                               attempts: 1, requestID: nil, actor: "t", justification: nil, ticket: nil, secret: nil,
                               secretDelivered: false, firstSentAt: nil, sentAt: nil, attemptID: nil, deviceState: nil)
-        let allowed = target.map { from.canMove(to: $0) } ?? (from == .sending)
+        let allowed = target.map { from.canMove(to: $0) } ?? (from == (name == "asked in vain" ? .settleWait : .sending))
         do {
             try database.write { try $0.applyDispatchChanges([make(job)], runID: "r") }
             #expect(allowed, "\(name) applied from \(from), which the table forbids")

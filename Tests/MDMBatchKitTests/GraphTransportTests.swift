@@ -257,9 +257,19 @@ struct GraphTransportTests {
             == .notReceived)
     }
 
-    @Test("the GET failing otherwise is unknown", arguments: [
+    @Test("a GET that gets no answer is unanswered, with what failed (RetryDecision.afterRead judges it)", arguments: [
         ScriptedExecutor.Step.status(503), .status(429, headers: [("Retry-After", "1")]), .status(400), .fail(.noAnswer("read timeout")),
-        .fail(.notSent("refused")), .status(200, body: Array("<html>".utf8)), .status(200, body: Array(#"{"deviceActionResults": 7}"#.utf8)),
+        .fail(.notSent("refused")),
+    ])
+    func unanswered(step: ScriptedExecutor.Step) async throws {
+        let executor = ScriptedExecutor { _, _ in step }
+        let result = try await GraphTransport(session: try F.session(executor)).lookup(Self.query())
+        guard case .unanswered(let failure) = result else { Issue.record("\(result)"); return }
+        #expect(!failure.stopsRun)
+    }
+
+    @Test("an answer that cannot tell is unknown", arguments: [
+        ScriptedExecutor.Step.status(200, body: Array("<html>".utf8)), .status(200, body: Array(#"{"deviceActionResults": 7}"#.utf8)),
         .status(200, body: Array(#"{"deviceActionResults": [{"actionName": "resetPasscode", "actionState": "done", "startDateTime": "yesterday"}]}"#.utf8)),
     ])
     func unknown(step: ScriptedExecutor.Step) async throws {

@@ -68,12 +68,16 @@ enum LedgerEntry: Sendable {
     /// Claimed (`sending`) but the attempt never went out: back to the queue, the attempt
     /// not counted (the run is stopping; the service refused the sign-in or a permission).
     case unsent(DispatchJob, note: String, at: Date)
+    /// What asking the service settled (a `finished` or `retryWait`): its audit row is a
+    /// `dispatch_settled`, since no attempt of its own went out.
+    indirect case settled(LedgerEntry)
 }
 
 extension LedgerEntry {
     /// The entry records a secret handed to the secrets file: the file must be durable first.
     var deliversSecret: Bool {
         if case .finished(_, _, _, _, _, _, true, _, _) = self { return true }
+        if case .settled(let inner) = self { return inner.deliversSecret }
         return false
     }
 
@@ -85,6 +89,7 @@ extension LedgerEntry {
     /// The final state it records, if any.
     var finalState: DispatchState? {
         if case .finished(_, let state, _, _, _, _, _, _, _) = self { return state }
+        if case .settled(let inner) = self { return inner.finalState }
         return nil
     }
 }

@@ -28,20 +28,8 @@ public enum RetryDecision: Sendable, Equatable {
     ///   - jitter: a uniform sample in [0, 1) for the backoff's full jitter.
     public static func after(_ failure: TransportError, action: Action, platform: PlatformID, attempt: Int,
                              throttledInARow: Int = 1, policy: RetryPolicy, now: Date, jitter: Double) -> RetryDecision {
-        switch failure {
-        case .signInRefused, .permissionDenied:
-            return .stopRun
-        case .permanent:
-            return .fail(failure.description)
-        case .throttled(let header, _):
-            return .throttled(after: policy.throttleDelay(inARow: throttledInARow,
-                                                          retryAfter: header.flatMap { RetryAfter.seconds($0, now: now) },
-                                                          jitter: jitter))
-        case .unknownOutcome where mustNotRepeat(action, on: platform):
-            return .ask
-        case .unknownOutcome, .transient:
-            return backoff(failure, attempt: attempt, policy: policy, now: now, jitter: jitter)
-        }
+        judge(failure, asking: mustNotRepeat(action, on: platform), attempt: attempt, throttledInARow: throttledInARow,
+              policy: policy, now: now, jitter: jitter)
     }
 
     /// After a failed question or page: a read acts on nothing, so whatever the failure it
@@ -49,6 +37,12 @@ public enum RetryDecision: Sendable, Equatable {
     /// itself (400, 404 of a collection) fails at once.
     public static func afterRead(_ failure: TransportError, attempt: Int, throttledInARow: Int = 1, policy: RetryPolicy,
                                  now: Date, jitter: Double) -> RetryDecision {
+        judge(failure, asking: false, attempt: attempt, throttledInARow: throttledInARow, policy: policy, now: now, jitter: jitter)
+    }
+
+    /// `asking`: an answer that proves nothing is settled by asking, not by sending again.
+    private static func judge(_ failure: TransportError, asking: Bool, attempt: Int, throttledInARow: Int, policy: RetryPolicy,
+                              now: Date, jitter: Double) -> RetryDecision {
         switch failure {
         case .signInRefused, .permissionDenied:
             return .stopRun
@@ -58,6 +52,8 @@ public enum RetryDecision: Sendable, Equatable {
             return .throttled(after: policy.throttleDelay(inARow: throttledInARow,
                                                           retryAfter: header.flatMap { RetryAfter.seconds($0, now: now) },
                                                           jitter: jitter))
+        case .unknownOutcome where asking:
+            return .ask
         case .unknownOutcome, .transient:
             return backoff(failure, attempt: attempt, policy: policy, now: now, jitter: jitter)
         }

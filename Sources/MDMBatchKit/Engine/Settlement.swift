@@ -61,7 +61,7 @@ struct Settlement: Sendable {
         switch answer {
         case .received(let report):
             pending.throttledInARow = 0
-            return .settled(try received(report, pending: pending, at: now), sendAgain: false)
+            return .settled(.settled(try received(report, pending: pending, at: now)), sendAgain: false)
         case .notReceived:
             pending.throttledInARow = 0
             let sent = Self.lastSent(job) ?? now
@@ -74,13 +74,13 @@ struct Settlement: Sendable {
             let attempts = job.countedAttempts
             // --retry-unknown asked for it: sent again whatever its attempts
             guard attempts < retry.maxAttempts || pending.fromUnknown else {
-                return .settled(.finished(job, state: .failed, attempt: job.attempts,
+                return .settled(.settled(.finished(job, state: .failed, attempt: job.attempts,
                                           error: "gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): the service "
-                                              + "never received it", channel: nil, effect: nil, secretDelivered: false, at: now),
+                                              + "never received it", channel: nil, effect: nil, secretDelivered: false, at: now)),
                                 sendAgain: false)
             }
-            return .settled(.retryWait(job, attempt: job.attempts, error: "the service never received it: safe to send",
-                                       delay: 0, at: now), sendAgain: true)
+            return .settled(.settled(.retryWait(job, attempt: job.attempts, error: "the service never received it: safe to send",
+                                                delay: 0, at: now)), sendAgain: true)
         case .unknown(let why):
             return failedRead(TransportError.unknownOutcome(message: why), pending: &pending, at: now)
         case .unanswered(let failure):
@@ -116,10 +116,10 @@ struct Settlement: Sendable {
             return .askAgain(at: clock.now() + delay, failedRead: failure.description)
         case .fail, .ask:
             let asked = pending.job.settleReads + 1
-            return .settled(.finished(pending.job, state: .unknownOutcome, attempt: pending.job.attempts,
+            return .settled(.settled(.finished(pending.job, state: .unknownOutcome, attempt: pending.job.attempts,
                                       error: "the service cannot tell whether it was done (asked \(asked) time"
                                           + "\(asked == 1 ? "" : "s"), last: \(failure)); not sent again automatically",
-                                      channel: nil, effect: nil, secretDelivered: false, at: now),
+                                      channel: nil, effect: nil, secretDelivered: false, at: now)),
                             sendAgain: false)
         }
     }

@@ -63,6 +63,7 @@ enum GraphAnswer {
             guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
                 message = GraphAnswer.clean(String(redacted(String(decoding: body, as: UTF8.self)).prefix(300)))
                 if message?.isEmpty == true { message = nil }
+                reason = message
                 return
             }
             if let error = object["error"] as? [String: Any] {

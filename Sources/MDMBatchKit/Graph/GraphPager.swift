@@ -52,7 +52,7 @@ public enum GraphPagerError: LocalizedError, ClassifiedError, Equatable {
 
 /// How a collection's pages are asked again: the run's policy (`RetryDecision.afterRead`: a
 /// 429 never counts and waits as the service says, or with full jitter up to the window), the
-/// circuit breaker (its probes do not count either), and `--max-run-time`.
+/// circuit breaker (which spaces the attempts out during an outage), and `--max-run-time`.
 public struct PageReadPolicy: Sendable {
     public var retry: RetryPolicy
     /// A clock time after which no page is asked for again.
@@ -183,8 +183,9 @@ public struct GraphPager: AsyncSequence, Sendable {
                 await session.limiter?.throttled()
             } else {
                 throttledInARow = 0
-                // a probe of the breaker tests the service, not this page
-                if !probe { counted += 1 }
+                // a read acts on nothing: each failure counts, the breaker's probes too (the
+                // breaker only spaces them out), so that an outage ends in --max-attempts
+                counted += 1
             }
             let decision = RetryDecision.afterRead(failure, attempt: Swift.max(1, counted), throttledInARow: Swift.max(1, throttledInARow),
                                                    policy: policy.retry, now: clock.date(), jitter: random.uniform(1))
@@ -196,7 +197,7 @@ public struct GraphPager: AsyncSequence, Sendable {
                 if case .permanent = failure { throw GraphPagerError.refused(url: url, failure) }
                 throw GraphPagerError.gaveUp(url: url, attempts: counted, last: failure)
             }
-            session.logger.debug("asking for a page again", metadata: [
+            session.logger.debug("retrying a page", metadata: [
                 "url": "\(url)", "attempts": "\(counted)", "delay_s": "\(delay)", "error": "\(failure)",
             ])
             let wake = clock.now() + delay

@@ -72,9 +72,12 @@ extension StoreWriter {
                 throw StoreError.illegalTransition(runID: runID, seq: job.seq, to: target)
             }
         }
-        for (index, entry) in entries.enumerated() {
-            if index == entries.count / 2 && index > 0 { midway() }
+        // `attempt`: the event of an attempt's outcome ("dispatch_attempt"), or of what asking the
+        // service settled ("dispatch_settled": no send of its own, so one outcome row per attempt)
+        func apply(_ entry: LedgerEntry, attempt attemptEvent: String) throws {
             switch entry {
+            case .settled(let inner):
+                try apply(inner, attempt: "dispatch_settled")
             case .sending(let job, let attempt, let at):
                 sending.bind(3, Int64(attempt))
                 try execute(sending, job, [ISOTimestamp.formatMillis(at), job.attemptID], from: 4, to: "sending")
@@ -91,7 +94,7 @@ extension StoreWriter {
                 ]
                 if !counted { detail["counted"] = .bool(false) }
                 answer.add(to: &detail, attemptID: job.attemptID)
-                try audit.append(Self.event(job, runID, "dispatch_attempt", outcome: "retry_wait", detail: detail), at: at)
+                try audit.append(Self.event(job, runID, attemptEvent, outcome: "retry_wait", detail: detail), at: at)
             case .settleWait(let job, let attempt, let error, let note, let at):
                 try execute(settling, job, [error, job.sentAt.map(ISOTimestamp.formatMillis)], to: "settle_wait")
                 var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
@@ -114,7 +117,7 @@ extension StoreWriter {
                 if let channel { detail["channel"] = .string(channel) }
                 if let effect { detail["effect"] = .string(effect) }
                 if delivered, let secret = job.secret { detail["secret_delivered"] = .string(secret.rawValue) }
-                try audit.append(Self.event(job, runID, "dispatch_attempt", outcome: state.rawValue, detail: detail), at: at)
+                try audit.append(Self.event(job, runID, attemptEvent, outcome: state.rawValue, detail: detail), at: at)
             case .unsent(let job, let note, let at):
                 try execute(unsent, job, [], to: "queued")
                 try audit.append(Self.event(job, runID, "dispatch_unsent", outcome: "queued", detail: [
@@ -126,6 +129,10 @@ extension StoreWriter {
                     "note": .string(note), "idempotency_key": .string(job.key),
                 ]), at: at)
             }
+        }
+        for (index, entry) in entries.enumerated() {
+            if index == entries.count / 2 && index > 0 { midway() }
+            try apply(entry, attempt: "dispatch_attempt")
         }
     }
 
