@@ -124,4 +124,29 @@ struct GraphHarshTests {
         let attempts = try await cli.query("SELECT attempts FROM dispatches")
         #expect(attempts == "1", "a refusal is not sent again")
     }
+
+    @Test("import --from-graph under an outage: --max-run-time ends it (75, nothing imported) however many attempts are left; the breaker spaces the pages out")
+    func importMaxRunTime() async throws {
+        let cli = try CLIHarness()
+        let before = try await GraphImportTests.seeded(cli)
+        let failing = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "3000", "--read-fault-rate", "1"], name: "outage")
+        let started = Date()
+        let read = try await cli.mdm(["import", "devices", "--from-graph", "--max-attempts", "100", "--max-run-time", "4s"]
+                                     + failing.flags.dropFirst(2), environment: failing.secretEnvironment())
+        let seconds = Date().timeIntervalSince(started)
+        await failing.stop()
+        #expect(read.status == 75, "\(read)")
+        #expect(read.stderr.contains("--max-run-time"), "\(read.stderr)")
+        #expect(seconds < 60, "took \(seconds) s")
+        let pages = try GraphImportTests.devicePages(failing)
+        #expect(pages.count >= 2 && pages.count < 20, "asked again, spaced out by the breaker, not 100 times: \(pages)")
+        #expect(try await GraphImportTests.contents(cli) == before, "nothing imported")
+        // without the limit, --max-attempts ends it: every failure counts, the probes too
+        let again = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "3000", "--read-fault-rate", "1"], name: "outage2")
+        let counted = try await cli.mdm(["import", "devices", "--from-graph", "--max-attempts", "4"] + again.flags.dropFirst(2),
+                                        environment: again.secretEnvironment())
+        await again.stop()
+        #expect(counted.status == 75, "\(counted)")
+        #expect(try GraphImportTests.devicePages(again).count == 4)
+    }
 }
