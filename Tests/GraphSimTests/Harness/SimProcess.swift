@@ -158,19 +158,30 @@ final class SimProcess: SimClient, @unchecked Sendable {
             request.body = .bytes(ByteBuffer(string: body))
         }
         do {
-            return try await Self.answer(client.execute(request, timeout: timeout))
+            return try await Self.answer(client.execute(request, timeout: timeout), within: timeout)
         } catch where method == .GET {
             // Each test's simulator listens on a port of the moment, which a later test's simulator
             // may get again; the shared client's pool can then hand out a connection to the one
             // that has gone ("I/O on closed channel", once in CI). A read is asked once more, on a
             // connection of its own; an action never is.
             request.headers.replaceOrAdd(name: "Connection", value: "close")
-            return try await Self.answer(client.execute(request, timeout: timeout))
+            return try await Self.answer(client.execute(request, timeout: timeout), within: timeout)
         }
     }
 
-    private static func answer(_ response: HTTPClientResponse) async throws -> Answer {
-        let bytes = try await response.body.collect(upTo: 64 << 20)
+    /// The whole answer within `timeout`: async-http-client's timeout ends with the head, and
+    /// a slow answer may send its head first.
+    private static func answer(_ response: HTTPClientResponse, within timeout: TimeAmount) async throws -> Answer {
+        let bytes = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await response.body.collect(upTo: 64 << 20) }
+            group.addTask {
+                try await Task.sleep(nanoseconds: UInt64(max(0, timeout.nanoseconds)))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let bytes = first else { throw HTTPClientError.deadlineExceeded }
+            return bytes
+        }
         return Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 
