@@ -234,7 +234,8 @@ struct GraphTokenIssue23Tests {
         try await Task.sleep(for: .milliseconds(200))
         waiting.cancel()
         let result = await waiting.result
-        #expect(ContinuousClock.now - started < .seconds(30))
+        // the authority would answer in 600 s; a loaded test machine took 75 s once to run the cancellation
+        #expect(ContinuousClock.now - started < .seconds(300))
         guard case .failure = result else { Issue.record("a cancelled sign-in returned a token"); return }
     }
 }
