@@ -113,7 +113,9 @@ struct ThrottleAndFaultTests {
 
     @Test("a slow answer outlasts the client's timeout, after the effect")
     func slow() async throws {
-        try await withSim(["--fault-rate", "1", "--faults", "slow", "--slow-ms", "2000", "--action-delay-ms", "0"]) { sim in
+        // 15 s against 0.3 s: once, on a loaded machine, a 2 s answer came in before the
+        // client's timer fired (its event loop had not run for that long)
+        try await withSim(["--fault-rate", "1", "--faults", "slow", "--slow-ms", "15000", "--action-delay-ms", "0"]) { sim in
             let token = try await sim.token()
             await #expect(throws: (any Error).self) {
                 _ = try await sim.send(.POST, "/v1.0/deviceManagement/managedDevices/ios-1/remoteLock", token: token,
