@@ -75,7 +75,9 @@ struct GraphHarshTests {
         let cli = try CLIHarness()
         let devices = [Self.mac("m-1"), Self.mac("m-2"), GraphFleet.Device.iPhone("i-1")]
         let (fleet, batch) = try await GraphFleet.prepare(cli, devices)
-        let sim = try await GraphSim.start(cli, fleet: fleet, Self.realistic + ["--fault-rate", "0", "--foreign-load", "0"])
+        // no lag here: the other admin's lock must show at the service before the batch's goes out
+        let sim = try await GraphSim.start(cli, fleet: fleet, Self.realistic + ["--fault-rate", "0", "--foreign-load", "0",
+                                                                                "--results-lag", "0"])
         // another admin locked m-1 a moment ago, from another database: its PIN is unused
         let other = try CLIHarness()
         let (_, otherBatch) = try await GraphFleet.prepare(other, [Self.mac("m-1")], batchName: "other.csv")
