@@ -238,28 +238,27 @@ public final class Runner: Sendable {
     /// ended with an unknown outcome. Returns what the workers' settlers ask about first.
     private func recover(runID: String, ledger: DispatchLedger) async throws -> [Settlement.Pending] {
         let actor = options.actor
-        let states: [DispatchState] = options.retryUnknown ? [.sending, .settleWait, .unknownOutcome] : [.sending, .settleWait]
-        let open = try database.read { try $0.jobs(runID: runID, states: states, after: -1, limit: Int.max, actor: actor) }
-        let unknown = Set(try database.read { try $0.jobs(runID: runID, states: [.unknownOutcome], after: -1, limit: Int.max,
-                                                          actor: actor) }.map(\.seq))
-        let waiting = Set(try database.read { try $0.jobs(runID: runID, states: [.settleWait], after: -1, limit: Int.max,
-                                                          actor: actor) }.map(\.seq))
-        var settle: [Settlement.Pending] = []
-        for job in open {
+        func rows(_ state: DispatchState) throws -> [DispatchJob] {
+            try database.read { try $0.jobs(runID: runID, states: [state], after: -1, limit: Int.max, actor: actor) }
+        }
+        var settle = try rows(.settleWait).map { Settlement.Pending(job: $0) }
+        for job in try rows(.sending) {
             let now = dependencies.clock.date()
-            let wasUnknown = unknown.contains(job.seq)
-            if waiting.contains(job.seq) {
-                settle.append(Settlement.Pending(job: job))
-                continue
-            }
-            if !wasUnknown && !RetryDecision.mustNotRepeat(job.action, on: job.platform) {
+            if !RetryDecision.mustNotRepeat(job.action, on: job.platform) {
                 try await ledger.record(.requeued(job, note: "found sending after an interruption: sent again", at: now))
                 continue
             }
-            let note = wasUnknown ? "--retry-unknown: asking the service again"
-                                  : "found sending after an interruption: asking the service, never sending it blindly"
-            try await ledger.record(.settleWait(job, attempt: job.attempts, error: nil, note: note, at: now))
-            settle.append(Settlement.Pending(job: job, fromUnknown: wasUnknown))
+            try await ledger.record(.settleWait(job, attempt: job.attempts, error: nil,
+                                                note: "found sending after an interruption: asking the service, never sending it blindly",
+                                                at: now))
+            settle.append(Settlement.Pending(job: job))
+        }
+        if options.retryUnknown {
+            for job in try rows(.unknownOutcome) {
+                try await ledger.record(.settleWait(job, attempt: job.attempts, error: nil,
+                                                    note: "--retry-unknown: asking the service again", at: dependencies.clock.date()))
+                settle.append(Settlement.Pending(job: job, fromUnknown: true))
+            }
         }
         return settle
     }

@@ -417,9 +417,6 @@ actor WorkFeeder {
         self.stop = stop
     }
 
-    /// Nothing left to hand out, nobody holding work, nothing being settled.
-    var drained: Bool { stop.isRequested || (exhausted && index == buffer.count && returned.isEmpty && outstanding == 0 && settling == 0) }
-
     func next() async throws -> DispatchJob? {
         while true {
             if stop.isRequested { return nil }
