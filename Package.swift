@@ -35,6 +35,7 @@ let package = Package(
                 .embedInCode("v0006_devices_checks.sql"),
                 .embedInCode("v0007_settle_wait.sql"),
                 .embedInCode("v0008_run_service.sql"),
+                .embedInCode("v0009_secret_claims.sql"),
             ]
         ),
         // What Swift cannot call of SQLite's C interface (its variadic configuration).

@@ -12,5 +12,6 @@ public enum Migrations {
         ("v0006_devices_checks", String(decoding: PackageResources.v0006_devices_checks_sql, as: UTF8.self)),
         ("v0007_settle_wait", String(decoding: PackageResources.v0007_settle_wait_sql, as: UTF8.self)),
         ("v0008_run_service", String(decoding: PackageResources.v0008_run_service_sql, as: UTF8.self)),
+        ("v0009_secret_claims", String(decoding: PackageResources.v0009_secret_claims_sql, as: UTF8.self)),
     ]
 }

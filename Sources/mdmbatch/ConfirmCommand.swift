@@ -12,9 +12,12 @@ struct ConfirmCommand: AsyncParsableCommand {
             done, failed, notSupported or canceled, with an audit row. The temporary passcodes and unlock PINs the
             service made go into --passcodes-out FILE (0600), each once; never into the database.
             It uses the run's own transport and URLs (Graph credentials as for run). With --wait it asks again, paced
-            and backing off, until every element is final or the time is up. Confirming twice is safe.
-            Exit status: 0 every sent element is done on its device; 1 otherwise; 77 the service refused the sign-in or
-            the permission to read (DeviceManagementManagedDevices.Read.All).
+            and backing off, until every element is final or the time is up. Confirming twice is safe: each secret
+            reaches exactly one file, even across kill -9. confirm takes the database's run lock (DB.lock): while a run
+            or another confirm holds it, it exits 75 at once, naming the holder.
+            Exit status: 0 every sent element is done on its device; 1 otherwise; 75 the database is held by a run or
+            another confirm; 77 the service refused the sign-in or the permission to read
+            (DeviceManagementManagedDevices.Read.All).
 
             EXAMPLES
               mdmbatch confirm run-20261126-080000-3fa2c1b7e0 --wait 300 --passcodes-out passcodes.csv
@@ -46,6 +49,9 @@ struct ConfirmCommand: AsyncParsableCommand {
         try await ExitStatus.guardingAsync(options) {
             if let passcodesOut { try OutputFile.checkWritable(passcodesOut) }
             let database = try options.openDatabase(.mustExist)
+            // one deliverer of secrets at a time: a run, or a confirm (DESIGN.md, "Secrets exactly once")
+            let lock = try RunLock(databasePath: options.databasePath, command: "mdmbatch confirm \(runID)")
+            defer { withExtendedLifetime(lock) {} }
             let logger = options.makeLogger()
             let secrets = try TerminalSecrets.sink(passcodesOut: passcodesOut)
             let stop = StopSignal()

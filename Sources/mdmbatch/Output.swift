@@ -38,14 +38,17 @@ final class TerminalSecrets: SecretSink {
 
     var canDeliver: Bool { isatty(STDOUT_FILENO) == 1 }
 
-    func deliver(_ notice: SecretNotice) throws {
-        let kind = notice.secret.kind.displayName
-        let request = notice.requestID.map { ", request \(TerminalText.escaped($0))" } ?? ""
-        FileHandle.standardOutput.write(Data(
-            "\(kind) for \(TerminalText.escaped(notice.deviceID)) (line \(notice.line)\(request)): \(notice.secret.value)\n".utf8))
-    }
+    /// The terminal cannot be read back: its secrets are shown, then recorded as delivered.
+    func claimTarget() throws -> SecretClaim? { nil }
 
-    func makeDurable() throws {}
+    func write(_ notices: [SecretNotice]) throws {
+        for notice in notices {
+            let kind = notice.secret.kind.displayName
+            let request = notice.requestID.map { ", request \(TerminalText.escaped($0))" } ?? ""
+            FileHandle.standardOutput.write(Data(
+                "\(kind) for \(TerminalText.escaped(notice.deviceID)) (line \(notice.line)\(request)): \(notice.secret.value)\n".utf8))
+        }
+    }
 }
 
 enum Console {

@@ -451,13 +451,13 @@ final class PasscodeBox: SecretSink, @unchecked Sendable {
     private let lock = NSLock()
     private(set) var values: [SecretNotice] = []
     var canDeliver: Bool { true }
-    func deliver(_ notice: SecretNotice) throws { lock.withLock { values.append(notice) } }
-    func makeDurable() throws {}
+    func claimTarget() throws -> SecretClaim? { nil }
+    func write(_ notices: [SecretNotice]) throws { lock.withLock { values.append(contentsOf: notices) } }
 }
 
 /// No safe place for a secret (stdout is not a terminal, no file given).
 struct Nowhere: SecretSink {
     var canDeliver: Bool { false }
-    func deliver(_ notice: SecretNotice) throws { Issue.record("a secret was delivered nowhere") }
-    func makeDurable() throws {}
+    func claimTarget() throws -> SecretClaim? { nil }
+    func write(_ notices: [SecretNotice]) throws { Issue.record("a secret was delivered nowhere") }
 }

@@ -76,6 +76,7 @@ public struct Confirmation: Sendable {
         let deadline = clock.now() + max(0, wait)
         var pause = 1.0
         var outcome = Outcome()
+        try SecretClaims.resolve(database, clock: clock, logger: logger)
         // what a round leaves open is what the next one asks about: read once per round
         var pending = try database.read { try $0.elementsToConfirm(runID: runID, actor: actor) }
         while !pending.isEmpty {
@@ -102,7 +103,7 @@ public struct Confirmation: Sendable {
     }
 
     /// Asks once about each element; commits what changed in one transaction at the end
-    /// of the round, and at once after each secret written (the secrets file made durable first).
+    /// of the round, and at once with each secret (claimed, written, marked: `SecretHandOver`).
     private func round(_ jobs: [DispatchJob], runID: String, outcome: inout Outcome) async throws {
         var changes: [ConfirmationChange] = []
         for job in jobs {
@@ -113,8 +114,8 @@ public struct Confirmation: Sendable {
             do {
                 answer = try await transport.lookup(query)
             } catch let error as TransportError where error.stopsRun {
-                // commit what was learnt so far (the secrets already in the file above all)
-                try commit(changes, runID: runID)
+                // commit what was learnt so far
+                try await commit(changes, runID: runID)
                 throw error
             }
             guard case .received(let report) = answer else {
@@ -128,28 +129,31 @@ public struct Confirmation: Sendable {
                 }
                 continue
             }
-            let delivered = try secrets.deliver(report.secret, of: job)
-            if delivered { outcome.secretsDelivered += 1 }
-            let gone = report.secretGone && !job.secretDelivered && !delivered
+            let notice = secrets.notice(for: report.secret, of: job)
+            if notice != nil { outcome.secretsDelivered += 1 }
+            let gone = report.secretGone && !job.secretDelivered && notice == nil
             if gone { outcome.secretsGone += 1 }
             // asking twice records nothing twice
-            if report.state == job.deviceState && !delivered && !gone { continue }
+            if report.state == job.deviceState && notice == nil && !gone { continue }
             changes.append(ConfirmationChange(job: job, state: report.state, serviceUpdatedAt: report.updatedAt,
-                                              secretDelivered: delivered, secretGone: gone))
-            // a secret written is recorded as delivered at once (the file made durable
-            // first): a crash can then repeat at most this one in the next file, never lose it
-            if delivered {
-                try commit(changes, runID: runID)
+                                              secret: notice, secretGone: gone))
+            // a secret is handed over at once: a stop or a crash later in the round loses nothing
+            if notice != nil {
+                try await commit(changes, runID: runID)
                 changes.removeAll()
             }
         }
-        try commit(changes, runID: runID)
+        try await commit(changes, runID: runID)
     }
 
-    private func commit(_ changes: [ConfirmationChange], runID: String) throws {
+    private func commit(_ changes: [ConfirmationChange], runID: String) async throws {
         guard !changes.isEmpty else { return }
-        if changes.contains(where: \.secretDelivered) { try secrets.makeDurable() }
         let now = dependencies.clock.date()
-        try database.write { try $0.recordConfirmations(changes, runID: runID, actor: actor, at: now) }
+        let notices = changes.compactMap { change in change.secret.map { (seq: change.job.seq, notice: $0) } }
+        try await SecretHandOver(secrets: secrets, crashPoints: dependencies.crashPoints).commit(notices, record: { recording in
+            try database.write { try $0.recordConfirmations(changes, runID: runID, actor: actor, secrets: recording, at: now) }
+        }, mark: { seqs in
+            try database.write { try $0.markSecretsDelivered(runID: runID, seqs: seqs, at: now) }
+        })
     }
 }

@@ -9,6 +9,10 @@ public enum CrashPoint: String, Sendable, CaseIterable {
     case afterCall = "after-call"
     /// Inside a group commit, half its entries applied, before COMMIT.
     case midCommit = "mid-commit"
+    /// A secret claimed by its element (committed), its line not yet written.
+    case afterSecretClaim = "after-secret-claim"
+    /// A secret's line written and fsynced, its element not yet marked delivered.
+    case afterSecretWrite = "after-secret-write"
 }
 
 /// The crash point armed in this process, if any: `NAME` dies the first time NAME is

@@ -59,10 +59,10 @@ enum LedgerEntry: Sendable {
     case settleWait(DispatchJob, attempt: Int, error: String?, note: String?, at: Date)
     /// A question about a `settle_wait` element that got no answer.
     case askedInVain(DispatchJob, error: String, at: Date)
-    /// `secretDelivered`: the element's secret went into the secrets file (made durable
-    /// before this commit). `failure`: what the service answered to a failed element.
+    /// `secret`: the element's secret, to be handed to the secrets file with this commit
+    /// (`SecretHandOver`; never stored). `failure`: what the service answered to a failed element.
     case finished(DispatchJob, state: DispatchState, attempt: Int, error: String?, channel: String?, effect: String?,
-                  secretDelivered: Bool, failure: TransportError? = nil, at: Date)
+                  secret: SecretNotice?, failure: TransportError? = nil, at: Date)
     /// Back to the queue, with why: a lock found `sending` after a crash.
     case requeued(DispatchJob, note: String, at: Date)
     /// Claimed (`sending`) but the attempt never went out: back to the queue, the attempt
@@ -74,11 +74,11 @@ enum LedgerEntry: Sendable {
 }
 
 extension LedgerEntry {
-    /// The entry records a secret handed to the secrets file: the file must be durable first.
-    var deliversSecret: Bool {
-        if case .finished(_, _, _, _, _, _, true, _, _) = self { return true }
-        if case .settled(let inner) = self { return inner.deliversSecret }
-        return false
+    /// The secret the entry hands to the secrets file, with the element's seq.
+    var secretNotice: (seq: Int64, notice: SecretNotice)? {
+        if case .finished(let job, _, _, _, _, _, let notice?, _, _) = self { return (job.seq, notice) }
+        if case .settled(let inner) = self { return inner.secretNotice }
+        return nil
     }
 
     var isSending: Bool {

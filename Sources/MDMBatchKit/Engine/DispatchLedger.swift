@@ -10,15 +10,15 @@ final class DispatchLedger: Sendable {
     private let database: AppDatabase
     private let runID: String
     private let queue = CommitQueue()
-    private let secrets: any SecretSink
-    private let crashPoints: CrashPoints
+    private let handOver: SecretHandOver
+    private let dependencies: RunDependencies
 
-    /// - Parameter secrets: made durable before a commit that records a secret as delivered.
-    init(database: AppDatabase, runID: String, secrets: any SecretSink, crashPoints: CrashPoints) {
+    /// - Parameter secrets: where the secrets the entries carry go, exactly once (`SecretHandOver`).
+    init(database: AppDatabase, runID: String, secrets: any SecretSink, dependencies: RunDependencies) {
         self.database = database
         self.runID = runID
-        self.secrets = secrets
-        self.crashPoints = crashPoints
+        handOver = SecretHandOver(secrets: secrets, crashPoints: dependencies.crashPoints)
+        self.dependencies = dependencies
     }
 
     /// Returns once `entry` is committed.
@@ -53,13 +53,17 @@ final class DispatchLedger: Sendable {
 
     private func commit(_ entries: [LedgerEntry]) async throws {
         let runID = self.runID
-        let secrets = self.secrets
-        let crashPoints = self.crashPoints
-        let durable = entries.contains(where: \.deliversSecret)
-        try await database.writeAsync(beforeBegin: { if durable { try secrets.makeDurable() } }) { store in
-            try store.applyDispatchChanges(entries, runID: runID, at: { crashPoints.reached(.midCommit) })
-            if entries.contains(where: \.isSending) { crashPoints.reached(.beforeSendingCommit) }
-        }
+        let crashPoints = dependencies.crashPoints, clock = dependencies.clock
+        let database = self.database
+        try await handOver.commit(entries.compactMap(\.secretNotice), record: { secrets in
+            try await database.writeAsync { store in
+                try store.applyDispatchChanges(entries, runID: runID, secrets: secrets, at: { crashPoints.reached(.midCommit) })
+                if entries.contains(where: \.isSending) { crashPoints.reached(.beforeSendingCommit) }
+            }
+        }, mark: { seqs in
+            let now = clock.date()
+            try await database.writeAsync { try $0.markSecretsDelivered(runID: runID, seqs: seqs, at: now) }
+        })
     }
 }
 

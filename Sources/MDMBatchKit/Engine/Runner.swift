@@ -115,6 +115,7 @@ public final class Runner: Sendable {
                                        secretsDeliverable: secrets.canDeliver)
         var logger = self.logger
         logger[metadataKey: "run"] = "\(start.runID)"
+        try SecretClaims.resolve(database, clock: dependencies.clock, logger: logger)
         logger.info(start.resumed ? "resuming run" : "run started",
                     metadata: ["batch": "\(start.batch.name)", "queued": "\(start.queued)", "rules": "\(start.rules.name)",
                                "transport": "\(start.transport.kind.rawValue)"])
@@ -197,8 +198,7 @@ public final class Runner: Sendable {
     private func run(_ start: RunStart, transport: any DeviceActionTransport, secrets: any SecretSink, deadline: Double?,
                      logger: Logger) async throws -> RunOutcome {
         progress.start(total: start.queued)
-        let ledger = DispatchLedger(database: database, runID: start.runID, secrets: secrets,
-                                    crashPoints: dependencies.crashPoints)
+        let ledger = DispatchLedger(database: database, runID: start.runID, secrets: secrets, dependencies: dependencies)
         let stop = self.stop, clock = dependencies.clock
         let timer = Task {
             guard let deadline else { return }

@@ -61,7 +61,7 @@ struct Settlement: Sendable {
         switch answer {
         case .received(let report):
             pending.throttledInARow = 0
-            return .settled(.settled(try received(report, pending: pending, at: now)), sendAgain: false)
+            return .settled(.settled(received(report, pending: pending, at: now)), sendAgain: false)
         case .notReceived:
             pending.throttledInARow = 0
             let sent = Self.lastSent(job) ?? now
@@ -76,7 +76,7 @@ struct Settlement: Sendable {
             guard attempts < retry.maxAttempts || pending.fromUnknown else {
                 return .settled(.settled(.finished(job, state: .failed, attempt: job.attempts,
                                           error: "gave up after \(attempts) attempt\(attempts == 1 ? "" : "s"): the service "
-                                              + "never received it", channel: nil, effect: nil, secretDelivered: false, at: now)),
+                                              + "never received it", channel: nil, effect: nil, secret: nil, at: now)),
                                 sendAgain: false)
             }
             return .settled(.settled(.retryWait(job, attempt: job.attempts, error: "the service never received it: safe to send",
@@ -88,17 +88,17 @@ struct Settlement: Sendable {
         }
     }
 
-    private func received(_ report: ActionReport, pending: Pending, at now: Date) throws -> LedgerEntry {
+    private func received(_ report: ActionReport, pending: Pending, at now: Date) -> LedgerEntry {
         let job = pending.job
-        let delivered = try secrets.deliver(report.secret, of: job)
-        if let kind = job.secret, !delivered, !job.secretDelivered, report.secretGone {
+        let notice = secrets.notice(for: report.secret, of: job)
+        if let kind = job.secret, notice == nil, !job.secretDelivered, report.secretGone {
             let note = "the service did it, but no longer holds its \(kind.displayName): "
                 + "send it again with a new request_id to get a new one"
             return .finished(job, state: pending.fromUnknown ? .succeeded : .failed, attempt: job.attempts, error: note,
-                             channel: nil, effect: "received", secretDelivered: false, at: now)
+                             channel: nil, effect: "received", secret: nil, at: now)
         }
         return .finished(job, state: .succeeded, attempt: job.attempts, error: nil, channel: nil,
-                         effect: "received (\(report.state.rawValue))", secretDelivered: delivered, at: now)
+                         effect: "received (\(report.state.rawValue))", secret: notice, at: now)
     }
 
     private func failedRead(_ failure: TransportError, pending: inout Pending, at now: Date) -> Step {
@@ -119,7 +119,7 @@ struct Settlement: Sendable {
             return .settled(.settled(.finished(pending.job, state: .unknownOutcome, attempt: pending.job.attempts,
                                       error: "the service cannot tell whether it was done (asked \(asked) time"
                                           + "\(asked == 1 ? "" : "s"), last: \(failure)); not sent again automatically",
-                                      channel: nil, effect: nil, secretDelivered: false, at: now)),
+                                      channel: nil, effect: nil, secret: nil, at: now)),
                             sendAgain: false)
         }
     }

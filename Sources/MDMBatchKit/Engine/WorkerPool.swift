@@ -211,12 +211,11 @@ struct WorkerPool: Sendable {
         case .success(let receipt):
             dependencies.crashPoints.reached(.afterCall)
             shared.breaker.recordSuccess()
-            let delivered = try secrets.deliver(receipt.secret, of: job)
             // Not waiting for the commit keeps the worker busy; should it be lost, the row is
             // still `sending` in the database, and the resume settles it.
             try await ledger.post(.finished(job, state: .succeeded, attempt: job.attempts, error: nil, channel: receipt.channel,
                                             effect: receipt.replayed ? "replayed" : receipt.effect,
-                                            secretDelivered: delivered, at: clock.date()))
+                                            secret: secrets.notice(for: receipt.secret, of: job), at: clock.date()))
             progress.finished(.succeeded)
             return .end(.done)
         case .failure(let error):
@@ -254,7 +253,7 @@ struct WorkerPool: Sendable {
             return .end(.done)
         case .fail(let error):
             try await ledger.post(.finished(job, state: .failed, attempt: job.attempts, error: error, channel: nil, effect: nil,
-                                            secretDelivered: false, failure: failure, at: clock.date()))
+                                            secret: nil, failure: failure, at: clock.date()))
             progress.finished(.failed)
             return .end(.done)
         case .ask:
@@ -297,6 +296,8 @@ struct WorkerPool: Sendable {
             }
             switch try await shared.settlement.ask(&pending) {
             case .settled(let entry, let sendAgain):
+                // before its row is `retry_wait`: a page read meanwhile must not hand it out as well
+                if sendAgain { await shared.feeder.willReturn(pending.job.seq) }
                 try await ledger.record(entry)
                 if let state = entry.finalState { progress.finished(state) }
                 var job = pending.job
@@ -476,6 +477,12 @@ actor WorkFeeder {
     /// Elements to settle before anything is handed out (a resumed run's).
     func addSettling(_ count: Int) {
         settling += count
+    }
+
+    /// A settled element is about to go back to `retry_wait`, to be handed out by `settled`
+    /// only: from now on a page read skips it.
+    func willReturn(_ seq: Int64) {
+        returnedSeqs.insert(seq)
     }
 
     /// An element is settled; `sendAgain`: the service never received it, send it.

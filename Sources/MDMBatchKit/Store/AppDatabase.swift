@@ -188,15 +188,11 @@ public struct AppDatabase: Sendable {
         return try write(body)
     }
 
-    /// Like `write`, from an async context, with `beforeCommit` run inside the
-    /// transaction after `body` (a crash point), and `beforeBegin` before it starts
-    /// (making a file durable that the commit will refer to).
-    func writeAsync<T: Sendable>(beforeBegin: @escaping @Sendable () throws -> Void = {},
-                                 _ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
+    /// Like `write`, from an async context.
+    func writeAsync<T: Sendable>(_ body: @escaping @Sendable (StoreWriter) throws -> T) async throws -> T {
         let signer = self.signer, path = self.path
         return try await mapErrors {
             try await writer.writeWithoutTransaction { db in
-                try beforeBegin()
                 var result: T?
                 try db.inTransaction(.immediate) {
                     result = try body(StoreWriter(db: db, signer: signer, databasePath: path))

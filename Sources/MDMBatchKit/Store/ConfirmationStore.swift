@@ -7,8 +7,8 @@ struct ConfirmationChange: Sendable {
     var state: DeviceActionState
     /// When the service last saw the action change.
     var serviceUpdatedAt: Date?
-    /// Its secret went into the secrets file now.
-    var secretDelivered: Bool
+    /// Its secret, to be handed to the secrets file with this change (never stored).
+    var secret: SecretNotice?
     /// It makes a secret the service no longer holds.
     var secretGone: Bool
 }
@@ -42,15 +42,20 @@ extension StoreReader {
 
 extension StoreWriter {
     /// Records what the service said of each element, each with an audit row naming who
-    /// asked; a secret delivered is recorded as delivered (never the secret).
-    func recordConfirmations(_ changes: [ConfirmationChange], runID: String, actor: String, at now: Date) throws {
+    /// asked; a secret handed over is recorded as `secrets` says (delivered, or claimed),
+    /// never the secret itself.
+    func recordConfirmations(_ changes: [ConfirmationChange], runID: String, actor: String,
+                             secrets: SecretHandOver.Recording, at now: Date) throws {
         var audit = try auditAppender()
         let update = try RawStatement(cached: db, sql: """
             UPDATE dispatches SET device_state = ?3, device_state_at = ?4,
                 secret_delivered_at = CASE WHEN ?5 THEN coalesce(secret_delivered_at, ?4) ELSE secret_delivered_at END,
-                last_error = CASE WHEN ?6 THEN ?7 ELSE last_error END
+                last_error = CASE WHEN ?6 THEN ?7 ELSE last_error END,
+                secret_claim_path = coalesce(?8, secret_claim_path), secret_claim_inode = coalesce(?9, secret_claim_inode)
             WHERE run_id = ?1 AND seq = ?2 AND state = 'succeeded'
             """)
+        var claim: SecretClaim?
+        if case .claimed(let target) = secrets { claim = target }
         let time = ISOTimestamp.formatMillis(now)
         for change in changes {
             let job = change.job
@@ -60,13 +65,16 @@ extension StoreWriter {
             update.bind(2, job.seq)
             update.bind(3, change.state.rawValue)
             update.bind(4, time)
-            update.bind(5, Int64(change.secretDelivered ? 1 : 0))
+            let handedOver = change.secret != nil && secrets != .none
+            update.bind(5, Int64(change.secret != nil && secrets == .delivered ? 1 : 0))
             update.bind(6, Int64(gone != nil ? 1 : 0))
             update.bind(7, gone)
+            update.bind(8, change.secret != nil ? claim?.path : nil)
+            update.bind(9, change.secret != nil ? claim.map { String($0.inode) } : nil)
             try update.execute(db)
             var detail: [String: JSONValue] = ["device_state": .string(change.state.rawValue)]
             if let at = change.serviceUpdatedAt { detail["service_updated_at"] = .string(ISOTimestamp.formatMillis(at)) }
-            if change.secretDelivered, let secret = job.secret { detail["secret_delivered"] = .string(secret.rawValue) }
+            if handedOver, let secret = job.secret { detail["secret_delivered"] = .string(secret.rawValue) }
             if let gone { detail["note"] = .string(gone) }
             if let id = job.requestID { detail["request_id"] = .string(id) }
             if let ticket = job.ticket { detail["ticket"] = .string(ticket) }

@@ -6,8 +6,10 @@ extension StoreWriter {
     /// Applies dispatch state changes of `runID`, each with its audit row, in this
     /// transaction. Every change names the states its row may come from (the table of
     /// `DispatchState.transitions`); a row in another state is an error, not a silent no-op.
+    /// `secrets` says what becomes of the secrets the entries carry (claimed or delivered).
     /// `midway` is called once, half the entries applied (a crash point of the tests).
-    func applyDispatchChanges(_ entries: [LedgerEntry], runID: String, at midway: () -> Void = {}) throws {
+    func applyDispatchChanges(_ entries: [LedgerEntry], runID: String, secrets: SecretHandOver.Recording = .none,
+                              at midway: () -> Void = {}) throws {
         var audit = try auditAppender()
         func guarded(_ target: DispatchState...) -> String {
             "state IN (\(StoreReader.list(target.flatMap(DispatchState.sources(of:)))))"
@@ -29,7 +31,8 @@ extension StoreWriter {
                                  * 86400000.0,
                     secret_delivered_at = coalesce(secret_delivered_at, ?8),
                     service_status = coalesce(?9, service_status), service_code = coalesce(?10, service_code),
-                    operation_id = coalesce(?11, operation_id), service_request_id = coalesce(?12, service_request_id)
+                    operation_id = coalesce(?11, operation_id), service_request_id = coalesce(?12, service_request_id),
+                    secret_claim_path = coalesce(?13, secret_claim_path), secret_claim_inode = coalesce(?14, secret_claim_inode)
                 WHERE run_id = ?1 AND seq = ?2 AND \(guarded(state))
                 """)
         }
@@ -105,12 +108,19 @@ extension StoreWriter {
                                             outcome: "settle_wait", detail: detail), at: at)
             case .askedInVain(let job, let error, _):
                 try execute(askedInVain, job, [error], to: "settle_wait")
-            case .finished(let job, let state, let attempt, let error, let channel, let effect, let delivered, let failure, let at):
+            case .finished(let job, let state, let attempt, let error, let channel, let effect, let notice, let failure, let at):
                 guard let statement = finished[state] else { throw StoreError.illegalTransition(runID: runID, seq: job.seq, to: state.rawValue) }
                 let time = ISOTimestamp.formatMillis(at)
                 let answer = ServiceAnswerColumns(failure)
+                var secret: [String?] = [nil, nil, nil]
+                switch (notice, secrets) {
+                case (_?, .delivered): secret = [time, nil, nil]
+                case (_?, .claimed(let claim)): secret = [nil, claim.path, String(claim.inode)]
+                case (nil, _), (_, .none): break
+                }
+                let delivered = notice != nil && secrets != .none
                 try execute(statement, job, [state.rawValue, error, channel, time, job.sentAt.map(ISOTimestamp.formatMillis),
-                                             delivered ? time : nil] + answer.values, to: state.rawValue)
+                                             secret[0]] + answer.values + secret[1...], to: state.rawValue)
                 var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
                 answer.add(to: &detail, attemptID: failure != nil ? job.attemptID : nil)
                 if let error { detail["error"] = .string(error) }
