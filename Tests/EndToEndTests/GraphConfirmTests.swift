@@ -226,8 +226,9 @@ struct GraphMockConfirmTests {
         let cli = try CLIHarness()
         let (_, batch) = try await GraphFleet.prepare(cli, GraphFleet.mixed(6, prefix: "ms"))
         // the mock's secrets come with its answers: the run writes them
-        // done 6 to 18 s after the send, pending for the first third of that
-        let sent = try await cli.mdm(["run", batch, "--rate", "off", "--mock-device-delay-ms", "12000", "--passcodes-out", cli.path("p.csv")])
+        // done 15 to 45 s after the send, pending for the first third of that (a loaded machine
+        // took more than 6 s from the run's sends to the first confirm's questions)
+        let sent = try await cli.mdm(["run", batch, "--rate", "off", "--mock-device-delay-ms", "30000", "--passcodes-out", cli.path("p.csv")])
         #expect(sent.status == 0, "\(sent)")
         #expect(try cli.secrets("p.csv").count == 3)
         let runID = try await cli.runID()
@@ -237,7 +238,7 @@ struct GraphMockConfirmTests {
         // every element has a state, and (on a machine however busy) not all are done yet
         #expect(first["none"] == nil && first.values.reduce(0, +) == 6 && (first["pending", default: 0] + first["active", default: 0]) >= 1,
                 "\(first)")
-        let later = try await cli.mdm(["confirm", runID, "--wait", "60"])
+        let later = try await cli.mdm(["confirm", runID, "--wait", "90"])
         #expect(later.status == 0, "\(later)")
         #expect(later.stdout.contains("done 6"), "\(later.stdout)")
         #expect(try await Self.deviceStates(cli) == ["done": 6])

@@ -27,7 +27,7 @@ struct AuditPolicyTests {
         var signedBefore: Bool
         var withKey: Bool
         var policy: CheckpointPolicy
-        /// The rows appended: "x", then "checkpoint" or "checkpoint+signed"; nil: refused.
+        /// The rows appended: "plan", then "checkpoint" or "checkpoint+signed"; nil: refused.
         var appended: [String]?
         var testDescription: String {
             "\(signedBefore ? "signed" : "unsigned") database, \(withKey ? "with" : "without") the key, \(policy)"
@@ -35,24 +35,24 @@ struct AuditPolicyTests {
     }
 
     @Test("each policy in a signed or unsigned database, with or without the key", arguments: [
-        Case(signedBefore: false, withKey: false, policy: .required, appended: ["x", "checkpoint"]),
-        Case(signedBefore: false, withKey: false, policy: .whenSignable, appended: ["x", "checkpoint"]),
-        Case(signedBefore: false, withKey: false, policy: .none, appended: ["x"]),
-        Case(signedBefore: false, withKey: true, policy: .required, appended: ["x", "checkpoint+signed"]),
-        Case(signedBefore: false, withKey: true, policy: .whenSignable, appended: ["x", "checkpoint+signed"]),
-        Case(signedBefore: true, withKey: true, policy: .required, appended: ["x", "checkpoint+signed"]),
-        Case(signedBefore: true, withKey: true, policy: .whenSignable, appended: ["x", "checkpoint+signed"]),
+        Case(signedBefore: false, withKey: false, policy: .required, appended: ["plan", "checkpoint"]),
+        Case(signedBefore: false, withKey: false, policy: .whenSignable, appended: ["plan", "checkpoint"]),
+        Case(signedBefore: false, withKey: false, policy: .none, appended: ["plan"]),
+        Case(signedBefore: false, withKey: true, policy: .required, appended: ["plan", "checkpoint+signed"]),
+        Case(signedBefore: false, withKey: true, policy: .whenSignable, appended: ["plan", "checkpoint+signed"]),
+        Case(signedBefore: true, withKey: true, policy: .required, appended: ["plan", "checkpoint+signed"]),
+        Case(signedBefore: true, withKey: true, policy: .whenSignable, appended: ["plan", "checkpoint+signed"]),
         Case(signedBefore: true, withKey: false, policy: .required, appended: nil),
-        Case(signedBefore: true, withKey: false, policy: .whenSignable, appended: ["x"]),
-        Case(signedBefore: true, withKey: false, policy: .none, appended: ["x"]),
+        Case(signedBefore: true, withKey: false, policy: .whenSignable, appended: ["plan"]),
+        Case(signedBefore: true, withKey: false, policy: .none, appended: ["plan"]),
     ])
     func policy(_ test: Case) throws {
         let key = try Self.key()
         let first = try AppDatabase.inMemory(signer: test.signedBefore ? key.signer : nil)
-        try first.write { try $0.appendAudit(AuditEvent(event: "import", actor: "a"), at: Self.time, checkpoint: .required) }
+        try first.write { try $0.appendAudit(AuditEvent(.import, actor: "a"), at: Self.time, checkpoint: .required) }
         let before = try Self.events(first)
         let database = first.signing(with: test.withKey ? key.signer : nil)
-        let append = { try database.write { try $0.appendAudit(AuditEvent(event: "x", actor: "b"), at: Self.time, checkpoint: test.policy) } }
+        let append = { try database.write { try $0.appendAudit(AuditEvent(.plan, actor: "b"), at: Self.time, checkpoint: test.policy) } }
         if let appended = test.appended {
             _ = try append()
             #expect(try Self.events(database) == before + appended)
@@ -108,7 +108,7 @@ struct AuditPolicyTests {
         let key = try Self.key()
         let fleet = try RunnerTests.fleet()
         try fleet.signing(with: key.signer).write {
-            try $0.appendAudit(AuditEvent(event: "key_in_use", actor: "t"), at: Self.time, checkpoint: .required)
+            try $0.appendAudit(AuditEvent(.plan, actor: "t"), at: Self.time, checkpoint: .required)
         }
         let clock = ImmediateClock()
         let transport = ScriptedTransport(clock: clock) { _ in .success(TransportReceipt(channel: "APNs", effect: "locked")) }
@@ -117,7 +117,7 @@ struct AuditPolicyTests {
             try await RunnerTests.runner(fleet.signing(with: nil), transport, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         }
         // (the fleet's import before the key was sealed unsigned: that is allowed)
-        #expect(try Self.events(fleet).drop { $0 != "key_in_use" }.filter { $0.hasPrefix("checkpoint") } == ["checkpoint+signed"])
+        #expect(try Self.events(fleet).drop { $0 != "plan" }.filter { $0.hasPrefix("checkpoint") } == ["checkpoint+signed"])
         #expect(try AuditVerifier.verify(fleet, publicKey: key.publicKey).get().signedCheckpoints == 1)
     }
 
@@ -127,7 +127,7 @@ struct AuditPolicyTests {
         let database = try AppDatabase.inMemory()
         for signer in [a.signer, a.signer, b.signer, a.signer] {
             try database.signing(with: signer).write {
-                try $0.appendAudit(AuditEvent(event: "import", actor: "t"), at: Self.time, checkpoint: .required)
+                try $0.appendAudit(AuditEvent(.import, actor: "t"), at: Self.time, checkpoint: .required)
             }
         }
         let found = try AuditVerifier.verify(database).get()
@@ -147,10 +147,10 @@ struct AuditPolicyTests {
         let database = try AppDatabase.inMemory()
         try database.write { store in
             var audit = try store.auditAppender()
-            try audit.append(AuditEvent(event: "import", actor: "mallory"), at: Self.time)
+            try audit.append(AuditEvent(.import, actor: "mallory"), at: Self.time)
             let head = audit.chainHead
             if let detail = checkpointDetail(head.hash, head.seq) {
-                try audit.append(AuditEvent(event: "checkpoint", actor: "mallory", outcome: "sealed", detail: detail), at: Self.time)
+                try audit.append(AuditEvent(.checkpoint, actor: "mallory", outcome: .sealed, detail: detail), at: Self.time)
             }
         }
         return database
@@ -184,7 +184,7 @@ struct AuditPolicyTests {
     func expectHead() throws {
         let database = try AppDatabase.inMemory()
         for _ in 0..<3 {
-            try database.write { try $0.appendAudit(AuditEvent(event: "plan", actor: "t"), at: Self.time, checkpoint: .required) }
+            try database.write { try $0.appendAudit(AuditEvent(.plan, actor: "t"), at: Self.time, checkpoint: .required) }
         }
         let head = try AuditVerifier.verify(database).get().chainHead
         #expect(head.seq == 6)
@@ -215,7 +215,7 @@ struct AuditPolicyTests {
     @Test("a dropped audit_log: verify says so; an export and an append refuse with a clear error, not SQLite's")
     func droppedTable() throws {
         let database = try AppDatabase.inMemory()
-        try database.write { try $0.appendAudit(AuditEvent(event: "import", actor: "t"), at: Self.time, checkpoint: .required) }
+        try database.write { try $0.appendAudit(AuditEvent(.import, actor: "t"), at: Self.time, checkpoint: .required) }
         try database.tamper("DROP TABLE audit_log")
         guard case .failure(let problem) = try AuditVerifier.verify(database) else { Issue.record("passed"); return }
         #expect(problem.kind == .missingLog && problem.description.hasPrefix("audit_log missing: "))
@@ -224,7 +224,7 @@ struct AuditPolicyTests {
                                 now: { Self.time }) { produce in try produce { _ in } }
         }
         #expect(throws: AuditTrailError.missing) {
-            try database.write { try $0.appendAudit(AuditEvent(event: "x", actor: "t"), at: Self.time) }
+            try database.write { try $0.appendAudit(AuditEvent(.plan, actor: "t"), at: Self.time) }
         }
         #expect(throws: AuditTrailError.missing) { try database.checkedForSealing(.required) }
     }

@@ -31,7 +31,7 @@ struct RuleOrderTests {
                        pinOutstanding: Bool = false) -> TargetResolution {
         .device(DeviceFacts(deviceID: "d", osRaw: os, osVersion: version, enrollment: enrollment, management: management,
                             primaryUserUPN: users.0, enrolledByUPN: users.1, passcodeSet: passcode, lastCheckIn: now,
-                            unlockPINOutstanding: pinOutstanding ? EarlierMacLock(runID: "run-earlier", state: "succeeded") : nil))
+                            earlierMacLock: pinOutstanding ? EarlierMacLock(runID: "run-earlier", state: .succeeded) : nil))
     }
 
     static func pair(_ name: String, _ rules: RuleSet, _ failingBoth: Request, _ earlier: ReasonCode,

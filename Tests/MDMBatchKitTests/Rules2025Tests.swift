@@ -28,7 +28,7 @@ struct Rules2025Tests {
                        lastCheckIn: Int64? = now) -> DeviceFacts {
         DeviceFacts(deviceID: "d", osRaw: os, osVersion: version, enrollment: enrollment, management: management,
                     primaryUserUPN: "a@x.com", enrolledByUPN: "a@x.com", passcodeSet: passcode, lastCheckIn: lastCheckIn,
-                    unlockPINOutstanding: pinOutstanding ? EarlierMacLock(runID: "run-earlier", state: "succeeded") : nil)
+                    earlierMacLock: pinOutstanding ? EarlierMacLock(runID: "run-earlier", state: .succeeded) : nil)
     }
 
     static func accepted(_ name: String, _ action: Action, _ device: DeviceFacts, _ platform: PlatformID,

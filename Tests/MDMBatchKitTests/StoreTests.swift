@@ -87,8 +87,8 @@ struct StoreTests {
     func auditChain() throws {
         let database = try AppDatabase.inMemory()
         try database.write { store in
-            try store.appendAudit(AuditEvent(event: "a", actor: "x"), at: Date(timeIntervalSince1970: 0))
-            try store.appendAudit(AuditEvent(event: "b", actor: "y", deviceID: "d1", detail: ["k": .string("v")]),
+            try store.appendAudit(AuditEvent(.plan, actor: "x"), at: Date(timeIntervalSince1970: 0))
+            try store.appendAudit(AuditEvent(.export, actor: "y", deviceID: "d1", detail: ["k": .string("v")]),
                                   at: Date(timeIntervalSince1970: 1))
         }
         let rows = try database.inspect { try Row.fetchAll($0, sql: "SELECT * FROM audit_log ORDER BY seq") }
@@ -96,7 +96,7 @@ struct StoreTests {
         #expect(rows[0].text("prev_hash") == AuditLog.genesisHash)
         #expect(rows[1].text("prev_hash") == rows[0].text("hash"))
         let recomputed = AuditLog.chainHash(prevHash: rows[1].text("prev_hash")!, fields: [
-            "2", rows[1].text("at"), nil, "y", "b", "d1", nil, nil, nil, "{\"k\":\"v\"}"])
+            "2", rows[1].text("at"), nil, "y", "export", "d1", nil, nil, nil, "{\"k\":\"v\"}"])
         #expect(recomputed == rows[1].text("hash"))
         #expect(throws: DatabaseError.self) { try database.tamper("UPDATE audit_log SET actor = 'z'") }
         #expect(throws: DatabaseError.self) { try database.tamper("DELETE FROM audit_log") }

@@ -47,4 +47,26 @@ struct StructureTests {
         let store = try String(contentsOf: Self.sources.appendingPathComponent("MDMBatchKit/Store/AppDatabase.swift"), encoding: .utf8)
         #expect(store.contains("private let writer"), "AppDatabase's writer is private")
     }
+
+    @Test("audit events are named once (AuditEventKind) and built in Audit/: no event name in SQL or elsewhere")
+    func auditEventsTyped() throws {
+        for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/") {
+            #expect(text.range(of: #"event\s*(=|IN|!=)\s*\(?'"#, options: .regularExpression) == nil, "\(path): an event name in SQL")
+            guard !path.hasPrefix("MDMBatchKit/Audit/") else { continue }
+            #expect(text.range(of: #"["'](dispatch_(sending|attempt|settled|recovered|unsent)|run_(started|planned|resumed|reopened|finished|interrupted))["']"#, options: .regularExpression) == nil,
+                    "\(path): an event name outside Audit/")
+            #expect(text.range(of: #"AuditEvent\((event:|\.[a-z])"#, options: .regularExpression) == nil,
+                    "\(path) builds an audit event (they are built in Audit/)")
+        }
+    }
+
+    @Test("the Store gathers facts; already_done, unknown_earlier and unlock_pin_outstanding are decided in Rules/")
+    func rulesDecide() throws {
+        for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/Store/") {
+            for reason in ["already_done", "unknown_earlier", "unlock_pin_outstanding", ".alreadyDone", ".unknownEarlier",
+                           ".unlockPINOutstanding", "ReasonCode("] {
+                #expect(!text.contains(reason), "\(path) decides \(reason)")
+            }
+        }
+    }
 }

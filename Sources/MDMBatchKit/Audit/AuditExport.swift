@@ -106,9 +106,7 @@ public enum AuditExport {
     /// the next signed command seals the row.
     public static func recordExport(_ writer: StoreWriter, actor: String, filter: AuditExportFilter, format: AuditExportFormat,
                                     output: String, rows: Int, sha256: String, at time: Date) throws {
-        try writer.appendAudit(AuditEvent(event: "export", actor: actor, outcome: "exported", detail: [
-            "filter": filter.json, "format": .string(format.rawValue), "output": .string(output),
-            "rows": .number(Double(rows)), "sha256": .string(sha256),
-        ]), at: time, checkpoint: .whenSignable)
+        try writer.appendAudit(.exported(actor: actor, filter: filter, format: format, output: output, rows: rows, sha256: sha256),
+                               at: time, checkpoint: .whenSignable)
     }
 }

@@ -1,30 +1,6 @@
 import Crypto
 import Foundation
 
-/// One event for the audit trail.
-public struct AuditEvent: Sendable, Equatable {
-    public var event: String
-    public var actor: String
-    public var runID: String?
-    public var deviceID: String?
-    public var action: String?
-    public var outcome: String?
-    public var reason: String?
-    public var detail: [String: JSONValue]
-
-    public init(event: String, actor: String, runID: String? = nil, deviceID: String? = nil, action: String? = nil,
-                outcome: String? = nil, reason: String? = nil, detail: [String: JSONValue] = [:]) {
-        self.event = event
-        self.actor = actor
-        self.runID = runID
-        self.deviceID = deviceID
-        self.action = action
-        self.outcome = outcome
-        self.reason = reason
-        self.detail = detail
-    }
-}
-
 /// A row of the audit trail as stored.
 public struct AuditRecord: Sendable, Equatable {
     public var seq: Int64

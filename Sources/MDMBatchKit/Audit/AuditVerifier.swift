@@ -111,7 +111,7 @@ public enum AuditVerifier {
                         """)
                     throw Stop()
                 }
-                if record.event == "checkpoint" {
+                if AuditEventKind(rawValue: record.event) == .checkpoint {
                     switch check(checkpoint: seq, detail: record.detail, previous: previous, publicKey: publicKey,
                                  signedBefore: result.signers) {
                     case .failure(let bad):

@@ -9,13 +9,7 @@ public enum DryRun {
         let plan = try Planner.plan(batchPath: batchPath, database: database, rules: rules, service: service,
                                     now: Int64(now.timeIntervalSince1970), limits: limits, loaded: loaded, each: each)
         try database.write { store in
-            try store.appendAudit(AuditEvent(event: "plan", actor: actor, outcome: "planned", detail: [
-                "batch": .string(plan.batch.name), "batch_sha256": .string(plan.batch.sha256), "rule_set": .string(rules.name),
-                "service": .string(service.key),
-                "requests": .number(Double(plan.summary.requests)), "targets": .number(Double(plan.summary.targets)),
-                "accepted": .number(Double(plan.summary.accepted)), "rejected": .number(Double(plan.summary.rejected)),
-                "skipped": .number(Double(plan.summary.skipped)),
-            ]), at: now, checkpoint: .whenSignable)
+            try store.appendAudit(.planned(plan, actor: actor), at: now, checkpoint: .whenSignable)
         }
         return plan
     }

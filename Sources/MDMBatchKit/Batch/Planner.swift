@@ -51,19 +51,15 @@ public enum Planner {
             }
             group.removeAll(keepingCapacity: true)
         }
-        let pinSince = rules.unlockPINOutstandingDays.map { Date(timeIntervalSince1970: Double(now - Int64($0) * 86_400)) }
-        try tables.forEachResolved(batchSHA256: batch.sha256, service: service, currentRun: currentRun, unlockPINsSince: pinSince,
-                                   rawOS: rules.naming != .stored) { row in
+        // the facts check 7 of intune-2025 decides on, when the set has that check
+        try tables.forEachResolved(batchSHA256: batch.sha256, service: service, currentRun: currentRun,
+                                   macLocks: rules.unlockPINOutstandingDays != nil, rawOS: rules.naming != .stored) { row in
             if let first = group.first, first.line != row.line { try flush() }
             group.append(row)
         }
         try flush()
         return summary
     }
-
-    /// The checks that come before a skip for what an earlier run did (RULES.md: "a request
-    /// skipped as already_done is not evaluated further" than checks 1 to 3).
-    static let precedesSkip: Set<ReasonCode> = [.invalidRequest, .unknownTarget, .ambiguousTarget, .noDevicesForUser, .duplicateRequest]
 
     /// The elements of one request (its rows share a line).
     private static func items(for rows: [ResolvedRequestRow], first: ResolvedRequestRow, rules: RuleSet, now: Int64) -> [PlanItem] {
@@ -92,7 +88,7 @@ public enum Planner {
             item.verdict = Evaluation.verdict(action: action, target: .device(facts),
                                               duplicate: (row.occurrence ?? 1) > 1, rules: rules, now: now)
             // done (or left unknown) by an earlier run: not evaluated further, unless checks 1–3 refuse it
-            if let skip = row.skip, !(item.verdict.reason.map(Self.precedesSkip.contains) ?? false) { item.skip = skip }
+            item.skip = row.earlier.skip(after: item.verdict)
             return item
         }
     }

@@ -89,15 +89,10 @@ public struct Confirmation: Sendable {
         }
         let counts = try database.read { try $0.deviceStateCounts(runID: runID) }
         outcome.byDeviceState = counts
-        var byState: [String: JSONValue] = [:]
-        for (state, count) in counts { byState[state?.rawValue ?? "not_confirmed"] = .number(Double(count)) }
         let now = clock.date()
         try database.write { store in
-            try store.appendAudit(AuditEvent(event: "confirmed", actor: actor, runID: runID, outcome: outcome.allDone ? "done" : "open",
-                                             detail: ["by_device_state": .object(byState),
-                                                      "secrets_delivered": .number(Double(outcome.secretsDelivered)),
-                                                      "secrets_gone": .number(Double(outcome.secretsGone))]),
-                                  at: now, checkpoint: .required)
+            try store.appendAudit(.confirmed(runID: runID, actor: actor, outcome: outcome, counts: counts), at: now,
+                                  checkpoint: .required)
         }
         return outcome
     }
@@ -136,7 +131,7 @@ public struct Confirmation: Sendable {
             // asking twice records nothing twice
             if report.state == job.deviceState && notice == nil && !gone { continue }
             changes.append(ConfirmationChange(job: job, state: report.state, serviceUpdatedAt: report.updatedAt,
-                                              secret: notice, secretGone: gone))
+                                              secret: notice, secretGone: gone ? Settlement.secretGone(job.secret) : nil))
             // a secret is handed over at once: a stop or a crash later in the round loses nothing
             if notice != nil {
                 try await commit(changes, runID: runID)

@@ -81,6 +81,18 @@ extension LedgerEntry {
         return nil
     }
 
+    /// When it happened.
+    var at: Date {
+        switch self {
+        case .sending(_, _, let at), .retryWait(_, _, _, _, _, _, let at), .settleWait(_, _, _, _, let at),
+             .askedInVain(_, _, let at), .finished(_, _, _, _, _, _, _, _, let at), .requeued(_, _, let at),
+             .unsent(_, _, let at):
+            at
+        case .settled(let inner):
+            inner.at
+        }
+    }
+
     var isSending: Bool {
         if case .sending = self { return true }
         return false
@@ -91,5 +103,26 @@ extension LedgerEntry {
         if case .finished(_, let state, _, _, _, _, _, _, _) = self { return state }
         if case .settled(let inner) = self { return inner.finalState }
         return nil
+    }
+}
+
+/// What the service said of a failed attempt, as the element keeps it and its audit row
+/// shows it: the status, the error code and the ids a support case needs.
+struct ServiceAnswer {
+    var status: Int?
+    var code: String?
+    var reference = ServiceReference()
+
+    init(_ failure: TransportError?) {
+        switch failure {
+        case .permanent(let status, let code, _, let reference)?:
+            self.status = status
+            self.code = code
+            self.reference = reference
+        case .throttled?:
+            status = 429
+        default:
+            break
+        }
     }
 }

@@ -44,11 +44,11 @@ struct RunStart: Sendable {
             // a header and nothing else is most likely a mistake: no run is made of it
             if batch.requests == 0 { throw RunError.emptyBatch(batch.name) }
             if let run = try store.reader.unfinishedRun(batchSHA256: batch.sha256) {
-                return try resume(run, batch: batch, store: store, options: options, event: "run_resumed", at: now)
+                return try resume(run, batch: batch, store: store, options: options, reopened: false, at: now)
             }
             if options.retryUnknown {
                 guard let run = try store.reader.runToRetry(batchSHA256: batch.sha256) else { throw RunError.nothingToRetry(batch.name) }
-                return try resume(run, batch: batch, store: store, options: options, event: "run_reopened", at: now)
+                return try resume(run, batch: batch, store: store, options: options, reopened: true, at: now)
             }
             return try create(batch: batch, tables: tables, store: store, options: options, dependencies: dependencies,
                               secretsDeliverable: secretsDeliverable, at: now)
@@ -56,7 +56,7 @@ struct RunStart: Sendable {
     }
 
     /// Resumes an unfinished run, or reopens a finished one for `--retry-unknown`.
-    private static func resume(_ run: RunRecord, batch: BatchFileInfo, store: StoreWriter, options: RunOptions, event: String,
+    private static func resume(_ run: RunRecord, batch: BatchFileInfo, store: StoreWriter, options: RunOptions, reopened: Bool,
                                at now: Date) throws -> RunStart {
         guard let rules = RuleSet.named(run.ruleSet) else { throw RunError.unknownRuleSet(run.id, run.ruleSet) }
         if let asked = options.rules, asked.name != rules.name {
@@ -69,10 +69,8 @@ struct RunStart: Sendable {
         let waiting: [DispatchState] = options.retryUnknown ? [.queued, .retryWait, .sending, .settleWait, .unknownOutcome]
                                                             : [.queued, .retryWait, .sending, .settleWait]
         let queued = waiting.reduce(0) { $0 + (counts[$1] ?? 0) }
-        try store.appendAudit(AuditEvent(event: event, actor: options.actor, runID: run.id, outcome: "running",
-                                         detail: ["batch": .string(batch.name), "batch_sha256": .string(batch.sha256),
-                                                  "remaining": .number(Double(queued)),
-                                                  "transport": .string(transport.kind.rawValue)]), at: now)
+        try store.appendAudit(.runResumed(runID: run.id, actor: options.actor, reopened: reopened, batch: batch, remaining: queued,
+                                          transport: transport.kind), at: now)
         return RunStart(runID: run.id, resumed: true, batch: batch, queued: queued, rules: rules, transport: transport,
                         recordedSettle: run.settle)
     }
@@ -91,10 +89,8 @@ struct RunStart: Sendable {
         try store.insertRun(NewRun(id: runID, batch: batch, actor: actor, startedAt: now, options: recorded, ruleSet: rules.name,
                                    service: service))
         var audit = try store.auditAppender()
-        try audit.append(AuditEvent(event: "run_started", actor: actor, runID: runID, outcome: "running", detail: [
-            "batch": .string(batch.name), "batch_sha256": .string(batch.sha256), "options": .string(recorded),
-            "rule_set": .string(rules.name), "service": .string(service.key),
-        ]), at: now)
+        try audit.append(.runStarted(runID: runID, actor: actor, batch: batch, options: recorded, rules: rules, service: service),
+                         at: now)
         let inserter = try store.dispatchInserter(runID: runID, queuedAt: now)
         var secretsAhead = 0
         // only earlier runs to the same service count (already_done, unknown_earlier, unlock_pin_outstanding)
@@ -109,25 +105,14 @@ struct RunStart: Sendable {
             if item.secret != nil { secretsAhead += 1 }
             try inserter.insert(NewDispatch(item: item, state: state, reason: item.reason, idempotencyKey: key))
             if state != .queued, let reason = item.reason {
-                var detail: [String: JSONValue] = ["line": .number(Double(item.line)), "target": .string(item.target),
-                                                   "request_id": item.requestID.map(JSONValue.string) ?? .null,
-                                                   "detail": item.verdict.detail.map(JSONValue.string) ?? .null]
-                if let why = item.justification { detail["request_reason"] = .string(why) }
-                if let ticket = item.ticket { detail["ticket"] = .string(ticket) }
-                try audit.append(AuditEvent(
-                    event: state.rawValue, actor: item.requestedBy ?? actor, runID: runID, deviceID: item.deviceID,
-                    action: item.actionName, outcome: state.rawValue, reason: reason.rawValue, detail: detail), at: now)
+                try audit.append(.notSent(item, state: state, reason: reason, runID: runID, actor: actor), at: now)
             }
         }
         // secrets that come with the answers (the mock) or from `--confirm` need somewhere to go now
         let secretsNow = transport.secretsComeWithAnswers || options.confirmWait != nil
         if secretsAhead > 0 && secretsNow && !secretsDeliverable { throw RunError.secretsNeedAnOutput(secretsAhead) }
         try store.setRunCounts(runID: runID, requests: summary.requests, targets: summary.targets)
-        try audit.append(AuditEvent(event: "run_planned", actor: actor, runID: runID, outcome: "running", detail: [
-            "requests": .number(Double(summary.requests)), "targets": .number(Double(summary.targets)),
-            "accepted": .number(Double(summary.accepted)), "rejected": .number(Double(summary.rejected)),
-            "skipped": .number(Double(summary.skipped)),
-        ]), at: now)
+        try audit.append(.runPlanned(runID: runID, actor: actor, summary: summary), at: now)
         let differing = earlier.flatMap { $0.service != service || $0.ruleSet != rules.name ? $0 : nil }
         return RunStart(runID: runID, resumed: false, batch: batch, queued: summary.accepted, rules: rules, transport: transport,
                         earlierDiffering: differing)

@@ -272,11 +272,7 @@ public final class Runner: Sendable {
             let open = DispatchState.open.reduce(0) { $0 + (counts[$1] ?? 0) }
             let state: RunState = open > 0 ? .interrupted : .finished
             try store.setRunState(runID: runID, state, finishedAt: open > 0 ? nil : now)
-            var byState: [String: JSONValue] = [:]
-            for (state, count) in counts { byState[state.rawValue] = .number(Double(count)) }
-            try store.appendAudit(AuditEvent(event: open > 0 ? "run_interrupted" : "run_finished", actor: actor, runID: runID,
-                                             outcome: state.rawValue, detail: ["by_state": .object(byState)]),
-                                  at: now, checkpoint: .required)
+            try store.appendAudit(.runEnded(runID: runID, actor: actor, state: state, counts: counts), at: now, checkpoint: .required)
             return open > 0
         }
     }

@@ -91,9 +91,8 @@ struct Settlement: Sendable {
     private func received(_ report: ActionReport, pending: Pending, at now: Date) -> LedgerEntry {
         let job = pending.job
         let notice = secrets.notice(for: report.secret, of: job)
-        if let kind = job.secret, notice == nil, !job.secretDelivered, report.secretGone {
-            let note = "the service did it, but no longer holds its \(kind.displayName): "
-                + "send it again with a new request_id to get a new one"
+        if job.secret != nil, notice == nil, !job.secretDelivered, report.secretGone {
+            let note = "the service did it, but " + Self.secretGone(job.secret)
             return .finished(job, state: pending.fromUnknown ? .succeeded : .failed, attempt: job.attempts, error: note,
                              channel: nil, effect: "received", secret: nil, at: now)
         }
@@ -122,5 +121,10 @@ struct Settlement: Sendable {
                                       channel: nil, effect: nil, secret: nil, at: now)),
                             sendAgain: false)
         }
+    }
+
+    /// What to do about a secret the service made and no longer holds.
+    static func secretGone(_ kind: SecretKind?) -> String {
+        "the service no longer holds its \(kind?.displayName ?? "secret"): send it again with a new request_id to get a new one"
     }
 }

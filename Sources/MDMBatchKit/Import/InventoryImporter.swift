@@ -129,15 +129,7 @@ public enum InventoryImporter {
                 updated: counts.updated, unchanged: counts.unchanged, skipped: skipped)
             let finished = now()
             try load.record(summary, actor: request.actor, startedAt: started, finishedAt: finished)
-            try store.appendAudit(
-                AuditEvent(event: "import", actor: request.actor, outcome: "succeeded", detail: [
-                    "import_id": .number(Double(load.importID)), "kind": .string(Schema.kind.rawValue),
-                    "file": .string(summary.file), "format": .string(resolvedFormat.rawValue),
-                    "sha256": .string(summary.sha256), "rows": .number(Double(summary.rows)),
-                    "inserted": .number(Double(summary.inserted)), "updated": .number(Double(summary.updated)),
-                    "unchanged": .number(Double(summary.unchanged)), "skipped": .number(Double(skipped)),
-                ]),
-                at: finished, checkpoint: .required)
+            try store.appendAudit(.imported(summary, actor: request.actor), at: finished, checkpoint: .required)
             return summary
         } }
     }

@@ -19,16 +19,16 @@ public struct DeviceFacts: Sendable, Equatable {
     public var passcodeSet: Bool?
     /// Seconds since 1970; nil when never seen.
     public var lastCheckIn: Int64?
-    /// The database holds, in another run to the same service, a lock of this device that
-    /// makes an unlock PIN and is still unfinished, or ended `succeeded` or `unknown_outcome`
-    /// and was first sent less than `RuleSet.unlockPINOutstandingDays` before this evaluation
-    /// (check 7 of intune-2025): that lock. The planner finds it; the rules only read it.
-    public var unlockPINOutstanding: EarlierMacLock?
+    /// The lock of this device, in another run to the same service, that may have made an
+    /// unlock PIN: one still unfinished, else the latest that ended `succeeded` or
+    /// `unknown_outcome`. The planner gathers the fact; check 7 of intune-2025 decides
+    /// whether its PIN may still be unused (`EarlierMacLock.mayHoldUnusedPIN`).
+    public var earlierMacLock: EarlierMacLock?
 
     public init(deviceID: String, platform: PlatformResolution, osRaw: String = "", osVersion: String? = nil,
                 enrollment: Enrollment? = nil, management: Management? = .mdm,
                 primaryUserUPN: String? = nil, enrolledByUPN: String? = nil, passcodeSet: Bool? = true, lastCheckIn: Int64? = nil,
-                unlockPINOutstanding: EarlierMacLock? = nil) {
+                earlierMacLock: EarlierMacLock? = nil) {
         self.deviceID = deviceID
         self.platform = platform
         self.osRaw = osRaw
@@ -39,50 +39,55 @@ public struct DeviceFacts: Sendable, Equatable {
         self.enrolledByUPN = enrolledByUPN
         self.passcodeSet = passcodeSet
         self.lastCheckIn = lastCheckIn
-        self.unlockPINOutstanding = unlockPINOutstanding
+        self.earlierMacLock = earlierMacLock
     }
 
     /// A device as the importer would store it: the 2017 resolution computed from `osRaw`
     /// and `osVersion` (`PlatformNormaliser`).
     public init(deviceID: String, osRaw: String, osVersion: String? = nil, enrollment: Enrollment? = nil,
                 management: Management? = .mdm, primaryUserUPN: String? = nil, enrolledByUPN: String? = nil,
-                passcodeSet: Bool? = true, lastCheckIn: Int64? = nil, unlockPINOutstanding: EarlierMacLock? = nil) {
+                passcodeSet: Bool? = true, lastCheckIn: Int64? = nil, earlierMacLock: EarlierMacLock? = nil) {
         self.init(deviceID: deviceID, platform: PlatformNormaliser.resolve(platform: osRaw, version: osVersion), osRaw: osRaw,
                   osVersion: osVersion, enrollment: enrollment, management: management, primaryUserUPN: primaryUserUPN,
                   enrolledByUPN: enrolledByUPN, passcodeSet: passcodeSet, lastCheckIn: lastCheckIn,
-                  unlockPINOutstanding: unlockPINOutstanding)
+                  earlierMacLock: earlierMacLock)
     }
 }
 
-/// A lock of a Mac, in an earlier run, whose unlock PIN may still be unused: a second lock
-/// would fail on the device (intune-2025, check 7).
+/// A lock of a Mac in an earlier run, as the planner found it: the facts check 7 of
+/// intune-2025 decides on (its unlock PIN may still be unused: a second lock would fail on
+/// the device).
 public struct EarlierMacLock: Sendable, Equatable {
     /// The run that holds it.
     public var runID: String
     /// Its state in that run (`succeeded`, `unknown_outcome`, or one still unfinished).
-    public var state: String
+    public var state: DispatchState
+    /// When it was first sent (seconds since 1970); nil when never sent.
+    public var firstSentAt: Int64?
 
-    public init(runID: String, state: String) {
+    public init(runID: String, state: DispatchState, firstSentAt: Int64? = nil) {
         self.runID = runID
         self.state = state
-    }
-
-    /// `STATE RUN_ID`, as the planner's query gives it.
-    init?(stateAndRun text: String) {
-        let parts = text.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2 else { return nil }
-        self.init(runID: String(parts[1]), state: String(parts[0]))
+        self.firstSentAt = firstSentAt
     }
 
     /// Still to be decided in its run: its PIN may be handed out any moment.
-    var isUnfinished: Bool { state != DispatchState.succeeded.rawValue && state != DispatchState.unknownOutcome.rawValue }
+    var isUnfinished: Bool { DispatchState.open.contains(state) }
+
+    /// Its PIN may still be unused at `now`: the lock is unfinished, or was first sent less
+    /// than `days` days before (one that ended without a time of sending counts as recent).
+    func mayHoldUnusedPIN(now: Int64, days: Int) -> Bool {
+        if isUnfinished { return true }
+        guard state == .succeeded || state == .unknownOutcome else { return false }
+        return (firstSentAt ?? now) > now - Int64(days) * 86_400
+    }
 
     /// Why a second lock is refused, naming the run that holds the first.
     func detail(days: Int) -> String {
         isUnfinished
-            ? "run \(runID) holds an unfinished lock of this Mac (\(state)): its unlock PIN would go unused and a second lock "
-                + "fails; finish that run first (run its batch again)"
-            : "run \(runID) locked this Mac less than \(days) days ago (\(state)): its unlock PIN may be unused"
+            ? "run \(runID) holds an unfinished lock of this Mac (\(state.rawValue)): its unlock PIN would go unused and a "
+                + "second lock fails; finish that run first (run its batch again)"
+            : "run \(runID) locked this Mac less than \(days) days ago (\(state.rawValue)): its unlock PIN may be unused"
     }
 }
 
@@ -158,8 +163,9 @@ public enum Evaluation {
             if version >= OSVersion(major: 7) { return .rejected(.osVersionUnsupported, detail: "Android \(device.osVersion!)") }
         }
         // 7. an unlock PIN of an earlier lock may be unused: a second lock would fail (intune-2025)
-        if cell.secret == .unlockPIN, let earlier = device.unlockPINOutstanding {
-            return .rejected(.unlockPINOutstanding, detail: earlier.detail(days: rules.unlockPINOutstandingDays ?? 30))
+        if cell.secret == .unlockPIN, let days = rules.unlockPINOutstandingDays, let earlier = device.earlierMacLock,
+           earlier.mayHoldUnusedPIN(now: now, days: days) {
+            return .rejected(.unlockPINOutstanding, detail: earlier.detail(days: days))
         }
         // 8. remote lock (and, in intune-2025, an Android reset) needs a passcode
         if cell.needsPasscode && device.passcodeSet == false { return .rejected(.noPasscode) }

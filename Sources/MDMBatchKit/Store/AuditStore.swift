@@ -31,11 +31,11 @@ public struct AuditAppender {
         seq += 1
         let at = ISOTimestamp.formatMillis(time)
         let detail = JSONValue.object(event.detail).canonicalText
-        let fields: [String?] = [String(seq), at, event.runID, event.actor, event.event, event.deviceID,
-                                 event.action, event.outcome, event.reason, detail]
+        let columns = event.columns
+        let fields: [String?] = [String(seq), at, event.runID, event.actor, columns.event, event.deviceID,
+                                 columns.action, columns.outcome, columns.reason, detail]
         let hash = AuditLog.chainHash(prevHash: head, fields: fields)
-        let values: [String?] = [at, event.runID, event.actor, event.event, event.deviceID, event.action, event.outcome,
-                                 event.reason, detail, head, hash]
+        let values: [String?] = Array(fields.dropFirst()) + [head, hash]
         insert.bind(1, seq)
         for (offset, value) in values.enumerated() { insert.bind(Int32(offset + 2), value) }
         try insert.execute(db)
@@ -53,7 +53,7 @@ public struct AuditAppender {
                                           policy: CheckpointPolicy = .required) throws -> Int64? {
         guard try StoreReader(db: db).mayAppendCheckpoint(policy, signer: signer) else { return nil }
         let detail = try AuditLog.checkpointDetail(headSeq: seq, head: head, signer: signer)
-        return try append(AuditEvent(event: "checkpoint", actor: actor, runID: runID, outcome: "sealed", detail: detail), at: time)
+        return try append(.checkpoint(actor: actor, runID: runID, detail: detail), at: time)
     }
 }
 
@@ -140,7 +140,8 @@ extension StoreReader {
     /// The detail of the last checkpoint row, nil when there is none.
     func latestCheckpointDetail() throws -> String? {
         try onAuditLog {
-            try String.fetchOne(db, sql: "SELECT detail FROM audit_log WHERE event = 'checkpoint' ORDER BY seq DESC LIMIT 1")
+            try String.fetchOne(db, sql: "SELECT detail FROM audit_log WHERE event = ? ORDER BY seq DESC LIMIT 1",
+                                arguments: [AuditEventKind.checkpoint.rawValue])
         }
     }
 
@@ -178,16 +179,17 @@ extension StoreReader {
     public func runEndedWithoutItsAuditRow() throws -> String? {
         try String.fetchOne(db, sql: """
             SELECT r.id FROM runs r WHERE r.state != 'running' AND NOT EXISTS (
-                SELECT 1 FROM audit_log a WHERE a.run_id = r.id AND a.event = CASE r.state WHEN 'finished' THEN 'run_finished'
-                                                                                         ELSE 'run_interrupted' END)
+                SELECT 1 FROM audit_log a WHERE a.run_id = r.id AND a.event = CASE r.state WHEN 'finished' THEN :finished
+                                                                                         ELSE :interrupted END)
             ORDER BY r.started_at LIMIT 1
-            """)
+            """, arguments: ["finished": AuditEventKind.runEnded(.finished).rawValue,
+                             "interrupted": AuditEventKind.runEnded(.interrupted).rawValue])
     }
 
     /// Imports recorded in `imports`, and import rows in the audit log.
     public func importCounts() throws -> (recorded: Int, audited: Int) {
         (try Int.fetchOne(db, sql: "SELECT count(*) FROM imports") ?? 0,
-         try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log WHERE event = 'import'") ?? 0)
+         try Int.fetchOne(db, sql: "SELECT count(*) FROM audit_log WHERE event = ?", arguments: [AuditEventKind.import.rawValue]) ?? 0)
     }
 
     /// True when the audit log table exists (a dropped table is tampering, not a bug).

@@ -9,8 +9,8 @@ struct ConfirmationChange: Sendable {
     var serviceUpdatedAt: Date?
     /// Its secret, to be handed to the secrets file with this change (never stored).
     var secret: SecretNotice?
-    /// It makes a secret the service no longer holds.
-    var secretGone: Bool
+    /// Why it makes a secret the service no longer holds, recorded as its error; nil otherwise.
+    var secretGone: String?
 }
 
 extension StoreReader {
@@ -59,8 +59,7 @@ extension StoreWriter {
         let time = ISOTimestamp.formatMillis(now)
         for change in changes {
             let job = change.job
-            let gone = change.secretGone ? "the service no longer holds its \(job.secret?.displayName ?? "secret"): "
-                + "send it again with a new request_id to get a new one" : nil
+            let gone = change.secretGone
             update.bind(1, runID)
             update.bind(2, job.seq)
             update.bind(3, change.state.rawValue)
@@ -72,14 +71,7 @@ extension StoreWriter {
             update.bind(8, change.secret != nil ? claim?.path : nil)
             update.bind(9, change.secret != nil ? claim.map { String($0.inode) } : nil)
             try update.execute(db)
-            var detail: [String: JSONValue] = ["device_state": .string(change.state.rawValue)]
-            if let at = change.serviceUpdatedAt { detail["service_updated_at"] = .string(ISOTimestamp.formatMillis(at)) }
-            if handedOver, let secret = job.secret { detail["secret_delivered"] = .string(secret.rawValue) }
-            if let gone { detail["note"] = .string(gone) }
-            if let id = job.requestID { detail["request_id"] = .string(id) }
-            if let ticket = job.ticket { detail["ticket"] = .string(ticket) }
-            try audit.append(AuditEvent(event: "confirmation", actor: actor, runID: runID, deviceID: job.deviceID,
-                                        action: job.action.rawValue, outcome: change.state.rawValue, detail: detail), at: now)
+            try audit.append(.confirmation(change, runID: runID, actor: actor, secretHandedOver: handedOver), at: now)
         }
     }
 }

@@ -75,119 +75,52 @@ extension StoreWriter {
                 throw StoreError.illegalTransition(runID: runID, seq: job.seq, to: target)
             }
         }
-        // `attempt`: the event of an attempt's outcome ("dispatch_attempt"), or of what asking the
-        // service settled ("dispatch_settled": no send of its own, so one outcome row per attempt)
-        func apply(_ entry: LedgerEntry, attempt attemptEvent: String) throws {
+        // the row's change; its audit row is the entry's as a whole (`AuditEvent.dispatch`)
+        func change(_ entry: LedgerEntry) throws {
             switch entry {
             case .settled(let inner):
-                try apply(inner, attempt: "dispatch_settled")
+                try change(inner)
             case .sending(let job, let attempt, let at):
                 sending.bind(3, Int64(attempt))
                 try execute(sending, job, [ISOTimestamp.formatMillis(at), job.attemptID], from: 4, to: "sending")
-                var detail: [String: JSONValue] = ["attempt": .number(Double(attempt)), "idempotency_key": .string(job.key)]
-                if let id = job.attemptID { detail["client_request_id"] = .string(id) }
-                try audit.append(Self.event(job, runID, "dispatch_sending", outcome: "sending", detail: detail), at: at)
-            case .retryWait(let job, let attempt, let error, let delay, let counted, let failure, let at):
-                let answer = ServiceAnswerColumns(failure)
-                try execute(waiting, job, [error, job.sentAt.map(ISOTimestamp.formatMillis), counted ? "0" : "1"] + answer.values,
-                            to: "retry_wait")
-                var detail: [String: JSONValue] = [
-                    "attempt": .number(Double(attempt)), "error": .string(error),
-                    "retry_in_s": .number((delay * 1000).rounded() / 1000),
-                ]
-                if !counted { detail["counted"] = .bool(false) }
-                answer.add(to: &detail, attemptID: job.attemptID)
-                try audit.append(Self.event(job, runID, attemptEvent, outcome: "retry_wait", detail: detail), at: at)
-            case .settleWait(let job, let attempt, let error, let note, let at):
+            case .retryWait(let job, _, let error, _, let counted, let failure, _):
+                try execute(waiting, job, [error, job.sentAt.map(ISOTimestamp.formatMillis), counted ? "0" : "1"]
+                                + ServiceAnswer(failure).columns, to: "retry_wait")
+            case .settleWait(let job, _, let error, _, _):
                 try execute(settling, job, [error, job.sentAt.map(ISOTimestamp.formatMillis)], to: "settle_wait")
-                var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
-                if let error { detail["error"] = .string(error) }
-                if let note { detail["note"] = .string(note) }
-                if error != nil, let id = job.attemptID { detail["client_request_id"] = .string(id) }
-                try audit.append(Self.event(job, runID, error != nil ? "dispatch_attempt" : "dispatch_recovered",
-                                            outcome: "settle_wait", detail: detail), at: at)
             case .askedInVain(let job, let error, _):
                 try execute(askedInVain, job, [error], to: "settle_wait")
-            case .finished(let job, let state, let attempt, let error, let channel, let effect, let notice, let failure, let at):
+            case .finished(let job, let state, _, let error, let channel, _, let notice, let failure, let at):
                 guard let statement = finished[state] else { throw StoreError.illegalTransition(runID: runID, seq: job.seq, to: state.rawValue) }
                 let time = ISOTimestamp.formatMillis(at)
-                let answer = ServiceAnswerColumns(failure)
+                // delivered (its time), or claimed (the file's path and inode)
                 var secret: [String?] = [nil, nil, nil]
                 switch (notice, secrets) {
                 case (_?, .delivered): secret = [time, nil, nil]
                 case (_?, .claimed(let claim)): secret = [nil, claim.path, String(claim.inode)]
                 case (nil, _), (_, .none): break
                 }
-                let delivered = notice != nil && secrets != .none
                 try execute(statement, job, [state.rawValue, error, channel, time, job.sentAt.map(ISOTimestamp.formatMillis),
-                                             secret[0]] + answer.values + secret[1...], to: state.rawValue)
-                var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
-                answer.add(to: &detail, attemptID: failure != nil ? job.attemptID : nil)
-                if let error { detail["error"] = .string(error) }
-                if let channel { detail["channel"] = .string(channel) }
-                if let effect { detail["effect"] = .string(effect) }
-                if delivered, let secret = job.secret { detail["secret_delivered"] = .string(secret.rawValue) }
-                try audit.append(Self.event(job, runID, attemptEvent, outcome: state.rawValue, detail: detail), at: at)
-            case .unsent(let job, let note, let at):
+                                             secret[0]] + ServiceAnswer(failure).columns + secret[1...], to: state.rawValue)
+            case .unsent(let job, _, _):
                 try execute(unsent, job, [], to: "queued")
-                try audit.append(Self.event(job, runID, "dispatch_unsent", outcome: "queued", detail: [
-                    "note": .string(note), "idempotency_key": .string(job.key),
-                ]), at: at)
-            case .requeued(let job, let note, let at):
+            case .requeued(let job, _, _):
                 try execute(requeued, job, [], to: "queued")
-                try audit.append(Self.event(job, runID, "dispatch_recovered", outcome: "queued", detail: [
-                    "note": .string(note), "idempotency_key": .string(job.key),
-                ]), at: at)
             }
         }
         for (index, entry) in entries.enumerated() {
             if index == entries.count / 2 && index > 0 { midway() }
-            try apply(entry, attempt: "dispatch_attempt")
-        }
-    }
-
-    /// What the service said of a failed attempt, as the element keeps it: the status, the
-    /// error code and the ids a support case needs (`service_status`, `service_code`,
-    /// `operation_id`, `service_request_id`), in that order of parameters.
-    private struct ServiceAnswerColumns {
-        var status: Int?
-        var code: String?
-        var reference = ServiceReference()
-
-        init(_ failure: TransportError?) {
-            switch failure {
-            case .permanent(let status, let code, _, let reference)?:
-                self.status = status
-                self.code = code
-                self.reference = reference
-            case .throttled?:
-                status = 429
-            default:
-                break
+            try change(entry)
+            let handedOver = entry.secretNotice != nil && secrets != .none
+            if let event = AuditEvent.dispatch(entry, runID: runID, secretHandedOver: handedOver) {
+                try audit.append(event, at: entry.at)
             }
         }
-
-        var values: [String?] { [status.map(String.init), code, reference.operationID, reference.requestID] }
-
-        /// The same in an audit row, with the attempt's `client-request-id`.
-        func add(to detail: inout [String: JSONValue], attemptID: String?) {
-            if let status { detail["http_status"] = .number(Double(status)) }
-            if let code { detail["service_code"] = .string(code) }
-            if let id = reference.operationID { detail["operation_id"] = .string(id) }
-            if let id = reference.requestID { detail["service_request_id"] = .string(id) }
-            if let attemptID { detail["client_request_id"] = .string(attemptID) }
-        }
     }
+}
 
-    /// The audit row of a dispatch change: who asked, the device and action, and the
-    /// request's own id, reason and ticket, so that an export answers "why".
-    private static func event(_ job: DispatchJob, _ runID: String, _ name: String, outcome: String,
-                              detail: [String: JSONValue]) -> AuditEvent {
-        var detail = detail
-        if let id = job.requestID { detail["request_id"] = .string(id) }
-        if let reason = job.justification { detail["request_reason"] = .string(reason) }
-        if let ticket = job.ticket { detail["ticket"] = .string(ticket) }
-        return AuditEvent(event: name, actor: job.actor, runID: runID, deviceID: job.deviceID, action: job.action.rawValue,
-                          outcome: outcome, detail: detail)
-    }
+extension ServiceAnswer {
+    /// As the element keeps it: `service_status`, `service_code`, `operation_id`,
+    /// `service_request_id`, in that order of parameters.
+    var columns: [String?] { [status.map(String.init), code, reference.operationID, reference.requestID] }
 }

@@ -100,16 +100,15 @@ public struct PlanTables {
     /// Every request with its matched devices (one row per device, or one row without a
     /// device), ordered by line then device id. Only earlier runs of `service` count (DESIGN.md,
     /// "Same service, same identity"); `batchSHA256` finds the earlier runs of the same batch,
-    /// for requests without a request_id. With `unlockPINsSince`, a lock learns whether a Mac's
-    /// lock of another run (not `currentRun`) may have left an unlock PIN unused: one still
-    /// unfinished, or one first sent after then (less than the set's days before) that ended
-    /// `succeeded` or `unknown_outcome`. With `rawOS`, the device's OS string as imported
-    /// (today's rules tell platforms from it).
-    func forEachResolved(batchSHA256: String, service: ServiceIdentity, currentRun: String?, unlockPINsSince: Date?, rawOS: Bool,
+    /// for requests without a request_id. With `macLocks`, a lock learns of the device's
+    /// lock in another run (not `currentRun`) that may have made an unlock PIN: one still
+    /// unfinished, else the latest that ended `succeeded` or `unknown_outcome` (the rules
+    /// decide whether its PIN may be unused). With `rawOS`, the device's OS string as
+    /// imported (today's rules tell platforms from it). Facts only: the verdicts are the rules'.
+    func forEachResolved(batchSHA256: String, service: ServiceIdentity, currentRun: String?, macLocks: Bool, rawOS: Bool,
                          _ each: (ResolvedRequestRow) throws -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: Self.resultSQL, arguments: [
-            "sha": batchSHA256, "service": service.key, "run": currentRun,
-            "pin_since": unlockPINsSince.map(ISOTimestamp.formatMillis),
+            "sha": batchSHA256, "service": service.key, "run": currentRun, "mac_locks": macLocks,
         ])
         while let row = try rows.next() { try each(ResolvedRequestRow(row, rawOS: rawOS)) }
     }
@@ -141,30 +140,27 @@ public struct PlanTables {
                d.platform, d.os_version, d.management, d.primary_user_upn, d.enrolled_by_upn, d.passcode_set, d.last_check_in,
                CASE WHEN r.device_id IS NULL AND p.valid AND (p.target_type IS NULL OR p.target_type = 'user')
                     THEN EXISTS (SELECT 1 FROM main.users u WHERE u.upn = p.target) ELSE 0 END AS user_exists,
-               CASE
-                   WHEN r.device_id IS NULL OR p.action IS NULL THEN NULL
-                   WHEN p.request_id IS NOT NULL AND EXISTS (
-                       SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
-                       WHERE e.request_id = p.request_id AND e.device_id = r.device_id
-                       AND e.action = p.action AND e.state = 'succeeded' AND x.service = :service) THEN 'already_done'
-                   WHEN EXISTS (
-                       SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
-                       WHERE e.request_id = p.request_id AND e.device_id = r.device_id
-                       AND e.action = p.action AND e.state = 'unknown_outcome' AND x.service = :service) THEN 'unknown_earlier'
-                   WHEN p.request_id IS NULL AND EXISTS (
-                       SELECT 1 FROM main.runs x JOIN main.dispatches e ON e.run_id = x.id
-                       WHERE x.batch_sha256 = :sha AND x.service = :service AND e.state = 'unknown_outcome' AND e.request_id IS NULL
-                       AND e.line = p.line AND e.device_id = r.device_id AND e.action = p.action) THEN 'unknown_earlier'
-               END AS skip,
+               r.device_id IS NOT NULL AND p.action IS NOT NULL AND p.request_id IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
+                   WHERE e.request_id = p.request_id AND e.device_id = r.device_id
+                   AND e.action = p.action AND e.state = 'succeeded' AND x.service = :service) AS succeeded_earlier,
                d.os_raw, d.enrollment,
-               CASE WHEN :pin_since IS NOT NULL AND p.action = 'lock' AND r.device_id IS NOT NULL THEN (
-                   SELECT e.state || ' ' || e.run_id FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
+               CASE WHEN :mac_locks AND p.action = 'lock' AND r.device_id IS NOT NULL THEN (
+                   SELECT e.state || ' ' || coalesce(e.first_sent_at, '-') || ' ' || e.run_id
+                   FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
                    WHERE e.device_id = r.device_id AND e.action = 'lock' AND e.platform = 'macos'
                    AND x.service = :service AND e.run_id IS NOT :run
-                   AND (e.state IN (\(StoreReader.list(unfinished)))
-                        OR (e.state IN ('succeeded', 'unknown_outcome') AND e.first_sent_at > :pin_since))
-                   ORDER BY coalesce(e.first_sent_at, e.queued_at) DESC LIMIT 1)
-               END AS unlock_pin_outstanding
+                   AND e.state IN (\(StoreReader.list(unfinished + [.succeeded, .unknownOutcome])))
+                   ORDER BY e.state IN (\(StoreReader.list(unfinished))) DESC, coalesce(e.first_sent_at, e.queued_at) DESC LIMIT 1)
+               END AS mac_lock,
+               r.device_id IS NOT NULL AND p.action IS NOT NULL AND (EXISTS (
+                   SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
+                   WHERE e.request_id = p.request_id AND e.device_id = r.device_id
+                   AND e.action = p.action AND e.state = 'unknown_outcome' AND x.service = :service)
+                OR p.request_id IS NULL AND EXISTS (
+                   SELECT 1 FROM main.runs x JOIN main.dispatches e ON e.run_id = x.id
+                   WHERE x.batch_sha256 = :sha AND x.service = :service AND e.state = 'unknown_outcome' AND e.request_id IS NULL
+                   AND e.line = p.line AND e.device_id = r.device_id AND e.action = p.action)) AS left_unknown
         FROM temp.plan_requests p
         LEFT JOIN ranked r ON r.line = p.line
         LEFT JOIN main.devices d ON d.device_id = r.device_id
@@ -184,9 +180,8 @@ struct ResolvedRequestRow {
     var occurrence: Int?
     var userExists: Bool
     var device: DeviceFacts?
-    /// An earlier run did this (request, action, device) already (`already_done`), or
-    /// ended it with an unknown outcome (`unknown_earlier`).
-    var skip: ReasonCode?
+    /// What earlier runs to the same service did with this (request, action, device).
+    var earlier: EarlierElements
 
     init(_ row: Row, rawOS: Bool) {
         line = row[0]
@@ -202,7 +197,7 @@ struct ResolvedRequestRow {
         matchCount = row[10] ?? 0
         occurrence = row[11]
         userExists = row[20]
-        skip = (row[21] as String?).flatMap(ReasonCode.init(rawValue:))
+        earlier = EarlierElements(succeeded: row[21] ?? false, unknownOutcome: row[25] ?? false)
         let deviceID: String? = row[12]
         let platform: String? = row[13]
         device = deviceID.map { id in
@@ -218,8 +213,17 @@ struct ResolvedRequestRow {
                 enrolledByUPN: row[17],
                 passcodeSet: row[18],
                 lastCheckIn: (row[19] as String?).flatMap(ISOTimestamp.epochSeconds),
-                unlockPINOutstanding: (row[24] as String?).flatMap(EarlierMacLock.init(stateAndRun:)))
+                earlierMacLock: (row[24] as String?).flatMap(Self.macLock))
         }
+    }
+}
+
+extension ResolvedRequestRow {
+    /// `STATE FIRST_SENT_AT RUN_ID` (`-` for a lock never sent), as the query gives it.
+    static func macLock(_ text: String) -> EarlierMacLock? {
+        let parts = text.split(separator: " ", maxSplits: 2)
+        guard parts.count == 3, let state = DispatchState(rawValue: String(parts[0])) else { return nil }
+        return EarlierMacLock(runID: String(parts[2]), state: state, firstSentAt: ISOTimestamp.epochSeconds(String(parts[1])))
     }
 }
 

@@ -74,7 +74,7 @@ extension StoreReader {
 
     /// The latest run of a batch that holds an `unknown_outcome` element, else the latest
     /// run of it: what `--retry-unknown` reopens (a plain re-run in between, which skipped
-    /// those elements as `unknown_earlier`, does not hide them).
+    /// those elements as left unknown by an earlier run, does not hide them).
     public func runToRetry(batchSHA256: String) throws -> RunRecord? {
         try Row.fetchOne(db, sql: """
             SELECT * FROM runs r WHERE batch_sha256 = ?
