@@ -43,9 +43,23 @@ let package = Package(
             name: "CSQLiteSettings",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
+        // What mdmbatch and graph-sim both need, written once: the inventory readers (no
+        // SQLite), platform names, the form codec, the sliding window, the JSONL journal file.
+        .target(
+            name: "MDMBatchShared",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: [
+                // The CSV reader and the import's row loop touch class state per byte and per row:
+                // as MDMBatchKit, exclusivity is checked in debug builds only.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+            ]
+        ),
         .target(
             name: "MDMBatchKit",
             dependencies: [
+                "MDMBatchShared",
                 "MDMBatchMigrations",
                 "CSQLiteSettings",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -77,7 +91,7 @@ let package = Package(
             name: "graph-sim",
             dependencies: [
                 "GraphSimulator",
-                "MDMBatchKit",
+                "MDMBatchShared",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -88,7 +102,7 @@ let package = Package(
         .target(
             name: "GraphSimulator",
             dependencies: [
-                "MDMBatchKit",
+                "MDMBatchShared",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -103,7 +117,7 @@ let package = Package(
         .testTarget(
             name: "MDMBatchKitTests",
             dependencies: [
-                "MDMBatchKit", "MDMBatchMigrations",
+                "MDMBatchKit", "MDMBatchShared", "MDMBatchMigrations",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -120,6 +134,9 @@ let package = Package(
             dependencies: [
                 "GraphSimulator",
                 "graph-sim",
+                "MDMBatchShared",
+                // only to check that what the simulator serves imports as mdmbatch reads it
+                "MDMBatchKit",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import GraphSimulator
 import Logging
-import MDMBatchKit
+import MDMBatchShared
 
 /// `graph-sim`: Microsoft Graph (Intune) and Entra's token endpoint on loopback, for
 /// mdmbatch's tests, demo and benchmarks.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GraphSimulator
+import MDMBatchShared
 
 struct FleetOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The devices the tenant holds: any inventory file mdmbatch imports (canonical CSV, Intune "

@@ -1,3 +1,4 @@
+import MDMBatchShared
 import Testing
 @testable import GraphSimulator
 

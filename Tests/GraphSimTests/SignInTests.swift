@@ -1,5 +1,6 @@
 import Foundation
 import GraphSimulator
+import MDMBatchShared
 import Testing
 
 /// The routes in this process (`withRoutes`), but for the binary's first line.

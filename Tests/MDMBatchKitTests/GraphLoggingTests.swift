@@ -33,7 +33,7 @@ struct GraphLoggingTests {
         #expect(entries.contains { $0.message.description == "signed in" })
         #expect(entries.contains { $0.message.description == "retrying a page" })
         let assertions = executor.tokenRequests.compactMap {
-            FormEncoding.decode(String(decoding: $0.body ?? [], as: UTF8.self))["client_assertion"]
+            formFields(String(decoding: $0.body ?? [], as: UTF8.self))["client_assertion"]
         }
         #expect(assertions.count == 1)
         let forbidden = [F.secret, "tok-SECRET", "PASS-998877"] + assertions

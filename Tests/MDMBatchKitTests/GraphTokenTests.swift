@@ -22,7 +22,7 @@ struct GraphTokenTests {
         #expect(request.method == .post)
         #expect(request.url == "https://login.microsoftonline.com/\(F.tenant)/oauth2/v2.0/token")
         #expect(request.header("content-type") == "application/x-www-form-urlencoded")
-        let form = FormEncoding.decode(String(decoding: try #require(request.body), as: UTF8.self))
+        let form = formFields(String(decoding: try #require(request.body), as: UTF8.self))
         #expect(form == ["client_id": F.client, "grant_type": "client_credentials", "scope": "https://graph.microsoft.com/.default",
                          "client_secret": F.secret])
     }
@@ -32,7 +32,7 @@ struct GraphTokenTests {
         let executor = ScriptedExecutor { _, _ in .status(204) }
         let credentials = try GraphCredentials(tenantID: F.tenant, clientID: F.client, proof: .certificate(try F.certificate()))
         _ = try await provider(executor, credentials: credentials).token()
-        let form = FormEncoding.decode(String(decoding: try #require(executor.tokenRequests.first?.body), as: UTF8.self))
+        let form = formFields(String(decoding: try #require(executor.tokenRequests.first?.body), as: UTF8.self))
         #expect(form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
         #expect(form["client_secret"] == nil)
         let assertion = try #require(form["client_assertion"])
@@ -136,7 +136,7 @@ struct GraphTokenTests {
     @Test("a refused certificate sign-in never quotes the assertion")
     func refusedAssertion() async throws {
         let executor = ScriptedExecutor(token: { request, _ in
-            let form = FormEncoding.decode(String(decoding: request.body ?? [], as: UTF8.self))
+            let form = formFields(String(decoding: request.body ?? [], as: UTF8.self))
             return .status(401, body: F.json(#"{"error":"invalid_client","error_description":"bad assertion \#(form["client_assertion"] ?? "")"}"#))
         }) { _, _ in .status(204) }
         let credentials = try GraphCredentials(tenantID: F.tenant, clientID: F.client, proof: .certificate(try F.certificate()))
@@ -238,4 +238,9 @@ struct GraphTokenIssue23Tests {
         #expect(ContinuousClock.now - started < .seconds(300))
         guard case .failure = result else { Issue.record("a cancelled sign-in returned a token"); return }
     }
+}
+
+/// A form body's fields (the first of a repeated one).
+func formFields(_ body: String) -> [String: String] {
+    Dictionary(FormFields(body).pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// The structure the code keeps (DESIGN.md, "Structure: the Store owns the SQL"), checked on
 /// the source tree so that it cannot quietly erode.
-@Suite("Structure: the Store owns the SQL, the command line never sees the database")
+@Suite("Structure: the Store owns the SQL, the command line never sees the database, the simulator stands on its own")
 struct StructureTests {
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources")
@@ -38,7 +38,7 @@ struct StructureTests {
 
     @Test("the kit reads no environment, prints nothing and keeps no global signer")
     func kitHasNoGlobals() throws {
-        for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/") {
+        for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/") || path.hasPrefix("MDMBatchShared/") {
             #expect(!text.contains("ProcessInfo.processInfo.environment"), "\(path) reads the environment")
             #expect(text.range(of: #"(?<![A-Za-z_.])print\("#, options: .regularExpression) == nil, "\(path) prints")
             #expect(!text.contains("FileHandle.standardError"), "\(path) writes to stderr")
@@ -66,6 +66,42 @@ struct StructureTests {
             for reason in ["already_done", "unknown_earlier", "unlock_pin_outstanding", ".alreadyDone", ".unknownEarlier",
                            ".unlockPINOutstanding", "ReasonCode("] {
                 #expect(!text.contains(reason), "\(path) decides \(reason)")
+            }
+        }
+    }
+
+    /// The modules the simulator and the shared module must not use: the kit, its database
+    /// and its HTTP client (issue 24: the simulator stands on its own).
+    static let kitOnly = ["MDMBatchKit", "GRDB", "GRDBSQLite", "CSQLiteSettings", "AsyncHTTPClient"]
+
+    @Test("graph-sim and its library import neither MDMBatchKit, GRDB nor AsyncHTTPClient; the shared module not even NIO")
+    func simulatorStandsAlone() throws {
+        let files = try Self.swiftFiles()
+        let simulator = files.filter { $0.path.hasPrefix("GraphSimulator/") || $0.path.hasPrefix("graph-sim/") }
+        #expect(simulator.count > 10, "the simulator's sources were found")
+        let shared = files.filter { $0.path.hasPrefix("MDMBatchShared/") }
+        for (path, text) in simulator + shared {
+            let forbidden = Self.kitOnly + (path.hasPrefix("MDMBatchShared/") ? ["NIO", "NIOCore", "NIOPosix", "Hummingbird"] : [])
+            for module in forbidden {
+                let pattern = #"(?m)^\s*(@\w+\s+)*import\s+(\w+\s+)?"# + module + #"(\.\w+)*\s*$"#
+                #expect(text.range(of: pattern, options: .regularExpression) == nil, "\(path) imports \(module)")
+            }
+        }
+    }
+
+    @Test("Package.swift: GraphSimulator, graph-sim and MDMBatchShared do not depend on MDMBatchKit, GRDB or AsyncHTTPClient")
+    func simulatorTargetsStandAlone() throws {
+        let manifest = try String(contentsOf: Self.sources.deletingLastPathComponent().appendingPathComponent("Package.swift"),
+                                  encoding: .utf8)
+        let targets = manifest[try #require(manifest.range(of: "\n    targets: [")).upperBound...]
+        for target in ["GraphSimulator", "graph-sim", "MDMBatchShared"] {
+            let start = try #require(targets.range(of: "name: \"\(target)\""), "the target \(target) is declared")
+            let rest = targets[start.upperBound...]
+            let end = ["\n        .target(", "\n        .executableTarget(", "\n        .testTarget(", "\n    ]"]
+                .compactMap { rest.range(of: $0)?.lowerBound }.min() ?? rest.endIndex
+            let declaration = rest[..<end]
+            for module in ["\"MDMBatchKit\"", "\"GRDB\"", "\"GRDBSQLite\"", "\"CSQLiteSettings\"", "\"AsyncHTTPClient\""] {
+                #expect(!declaration.contains(module), "\(target) depends on \(module)")
             }
         }
     }

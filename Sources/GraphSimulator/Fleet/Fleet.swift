@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import MDMBatchKit
+import MDMBatchShared
 
 /// A device as Graph's `managedDevice` shows it.
 public struct SimDevice: Sendable {
@@ -20,7 +20,7 @@ public struct SimDevice: Sendable {
     public var platform: IntunePlatform
     public var management: Management?
 
-    public init(_ record: DeviceRecord) {
+    public init(_ record: InventoryDevice) {
         self.init(id: record.deviceID, deviceName: record.deviceName, osRaw: record.osRaw, osVersion: record.osVersion,
                   management: record.management, managementRaw: record.managementRaw, enrollment: record.enrollment,
                   primaryUserUPN: record.primaryUserUPN, enrolledByUPN: record.enrolledByUPN,
@@ -69,7 +69,7 @@ public struct SimUser: Sendable {
     public var mail: String?
     public var department: String?
 
-    public init(_ record: UserRecord) {
+    public init(_ record: InventoryUser) {
         self.init(upn: record.upn, displayName: record.displayName, mail: record.email, department: record.department)
     }
 
@@ -113,14 +113,11 @@ public struct Fleet: Sendable {
         deviceIndex[id]
     }
 
-    /// Loads inventory files through mdmbatch's importer: any format it reads. A malformed
-    /// file throws the importer's error (`file:line:column: …`).
+    /// Loads inventory files as mdmbatch's importer reads them: any format it reads. A
+    /// malformed file throws the importer's error (`file:line:column: …`).
     public static func load(devicesFile: String, usersFile: String?) throws -> Fleet {
-        let database = try AppDatabase.inMemory()
-        _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: devicesFile, actor: "graph-sim"), into: database)
-        if let usersFile {
-            _ = try InventoryImporter.run(ImportRequest(kind: .users, path: usersFile, actor: "graph-sim"), into: database)
-        }
-        return Fleet(devices: try database.devices().map(SimDevice.init), users: try database.users().map(SimUser.init))
+        let devices = try InventoryFile.devices(at: devicesFile).map(SimDevice.init)
+        let users = try usersFile.map { try InventoryFile.users(at: $0).map(SimUser.init) } ?? []
+        return Fleet(devices: devices, users: users)
     }
 }

@@ -1,4 +1,4 @@
-import MDMBatchKit
+import MDMBatchShared
 
 /// The platform as Intune sees it, read from the OS as imported and the Android
 /// enrollment. The simulator's own table, independent of mdmbatch's rule sets: it stands

@@ -1,5 +1,5 @@
 import Foundation
-import MDMBatchKit
+import MDMBatchShared
 
 extension Fleet {
     /// `count` made-up devices for benchmarks and paging tests: a seeded mix of iPhones and

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MDMBatchShared
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle

@@ -1,5 +1,5 @@
 import Foundation
-import MDMBatchKit
+import MDMBatchShared
 import NIOConcurrencyHelpers
 
 /// One action a device received, and the times at which its state moves on. Its state at

@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import MDMBatchKit
+import MDMBatchShared
 
 /// The API version a request was made under: `beta` shows a few more properties.
 public enum GraphVersion: String, Sendable, CaseIterable {
@@ -257,7 +257,7 @@ extension GraphService {
     private func nextLink(_ read: ReadRequest, offset: Int) -> String {
         let token = Base64URL.encode(Array("graph-sim:\(offset)".utf8))
         let kept = read.query.pairs.filter { $0.key != "$skiptoken" }.map { ($0.key, $0.value) }
-        return read.url + "?" + FormFields.encode(kept + [("$skiptoken", token)])
+        return read.url + "?" + FormFields.encode(kept + [("$skiptoken", token)], keepingQuerySigns: true)
     }
 
     private func context(_ read: ReadRequest, _ entitySet: String, selected: [String]?) -> String {

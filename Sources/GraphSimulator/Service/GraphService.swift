@@ -1,6 +1,6 @@
 import Foundation
 import Hummingbird
-import MDMBatchKit
+import MDMBatchShared
 
 /// The simulated service, apart from HTTP: sign-in, permissions, throttling, the fleet
 /// and what its devices received. Each entry point answers with a body or throws the

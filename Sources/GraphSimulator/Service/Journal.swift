@@ -1,21 +1,18 @@
 import Foundation
-import NIOConcurrencyHelpers
+import MDMBatchShared
 
 /// Every request and every effect, one JSON object per line, appended (O_APPEND) to a
 /// file of mode 0600 before the answer goes out, so that a test can prove what the
 /// service did even when the caller never heard back. Secrets never go in it.
 public final class Journal: Sendable {
-    private let descriptor: Int32
-    private let lock = NIOLock()
+    private let file: AppendOnlyFile
 
     public init(path: String) throws(JournalError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw JournalError(path: path, reason: String(cString: strerror(errno))) }
-        descriptor = fd
-    }
-
-    deinit {
-        close(descriptor)
+        do {
+            file = try AppendOnlyFile(path: path)
+        } catch {
+            throw JournalError(path: path, reason: error.reason)
+        }
     }
 
     /// `type: request`: what was asked, by which app, and the status answered (0 for a
@@ -33,7 +30,7 @@ public final class Journal: Sendable {
         json.member("status", status)
         if let fault { json.member("fault", fault.rawValue) }
         json.closeObject()
-        append(json.text)
+        file.append(json.text)
     }
 
     /// `type: effect`: an action took effect on a device; `count` is how many times this
@@ -53,22 +50,7 @@ public final class Journal: Sendable {
         json.member("client_request_id", trace.clientRequestID)
         json.member("request_id", trace.requestID)
         json.closeObject()
-        append(json.text)
-    }
-
-    private func append(_ line: String) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
-        lock.withLock {
-            // one write(2) per line: O_APPEND keeps lines whole
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        file.append(json.text)
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import MDMBatchKit
+import MDMBatchShared
 import Hummingbird
 
 /// Who asked what: the ids of one request, for error bodies, response headers and the journal.

@@ -1,14 +1,5 @@
 import Foundation
-
-/// The application permissions the simulator knows (all granted unless denied).
-public enum GraphPermission: String, Sendable, CaseIterable {
-    /// remoteLock, resetPasscode.
-    case privilegedOperations = "DeviceManagementManagedDevices.PrivilegedOperations.All"
-    /// GET managedDevices, GET one device.
-    case readDevices = "DeviceManagementManagedDevices.Read.All"
-    /// GET users.
-    case readUsers = "User.Read.All"
-}
+import MDMBatchShared
 
 /// How an app proves who it is.
 public enum AppCredential: Sendable {

@@ -1,37 +1,11 @@
 import Foundation
+import MDMBatchShared
 import NIOConcurrencyHelpers
 
-/// At most `limit.count` events in any window of `limit.seconds`: the times of the last
-/// `count` admitted events, in a ring.
-/// `slack` shortens the window a little: requests are timed when they arrive, and a client
-/// that paces exactly N per window at its end sees arrival times jitter by a few
-/// milliseconds; without slack, every other request at a window's edge would be refused.
-struct SlidingWindow: Sendable {
-    let limit: RateLimit
-    private let length: Double
-    private var times: [Double]
-    private var head = 0
-    private var count = 0
-
+extension SlidingWindow {
+    /// At most `limit.count` events in any window of `limit.seconds`, less `slack`.
     init(_ limit: RateLimit, slack: Double = 0) {
-        self.limit = limit
-        length = max(limit.seconds - slack, 0)
-        times = Array(repeating: 0, count: limit.count)
-    }
-
-    /// Nil when one more event fits at `now`; otherwise how long until one does.
-    mutating func wait(at now: Double) -> Double? {
-        while count > 0 && times[head] <= now - length {
-            head = (head + 1) % times.count
-            count -= 1
-        }
-        return count < limit.count ? nil : times[head] + length - now
-    }
-
-    /// Records an event (after `wait` said it fits).
-    mutating func record(at now: Double) {
-        times[(head + count) % times.count] = now
-        count += 1
+        self.init(count: limit.count, seconds: limit.seconds, slack: slack)
     }
 }
 

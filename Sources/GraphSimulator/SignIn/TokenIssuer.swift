@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Hummingbird
+import MDMBatchShared
 import NIOConcurrencyHelpers
 
 /// The tenant's token endpoint (OAuth 2.0 client credentials, as Entra answers it) and

@@ -1,5 +1,5 @@
 import Foundation
-import MDMBatchKit
+import MDMBatchShared
 
 /// The values of graph-sim's own flags that are neither plain numbers nor names.
 public enum FlagValues {

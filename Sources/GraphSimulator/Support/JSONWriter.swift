@@ -1,5 +1,5 @@
 import Foundation
-import MDMBatchKit
+import MDMBatchShared
 
 /// A JSON document written by hand: a page of a thousand devices is written in one pass,
 /// with no intermediate dictionaries, and the keys keep the order Graph gives them.

@@ -27,37 +27,26 @@ public struct RatePolicy: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The times of the last `count` events, to keep at most `count` in any window.
-struct SlidingWindow: Sendable {
-    let policy: RatePolicy
-    private var times: [Double]
-    private var next = 0  // index of the oldest
-
+extension SlidingWindow {
     init(policy: RatePolicy) {
-        self.policy = policy
-        times = Array(repeating: -.infinity, count: policy.count)
+        self.init(count: policy.count, seconds: policy.seconds)
     }
+
+    var policy: RatePolicy { RatePolicy(count: count, per: seconds) }
 
     /// The earliest time at or after `now` when one more event keeps the limit, with a
     /// margin so that a send a few milliseconds late still falls outside the window.
     func earliest(after now: Double) -> Double {
-        max(now, times[next] + policy.seconds + margin)
+        earliest(after: now, allowing: count)
     }
 
-    /// The same for a lower limit, `allowing` events a window (at most `policy.count`): the
+    /// The same for a lower limit, `allowing` events a window (at most `count`): the
     /// `allowing`-th latest event must have left the window.
     func earliest(after now: Double, allowing: Int) -> Double {
-        let k = min(max(1, allowing), times.count)
-        return max(now, times[(next - k + times.count) % times.count] + policy.seconds + margin)
+        max(now, latest(min(max(1, allowing), count)) + seconds + margin)
     }
 
-    var margin: Double { min(0.05, policy.seconds / 100) }
-
-    /// Records an event at `time` (not before `earliest`).
-    mutating func record(_ time: Double) {
-        times[next] = time
-        next = (next + 1) % times.count
-    }
+    var margin: Double { min(0.05, seconds / 100) }
 }
 
 /// Paces sends so that no window of `seconds` holds more than `count` of them: a batch of
@@ -100,7 +89,7 @@ public actor RateLimiter {
         let now = clock.now()
         adapt(now: now)
         let slot = window.earliest(after: now, allowing: allowed)
-        window.record(slot)
+        window.record(at: slot)
         return slot
     }
 

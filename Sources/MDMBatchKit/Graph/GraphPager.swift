@@ -97,11 +97,11 @@ public struct GraphPager: AsyncSequence, Sendable {
             base = beta
         }
         var query: [String] = []
-        if !select.isEmpty { query.append("$select=" + select.map(FormEncoding.escape).joined(separator: ",")) }
+        if !select.isEmpty { query.append("$select=" + select.map { FormFields.escape($0) }.joined(separator: ",")) }
         if let top { query.append("$top=\(top)") }
         firstURL = base + (path.hasPrefix("/") ? path : "/" + path) + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
         origin = GraphPager.origin(of: base) ?? base
-        self.permission = permission ?? GraphPermission.toRead(path: path)
+        self.permission = permission ?? GraphPermission.toRead(path: path).rawValue
         self.session = session
         self.policy = policy
         self.random = random

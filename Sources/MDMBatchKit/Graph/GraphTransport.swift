@@ -18,7 +18,7 @@ public final class GraphTransport: DeviceActionTransport {
     public func send(_ command: DeviceCommand) async throws -> TransportReceipt {
         let url = deviceURL(command.deviceID) + "/" + command.action.graphName
         let response = try await session.send(.post, url: url, requestID: command.attemptID)
-        if let error = GraphAnswer.error(for: response, permission: GraphPermission.sendActions,
+        if let error = GraphAnswer.error(for: response, permission: GraphPermission.privilegedOperations.rawValue,
                                          clientRequestID: command.attemptID) { throw error }
         return TransportReceipt(channel: nil, effect: "accepted")
     }
@@ -35,7 +35,7 @@ public final class GraphTransport: DeviceActionTransport {
         }
         // The device is gone or never was: nothing was received for it.
         if response.status == 404 { return .notReceived }
-        if let error = GraphAnswer.error(for: response, permission: GraphPermission.readDevices) {
+        if let error = GraphAnswer.error(for: response, permission: GraphPermission.readDevices.rawValue) {
             if error.stopsRun { throw error }
             return .unanswered(error)
         }
@@ -47,7 +47,7 @@ public final class GraphTransport: DeviceActionTransport {
     }
 
     private func deviceURL(_ deviceID: String) -> String {
-        session.settings.graphURL + "/deviceManagement/managedDevices/" + FormEncoding.escape(deviceID)
+        session.settings.graphURL + "/deviceManagement/managedDevices/" + FormFields.escape(deviceID)
     }
 
     /// Reads a `managedDevice` body (`{"deviceActionResults": [...]}`) for the query's action.

@@ -108,7 +108,7 @@ public actor TokenProvider {
             method: .post, url: tokenURL,
             headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
                       "User-Agent": userAgent, "client-request-id": UUID().uuidString.lowercased()],
-            body: Array(FormEncoding.encode(form).utf8))
+            body: Array(FormFields.encode(form).utf8))
 
         let response: GraphHTTPResponse
         do {
@@ -120,7 +120,7 @@ public actor TokenProvider {
         let status = response.status
         guard status == 200 else {
             // an authority may echo what it was sent: the secret as given and as form-encoded
-            let detail = GraphAnswer.ErrorBody(response.body, redacting: secrets + secrets.map(FormEncoding.escape))
+            let detail = GraphAnswer.ErrorBody(response.body, redacting: secrets + secrets.map { FormFields.escape($0) })
             let said = detail.summary ?? "no error description"
             logger.debug("sign-in failed", metadata: ["status": "\(status)", "error": "\(detail.code ?? "")"])
             switch status {
@@ -185,29 +185,5 @@ final class SharedSignIn: Sendable {
         func resume(with result: Result<AccessToken, any Error>) {
             continuation.withLock { $0.take() }?.resume(with: result)
         }
-    }
-}
-
-/// `application/x-www-form-urlencoded`, with only the unreserved characters left as they are.
-enum FormEncoding {
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func encode(_ fields: [(String, String)]) -> String {
-        fields.map { escape($0.0) + "=" + escape($0.1) }.joined(separator: "&")
-    }
-
-    static func escape(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-    }
-
-    static func decode(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(parts[0]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            let value = parts.count > 1 ? (String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "") : ""
-            fields[name] = value
-        }
-        return fields
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MDMBatchShared
 
 /// What to import, from where, and how strictly.
 public struct ImportRequest: Sendable {
@@ -69,17 +70,8 @@ public enum InventoryImporter {
         _ schema: Schema.Type, _ request: ImportRequest, _ database: AppDatabase,
         _ now: () -> Date, _ onSkip: (SkippedRow) -> Void
     ) throws -> ImportSummary {
-        guard ImportFormat.accepted(for: Schema.kind).contains(request.format) else {
-            throw ImportError.unsupportedFormat(
-                "\(Schema.kind.rawValue) cannot be imported as \(request.format.rawValue); use one of "
-                    + ImportFormat.accepted(for: Schema.kind).map(\.rawValue).joined(separator: ", "))
-        }
-        let source = try ByteSource(path: request.path, displayName: request.displayName)
-        var format = request.format
-        if format == .auto {
-            format = ImportFormat.sniff(try source.peek(4096))
-            if format == .graphJSON && Schema.kind == .users { format = .jsonl }
-        }
+        let (source, format) = try InventoryInput.open(request.path, displayName: request.displayName, kind: Schema.kind,
+                                                       format: request.format)
         let started = now()
 
         // the writer keeps the reporter of duplicates for as long as this import, no longer
@@ -105,20 +97,8 @@ public enum InventoryImporter {
                 try refuseOrSkip(row)
             }
 
-            let resolvedFormat: ImportFormat
-            switch format {
-            case .csv, .intuneCSV, .auto:
-                resolvedFormat = try CSVRecords.read(source, preferred: format, limits: request.limits, makeWriter: makeWriter, skip: skip)
-            case .graphJSON where request.graphLines:
-                resolvedFormat = format
-                try JSONRecords.readLines(source, format: .graphJSON, limits: request.limits, makeWriter: makeWriter, skip: skip)
-            case .graphJSON:
-                resolvedFormat = format
-                try JSONRecords.readDocument(source, limits: request.limits, makeWriter: makeWriter, skip: skip)
-            case .jsonl:
-                resolvedFormat = format
-                try JSONRecords.readLines(source, format: .jsonl, limits: request.limits, makeWriter: makeWriter, skip: skip)
-            }
+            let resolvedFormat = try InventoryInput.read(source, format: format, graphLines: request.graphLines,
+                                                         limits: request.limits, makeWriter: makeWriter, skip: skip)
 
             try writer?.flush()
             let rowsWritten = writer?.rowsWritten ?? 0

@@ -63,10 +63,10 @@ public actor MockTransport: DeviceActionTransport {
         self.configuration = configuration
         self.clock = clock
         throttleWindow = configuration.throttle.map(SlidingWindow.init(policy:))
-        journal = try configuration.journalPath.map { try AppendOnlyFile(path: $0) }
+        journal = try configuration.journalPath.map { try AppendOnlyFile.create($0) }
         if let path = configuration.memoryPath {
             memory = MockAction.load(path)
-            memoryFile = try AppendOnlyFile(path: path)
+            memoryFile = try AppendOnlyFile.create(path)
         } else {
             memoryFile = nil
         }
@@ -99,7 +99,7 @@ public actor MockTransport: DeviceActionTransport {
                 fault(command, status: 429, kind: "throttled")
                 throw TransportError.throttled(retryAfter: String(format: "%.3f", allowed - now), message: "Too Many Requests")
             }
-            window.record(now)
+            window.record(at: now)
             throttleWindow = window
         }
 
@@ -246,31 +246,20 @@ struct MockAction: Sendable, Equatable {
     }
 }
 
-/// An append-only JSONL file (0600). Each record is one `write(2)` to a file opened with
-/// O_APPEND, so it survives the process being killed (not a power loss).
-final class AppendOnlyFile: Sendable {
-    private let fd: Int32
-
-    init(path: String) throws {
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else {
-            throw OutputFileError.cannotCreate(path, String(cString: strerror(errno)))
+extension AppendOnlyFile {
+    /// Opens the file, or says why it cannot be created.
+    static func create(_ path: String) throws -> AppendOnlyFile {
+        do {
+            return try AppendOnlyFile(path: path)
+        } catch {
+            throw OutputFileError.cannotCreate(error.path, error.reason)
         }
     }
 
-    deinit { close(fd) }
-
+    /// One record, its time (`t`) added.
     func append(_ record: [String: JSONValue], at date: Date) {
         var record = record
         record["t"] = .string(ISOTimestamp.formatMillis(date))
-        let line = Array((JSONValue.object(record).canonicalText + "\n").utf8)
-        line.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 { if errno == EINTR { continue } else { return } }
-                offset += n
-            }
-        }
+        append(JSONValue.object(record).canonicalText)
     }
 }

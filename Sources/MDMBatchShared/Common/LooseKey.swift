@@ -14,7 +14,7 @@ public func looseKey(_ text: some StringProtocol) -> String {
 }
 
 /// A lookup table keyed by `looseKey` of each name (names that fold together are fine).
-func looseTable<Value>(_ entries: [(String, Value)]) -> [String: Value] {
+package func looseTable<Value>(_ entries: [(String, Value)]) -> [String: Value] {
     var table: [String: Value] = [:]
     for (name, value) in entries { table[looseKey(name)] = value }
     return table
@@ -22,7 +22,7 @@ func looseTable<Value>(_ entries: [(String, Value)]) -> [String: Value] {
 
 /// `text` without leading and trailing white space (Foundation's `.whitespaces`), without
 /// bridging to `NSString` in the common case where both ends are visible ASCII.
-func trimmingWhitespace(_ text: String) -> String {
+package func trimmingWhitespace(_ text: String) -> String {
     func visibleASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
     guard let first = text.utf8.first, let last = text.utf8.last else { return text }
     if visibleASCII(first) && visibleASCII(last) { return text }

@@ -104,7 +104,7 @@ public struct OSVersion: Sendable, Hashable, Comparable {
 /// spaces, `_`, `-` and parentheses; the version is its leading dotted number.
 public enum PlatformNormaliser {
     /// Families of names; some need the version to pick the platform.
-    enum Family: Sendable {
+    package enum Family: Sendable {
         case fixed(PlatformID)
         case windowsPhone          // Windows Phone, WindowsPhone
         case windowsPhone8Named    // Windows Phone 8, Windows Phone 8.1
@@ -114,7 +114,7 @@ public enum PlatformNormaliser {
     }
 
     /// Normalised name → family. One row per name of the RULES.md table.
-    static let families: [String: Family] = {
+    package static let families: [String: Family] = {
         var table: [String: Family] = [:]
         for name in ["iOS", "iPadOS", "iOS/iPadOS", "iPhone", "iPad", "iPod"] { table[looseKey(name)] = .fixed(.ios) }
         for name in ["macOS", "Mac OS X", "OS X", "Mac", "macMDM"] { table[looseKey(name)] = .fixed(.macos) }
@@ -134,7 +134,7 @@ public enum PlatformNormaliser {
         resolve(family: families[looseKey(platform)], version: version.flatMap { OSVersion($0) })
     }
 
-    static func resolve(family: Family?, version: OSVersion?) -> PlatformResolution {
+    package static func resolve(family: Family?, version: OSVersion?) -> PlatformResolution {
         guard let family else { return .unlisted }
         switch family {
         case .fixed(let id):
@@ -170,7 +170,7 @@ public enum Management: String, Sendable, CaseIterable, Codable {
     /// An agent Intune does not act through (Jamf, Configuration Manager only, Defender, …).
     case other
 
-    static let names: [String: Management] = looseTable(
+    package static let names: [String: Management] = looseTable(
         ["mdm", "MDM", "Intune", "Co-managed", "configurationManagerClientMdm", "googleCloudDevicePolicyController",
          "microsoft365ManagedMdm", "intuneAosp"].map { ($0, .mdm) }
         + ["eas", "EAS", "Exchange ActiveSync"].map { ($0, .eas) }
@@ -220,7 +220,7 @@ public enum Enrollment: String, Sendable, CaseIterable, Codable {
 
     /// The Android values of Graph's `deviceEnrollmentType`: v1.0 documents none, beta
     /// these five (both AOSP enrollments are `aosp`).
-    static let graphEnrollmentTypes: [String: Enrollment] = looseTable([
+    package static let graphEnrollmentTypes: [String: Enrollment] = looseTable([
         ("androidEnterpriseDedicatedDevice", .dedicated),
         ("androidEnterpriseFullyManaged", .fullyManaged),
         ("androidEnterpriseCorporateWorkProfile", .corporateWorkProfile),

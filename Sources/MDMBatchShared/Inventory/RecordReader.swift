@@ -18,23 +18,28 @@ public struct InputLimits: Sendable, Equatable {
 
 /// What is wrong with an input at a place; the reader of each kind of file turns it into
 /// its own error (`ImportError`, `BatchError`).
-struct InputProblem: Error, Equatable {
-    var location: SourceLocation
-    var message: String
+package struct InputProblem: Error, Equatable {
+    package var location: SourceLocation
+    package var message: String
+
+    package init(location: SourceLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
 }
 
 /// A CSV file read as a table: its header matched to the fields of one of `maps` (the
 /// first that fits), then row after row of the header's width, each field checked (UTF-8,
 /// no NUL byte, at most `maxFieldBytes`). Inventories and batches read their CSV with it.
-final class CSVTable {
+package final class CSVTable {
     private let reader: CSVReader
-    let file: String
-    let map: ColumnMap
-    let headers: [String]
+    package let file: String
+    package let map: ColumnMap
+    package let headers: [String]
     /// field index → column, nil when the file has no column for the field
-    let columnOfField: [Int?]
+    package let columnOfField: [Int?]
 
-    init(source: ByteSource, maps: [ColumnMap], fieldCount: Int, limits: InputLimits, emptyMessage: String) throws {
+    package init(source: ByteSource, maps: [ColumnMap], fieldCount: Int, limits: InputLimits, emptyMessage: String) throws {
         let reader = CSVReader(source: source, maxFieldBytes: limits.maxFieldBytes)
         let file = source.displayName
         let hasHeader: Bool
@@ -53,7 +58,7 @@ final class CSVTable {
     }
 
     /// Matches header names to fields. A repeated column is an error; unknown columns are ignored.
-    static func match(_ headers: [String], maps: [ColumnMap], fieldCount: Int, at place: SourceLocation) throws -> (ColumnMap, [Int?]) {
+    package static func match(_ headers: [String], maps: [ColumnMap], fieldCount: Int, at place: SourceLocation) throws -> (ColumnMap, [Int?]) {
         var firstFailure: InputProblem?
         for map in maps {
             var columnOfField = [Int?](repeating: nil, count: fieldCount)
@@ -82,11 +87,11 @@ final class CSVTable {
     }
 
     /// The line on which the current row starts.
-    var line: Int { reader.recordLine }
+    package var line: Int { reader.recordLine }
 
     /// Advances to the next row; false at the end. A structural problem with the row is
     /// thrown, and the reader has moved past it (a caller that skips bad rows goes on).
-    func next() throws -> Bool {
+    package func next() throws -> Bool {
         do {
             guard try reader.nextRecord() else { return false }
         } catch let error as CSVError {
@@ -101,22 +106,22 @@ final class CSVTable {
 
     /// The bytes of field `field` of the current row; nil when the file has no such column.
     @inline(__always)
-    func field(_ field: Int) -> UnsafeRawBufferPointer? {
+    package func field(_ field: Int) -> UnsafeRawBufferPointer? {
         columnOfField[field].map { reader.field($0) }
     }
 
     /// Where field `field` of the current row is (its column; the row when it has none).
-    func location(ofField field: Int?) -> SourceLocation {
+    package func location(ofField field: Int?) -> SourceLocation {
         guard let column = field.flatMap({ columnOfField[$0] }) else { return SourceLocation(file: file, line: line, column: 1) }
         return SourceLocation(file: file, line: reader.line(ofField: column), column: column + 1)
     }
 }
 
 /// The lines of a JSONL input, each with its number; blank lines are skipped.
-enum JSONLines {
+package enum JSONLines {
     /// Hands each line that is not blank to `body`, read a chunk at a time: a line longer
     /// than `maxLineBytes` is refused (`InputProblem`) once that many bytes of it were read.
-    static func forEach(_ source: ByteSource, maxLineBytes: Int,
+    package static func forEach(_ source: ByteSource, maxLineBytes: Int,
                         _ body: (_ line: Int, _ text: ArraySlice<UInt8>) throws -> Void) throws {
         var line = 0
         func tooLong() -> InputProblem {
@@ -158,9 +163,9 @@ enum JSONLines {
 
 /// The fields of one JSON object: its members matched to fields (loosely, as CSV headers
 /// are), each a scalar, without a NUL character, at most `maxFieldBytes` long.
-enum JSONFields {
+package enum JSONFields {
     /// The texts by field index, and the member name each came from.
-    static func values(of object: [String: JSONValue], map: ColumnMap, fieldCount: Int,
+    package static func values(of object: [String: JSONValue], map: ColumnMap, fieldCount: Int,
                        limits: InputLimits) throws(RowError) -> (texts: [String?], keys: [String?]) {
         var texts = [String?](repeating: nil, count: fieldCount)
         var keys = [String?](repeating: nil, count: fieldCount)
@@ -188,7 +193,7 @@ enum JSONFields {
     }
 
     /// A JSON object, or a message saying why the bytes are not one.
-    static func object(_ bytes: some Collection<UInt8>) -> Result<[String: JSONValue], RowError> {
+    package static func object(_ bytes: some Collection<UInt8>) -> Result<[String: JSONValue], RowError> {
         // the decoder's own message would be "Expected to decode Dictionary<String, Any>"
         guard String(validating: bytes, as: UTF8.self) != nil else {
             return .failure(RowError(fieldIndex: nil, message: "invalid UTF-8"))

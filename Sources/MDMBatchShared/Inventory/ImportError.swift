@@ -32,11 +32,21 @@ public struct SkippedRow: Sendable, Equatable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
     public var description: String { "\(location): \(message)" }
+
+    package init(location: SourceLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
 }
 
 /// A problem with one value of a row; the reader turns it into a location.
-struct RowError: Error {
+package struct RowError: Error {
     /// Which field (by its index in the kind's field list); nil when the whole row is wrong.
-    var fieldIndex: Int?
-    var message: String
+    package var fieldIndex: Int?
+    package var message: String
+
+    package init(fieldIndex: Int?, message: String) {
+        self.fieldIndex = fieldIndex
+        self.message = message
+    }
 }

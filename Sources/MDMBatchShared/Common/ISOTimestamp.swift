@@ -6,7 +6,7 @@ import Foundation
 public enum ISOTimestamp {
     /// True when the bytes already are a valid `YYYY-MM-DDTHH:MM:SSZ` (the common case,
     /// checked without allocating).
-    static func isNormalised(_ b: UnsafeRawBufferPointer) -> Bool {
+    package static func isNormalised(_ b: UnsafeRawBufferPointer) -> Bool {
         guard b.count == 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == UInt8(ascii: "T"), b[13] == 0x3A, b[16] == 0x3A,
               b[19] == UInt8(ascii: "Z") else { return false }
         func number(_ at: Int, _ digits: Int) -> Int? {
@@ -87,7 +87,7 @@ public enum ISOTimestamp {
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, or `YYYY-MM-DDTHH:MM:SS.mmmZ` with `millis`: written digit by
     /// digit (timestamps are on every audit row and journal record).
-    static func format(epochSeconds: Int64, millis: Int?) -> String {
+    package static func format(epochSeconds: Int64, millis: Int?) -> String {
         let days = Int(floorDiv(epochSeconds, 86_400))
         let rest = Int(epochSeconds - Int64(days) * 86_400)
         let (y, m, d) = civilFromDays(days)
@@ -115,7 +115,7 @@ public enum ISOTimestamp {
 
     private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
-    static func daysIn(month: Int, year: Int) -> Int {
+    package static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
         case 4, 6, 9, 11: 30

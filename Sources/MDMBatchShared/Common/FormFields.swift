@@ -20,9 +20,11 @@ public struct FormFields: Sendable, Equatable {
         pairs.first { $0.key == key }?.value
     }
 
-    /// The query string of the same fields, encoded again (for `@odata.nextLink`).
-    public static func encode(_ pairs: [(String, String)]) -> String {
-        pairs.map { "\(escape($0.0))=\(escape($0.1))" }.joined(separator: "&")
+    /// Fields encoded: a token request's body, or (`keepingQuerySigns`) a query string as
+    /// Graph writes one (`@odata.nextLink`).
+    public static func encode(_ pairs: [(String, String)], keepingQuerySigns: Bool = false) -> String {
+        pairs.map { escape($0.0, keepingQuerySigns: keepingQuerySigns) + "=" + escape($0.1, keepingQuerySigns: keepingQuerySigns) }
+            .joined(separator: "&")
     }
 
     static func decode(_ text: Substring) -> String {
@@ -58,15 +60,23 @@ public struct FormFields: Sendable, Equatable {
         }
     }
 
-    /// Keeps what a query may hold unescaped (`$` and `,` included, as Graph writes them).
-    static func escape(_ text: String) -> String {
+    /// `text` with every byte but the unreserved characters (RFC 3986) percent-encoded;
+    /// with `keepingQuerySigns`, `$` and `,` too are left as they are, as Graph writes them
+    /// in a query.
+    public static func escape(_ text: String, keepingQuerySigns: Bool = false) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
                  UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-                 UInt8(ascii: "~"), UInt8(ascii: "$"), UInt8(ascii: ","):
+                 UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "$"), UInt8(ascii: ","):
+                if keepingQuerySigns {
+                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                } else {
+                    out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+                }
             default:
                 out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
             }

@@ -26,7 +26,7 @@ public enum ImportFormat: String, Sendable, CaseIterable, Codable {
     /// Picks a format from the first bytes of the input: `[` or `{"value"`/`{"@odata…"`
     /// is a Graph document, another `{` is JSONL; anything else is CSV, returned as
     /// `auto` because the header tells canonical CSV from the Intune export.
-    static func sniff(_ head: [UInt8]) -> ImportFormat {
+    package static func sniff(_ head: [UInt8]) -> ImportFormat {
         var bytes = head[...]
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }
         bytes = bytes.drop(while: { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D })
@@ -42,17 +42,17 @@ public enum ImportFormat: String, Sendable, CaseIterable, Codable {
 }
 
 /// The names a format gives the fields of an inventory or a batch, matched loosely (`looseKey`).
-struct ColumnMap: Sendable {
+package struct ColumnMap: Sendable {
     /// nil for a batch.
-    let format: ImportFormat?
+    package let format: ImportFormat?
     /// loose column name → field index
-    let columns: [String: Int]
+    package let columns: [String: Int]
     /// field indexes that must have a column
-    let required: [Int]
+    package let required: [Int]
     /// the format's own name for each required field, for messages
-    let requiredNames: [String]
+    package let requiredNames: [String]
 
-    init(format: ImportFormat?, names: [(String, Int)], required: [Int]) {
+    package init(format: ImportFormat?, names: [(String, Int)], required: [Int]) {
         self.format = format
         var columns: [String: Int] = [:]
         for (name, field) in names { columns[looseKey(name)] = field }

@@ -1,7 +1,7 @@
 private let hexDigits = Array("0123456789abcdef".utf8)
 
 /// Lower-case hex of a digest.
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
+package func hexString(_ bytes: some Sequence<UInt8>) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(64)
     for byte in bytes {

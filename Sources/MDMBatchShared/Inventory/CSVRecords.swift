@@ -1,12 +1,13 @@
 /// Feeds the rows of a CSV inventory file to a writer, turning every problem into a
 /// `file:line:column` message (or a skipped row).
-enum CSVRecords {
+package enum CSVRecords {
     /// Reads the whole file; returns the format its header matched. `auto` tries
     /// canonical CSV, then the Intune export.
-    static func read<Schema: InventorySchema>(
+    package static func read<Writer: InventoryRowWriter>(
         _ source: ByteSource, preferred: ImportFormat, limits: InputLimits,
-        makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        makeWriter: (ImportFormat, [Bool]) throws -> Writer, skip: (SkippedRow) throws -> Void
     ) throws -> ImportFormat {
+        typealias Schema = Writer.Schema
         let formats: [ImportFormat] = preferred == .auto ? (Schema.kind == .devices ? [.csv, .intuneCSV] : [.csv]) : [preferred]
         let table: CSVTable
         do {

@@ -3,11 +3,12 @@ import Foundation
 /// Feeds the objects of a JSON inventory to a writer: a Graph `managedDevice` array
 /// (`[...]` or `{"value": [...]}`), or JSONL (one object per line). Each object is
 /// located by the line and column where it starts.
-enum JSONRecords {
-    static func readDocument<Schema: InventorySchema>(
-        _ source: ByteSource, limits: InputLimits, makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>,
+package enum JSONRecords {
+    package static func readDocument<Writer: InventoryRowWriter>(
+        _ source: ByteSource, limits: InputLimits, makeWriter: (ImportFormat, [Bool]) throws -> Writer,
         skip: (SkippedRow) throws -> Void
     ) throws {
+        typealias Schema = Writer.Schema
         let bytes = try source.readAll()
         let map = Schema.columnMap(for: .graphJSON) ?? Schema.columnMap(for: .jsonl)!
         let writer = try makeWriter(map.format!, presentFields(of: map, count: Schema.fieldNames.count))
@@ -22,10 +23,11 @@ enum JSONRecords {
 
     /// One object a line, named as `format` names the fields (JSONL: canonical names;
     /// Graph: Graph's).
-    static func readLines<Schema: InventorySchema>(
+    package static func readLines<Writer: InventoryRowWriter>(
         _ source: ByteSource, format: ImportFormat, limits: InputLimits,
-        makeWriter: (ImportFormat, [Bool]) throws -> UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        makeWriter: (ImportFormat, [Bool]) throws -> Writer, skip: (SkippedRow) throws -> Void
     ) throws {
+        typealias Schema = Writer.Schema
         let map = Schema.columnMap(for: format) ?? Schema.columnMap(for: .jsonl)!
         let writer = try makeWriter(map.format!, presentFields(of: map, count: Schema.fieldNames.count))
         do {
@@ -44,10 +46,11 @@ enum JSONRecords {
         (0..<count).map { field in map.columns.values.contains(field) }
     }
 
-    private static func write<Schema: InventorySchema>(
+    private static func write<Writer: InventoryRowWriter>(
         _ object: some Collection<UInt8>, at location: SourceLocation, map: ColumnMap, limits: InputLimits,
-        writer: UpsertWriter<Schema>, skip: (SkippedRow) throws -> Void
+        writer: Writer, skip: (SkippedRow) throws -> Void
     ) throws {
+        typealias Schema = Writer.Schema
         guard object.count <= limits.maxRecordBytes else {
             try skip(SkippedRow(location: location, message: "an object larger than \(limits.maxRecordBytes) bytes (--max-record-bytes)"))
             return
@@ -91,25 +94,25 @@ enum JSONRecords {
 
 /// Just enough of a JSON scanner to find the elements of the record array and where
 /// each one starts; the elements themselves are decoded by `JSONDecoder`.
-struct JSONScanner {
-    let bytes: [UInt8]
-    let file: String
+package struct JSONScanner {
+    package let bytes: [UInt8]
+    package let file: String
     private var i = 0
     private var line = 1
     private var lineStart = 0
     private var closing: UInt8 = 0       // what ends the document after the array
     private var firstElement = true
 
-    init(bytes: [UInt8], file: String) {
+    package init(bytes: [UInt8], file: String) {
         self.bytes = bytes
         self.file = file
     }
 
-    var location: SourceLocation { SourceLocation(file: file, line: line, column: i - lineStart + 1) }
+    package var location: SourceLocation { SourceLocation(file: file, line: line, column: i - lineStart + 1) }
 
     private func fail(_ message: String) -> ImportError { .malformed(location, message) }
 
-    mutating func skipByteOrderMark() throws {
+    package mutating func skipByteOrderMark() throws {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { i = 3; lineStart = 3 }
     }
 
@@ -124,7 +127,7 @@ struct JSONScanner {
     }
 
     /// Positions the scanner inside the array of records: the document itself, or its `value`.
-    mutating func enterRecordArray() throws {
+    package mutating func enterRecordArray() throws {
         skipWhitespace()
         guard i < bytes.count else { throw fail("empty file: expected a JSON array of devices, or {\"value\": [...]}") }
         if bytes[i] == UInt8(ascii: "[") { i += 1; return }
@@ -154,7 +157,7 @@ struct JSONScanner {
     }
 
     /// The next element of the array (its bytes and where it starts), or nil after `]`.
-    mutating func nextArrayElement() throws -> (bytes: [UInt8], location: SourceLocation)? {
+    package mutating func nextArrayElement() throws -> (bytes: [UInt8], location: SourceLocation)? {
         skipWhitespace()
         guard i < bytes.count else { throw fail("unexpected end of file inside the array (missing ']')") }
         if bytes[i] == UInt8(ascii: "]") { i += 1; return nil }
@@ -171,7 +174,7 @@ struct JSONScanner {
     }
 
     /// After the array: nothing but the rest of the enclosing object, or white space.
-    mutating func expectEnd() throws {
+    package mutating func expectEnd() throws {
         if closing != 0 {
             // the rest of the members of {"value": [...], ...}
             while true {
