@@ -83,13 +83,14 @@ struct AuditVerifyCommand: ParsableCommand {
         try ExitStatus.guarding(options) {
             let key = try publicKey.map { try AuditPublicKey(file: $0) }
             let database = try options.openDatabase(.mustExist)
-            switch try AuditVerifier.verify(database, publicKey: key, expectHead: expectHead) {
+            let verification = try AuditVerifier.verify(database, publicKey: key, expectHead: expectHead)
+            switch verification {
             case .success(let found):
                 if !options.quiet { print(Self.summary(found, expectHead: expectHead)) }
             case .failure(let problem):
                 Console.error("mdmbatch: \(problem)")
-                throw ExitCode(1)
             }
+            try ExitStatus.finish(verification, options)
         }
     }
 

@@ -153,3 +153,8 @@ public struct Confirmation: Sendable {
         try database.write { try $0.recordConfirmations(changes, runID: runID, actor: actor, at: now) }
     }
 }
+
+/// A confirm succeeds when every sent element is done on its device.
+extension Confirmation.Outcome: CommandResult {
+    public var failure: FailureKind? { allDone ? nil : .completedWithFailures }
+}
