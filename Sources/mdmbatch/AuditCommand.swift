@@ -83,13 +83,14 @@ struct AuditVerifyCommand: ParsableCommand {
         try ExitStatus.guarding(options) {
             let key = try publicKey.map { try AuditPublicKey(file: $0) }
             let database = try options.openDatabase(.mustExist)
-            switch try AuditVerifier.verify(database, publicKey: key, expectHead: expectHead) {
+            let verification = try AuditVerifier.verify(database, publicKey: key, expectHead: expectHead)
+            switch verification {
             case .success(let found):
                 if !options.quiet { print(Self.summary(found, expectHead: expectHead)) }
             case .failure(let problem):
                 Console.error("mdmbatch: \(problem)")
-                throw ExitCode(1)
             }
+            try ExitStatus.finish(verification, options)
         }
     }
 
@@ -147,9 +148,16 @@ struct AuditExportCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
-    func validate() throws {
+    /// --from, --to and --run, parsed once by validate().
+    private var filter = AuditExportFilter()
+
+    private enum CodingKeys: String, CodingKey {
+        case from, to, runID, format, output, options
+    }
+
+    mutating func validate() throws {
         do {
-            _ = try AuditExportFilter(fromText: from, toText: to, runID: runID)
+            filter = try AuditExportFilter(fromText: from, toText: to, runID: runID)
         } catch {
             throw ValidationError(error.localizedDescription)
         }
@@ -157,7 +165,6 @@ struct AuditExportCommand: ParsableCommand {
 
     func run() throws {
         try ExitStatus.guarding(options) {
-            let filter = try AuditExportFilter(fromText: from, toText: to, runID: runID)
             if output != "-" { try OutputFile.checkWritable(output) }
             let database = try options.openDatabase(.mustExist)
             try AuditExport.run(database, filter: filter, format: format, actor: options.osUser,

@@ -67,7 +67,7 @@ struct ConfirmCommand: AsyncParsableCommand {
                 print("run \(runID)")
                 print(ConfirmText.summary(outcome))
             }
-            if !outcome.allDone { throw ExitCode(1) }
+            try ExitStatus.finish(outcome, options)
         }
     }
 }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Foundation
 import MDMBatchKit
 
-/// The one place where errors become exit statuses (sysexits) and messages.
+/// The one place where errors and results become exit statuses (sysexits) and messages.
 enum ExitStatus {
     static func code(for kind: FailureKind) -> Int32 {
         switch kind {
+        case .completedWithFailures: 1
         case .usage: 64
         case .dataError: 65
         case .noInput: 66
@@ -35,21 +36,30 @@ enum ExitStatus {
         }
     }
 
+    /// Ends a command by its result: 0 when it did what it said, else the status of its
+    /// failure, its cause (if the output does not say it) reported as an error is.
+    static func finish(_ result: some CommandResult, _ options: GlobalOptions) throws {
+        guard let kind = result.failure else { return }
+        if let cause = result.failureCause { say(message(cause), kind, options) }
+        throw ExitCode(code(for: kind))
+    }
+
     private static func report(_ error: any Error, _ options: GlobalOptions) -> any Error {
         if error is ExitCode || error is ValidationError { return error }
-        let (kind, message) = classify(error)
+        let kind = FailureKind(of: error)
+        say(message(error), kind, options)
+        return ExitCode(code(for: kind))
+    }
+
+    private static func say(_ message: String, _ kind: FailureKind, _ options: GlobalOptions) {
         if options.logFormat == .json {
             options.makeLogger().error("\(message)", metadata: ["exit_status": "\(code(for: kind))"])
         } else {
             Console.error("mdmbatch: \(TerminalText.escaped(message))")
         }
-        return ExitCode(code(for: kind))
     }
 
-    static func classify(_ error: any Error) -> (FailureKind, String) {
-        if let classified = error as? any ClassifiedError {
-            return (classified.failureKind, error.localizedDescription)
-        }
-        return (.software, "internal error: \(error)")
+    private static func message(_ error: any Error) -> String {
+        error is any ClassifiedError ? error.localizedDescription : "internal error: \(error)"
     }
 }

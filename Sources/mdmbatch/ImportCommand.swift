@@ -79,27 +79,15 @@ struct ImportArguments: ParsableArguments {
             let logger = options.makeLogger()
             let summary: ImportSummary
             if fromGraph {
-                var request = TransportRequest()
-                request.kind = .graph
-                graph.apply(to: &request)
-                let settings = request.settings(databasePath: nil)
-                let clock = SystemClock()
-                let factory = graph.factory(concurrency: 4, clock: clock, logger: logger)
-                let policy = PageReadPolicy(retry: RetryPolicy(maxAttempts: maxAttempts),
-                                            deadline: maxRunTime.map { clock.now() + $0.seconds },
-                                            breaker: CircuitBreaker(threshold: 3, clock: clock, logger: logger))
-                try factory.check(settings)
-                let database = try options.openDatabase(.createIfMissing)
-                let session = try await factory.graphSession(settings, betaURL: betaURL)
-                do {
-                    summary = try await GraphInventory.importInventory(kind, session: session, beta: beta, database: database,
-                                                                       actor: options.osUser, limits: input.limits,
-                                                                       policy: policy, random: SharedRandom(seed: UInt64(ProcessInfo.processInfo.processIdentifier)))
-                    await session.shutdown()
-                } catch {
-                    await session.shutdown()
-                    throw error
-                }
+                var request = GraphImportRequest(kind: kind, transport: TransportRequest(), actor: options.osUser)
+                graph.apply(to: &request.transport)
+                (request.beta, request.betaURL) = (beta, betaURL)
+                request.maxAttempts = maxAttempts
+                request.maxRunTime = maxRunTime?.seconds
+                request.limits = input.limits
+                summary = try await GraphInventory.importInventory(
+                    request, transports: graph.factory(concurrency: 4, clock: SystemClock(), logger: logger),
+                    openDatabase: { try options.openDatabase(.createIfMissing) })
             } else {
                 let database = try options.openDatabase(.createIfMissing)
                 summary = try InventoryImporter.run(

@@ -102,21 +102,7 @@ struct RunCommand: AsyncParsableCommand {
                 Console.error("mdmbatch: \(finished.outcome.secretsToCollect) secret(s) (temporary passcodes, unlock PINs) are held by "
                               + "the service: collect them with `mdmbatch confirm \(finished.run.id) --passcodes-out FILE`")
             }
-            try RunExit.check(finished.outcome, allWell: finished.allWell)
+            try ExitStatus.finish(finished, options)
         }
-    }
-}
-
-/// The exit status of a run that ended: the sign-in's own error when it failed (77 refused,
-/// 75 unreachable), 77 when the service refused a permission, 75 when it was interrupted
-/// otherwise, 1 when something did not succeed.
-enum RunExit {
-    static func check(_ outcome: RunOutcome, allWell: Bool) throws {
-        if let failure = outcome.transportFailure { throw failure }
-        if case .serviceRefused(let error)? = outcome.stopReason {
-            throw RunStopped.serviceRefused(outcome.runID, error)
-        }
-        if outcome.interrupted { throw ExitCode(75) }
-        if !allWell { throw ExitCode(1) }
     }
 }

@@ -40,9 +40,7 @@ struct RunSpoolCommand: AsyncParsableCommand {
             defer { signals.cancel() }
             let batchRun = dispatch.batchRun(options, database: database, logger: logger)
             let outcome = try await spool.run(batchRun, stop: stop, progress: RunProgress())
-            if case .serviceRefused(let error)? = outcome.stopReason { throw RunStopped.serviceRefused("in progress", error) }
-            if outcome.interrupted { throw ExitCode(75) }
-            if outcome.failed > 0 { throw ExitCode(1) }
+            try ExitStatus.finish(outcome, options)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MDMBatchKit
 
 struct StatusCommand: ParsableCommand {
@@ -27,18 +28,16 @@ struct StatusCommand: ParsableCommand {
             let database = try options.openDatabase(.mustExist)
             let runs = try RunReports.status(database, runID: runID)
             if json {
-                let items = runs.map { run, summary in
-                    "{\"run_id\": \(JSONText.quote(run.id)), \"state\": \(JSONText.quote(run.state.rawValue)), "
-                        + "\"batch\": \(JSONText.quote(run.batchName)), \"started_at\": \(JSONText.quote(run.startedAt)), "
-                        + "\"finished_at\": \(JSONText.quote(run.finishedAt)), \"summary\": \(RunReportJSON.summary(summary))}"
-                }
-                print(runID == nil ? "[" + items.joined(separator: ",\n ") + "]" : items[0])
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                let data = try runID == nil ? encoder.encode(runs) : encoder.encode(runs[0])
+                print(String(decoding: data, as: UTF8.self))
             } else if runID != nil {
-                print(RunReportText.summary(runs[0].0, runs[0].1))
+                print(RunReportText.summary(runs[0].run, runs[0].summary))
             } else if runs.isEmpty {
                 print("no runs yet")
             } else {
-                for (run, summary) in runs {
+                for (run, summary) in runs.map({ ($0.run, $0.summary) }) {
                     let done = summary.targets - summary.open
                     print("\(run.id)  \(run.state.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0))  \(run.startedAt)  "
                           + "\(done)/\(summary.targets) done, \(summary.count(.succeeded)) succeeded, "

@@ -120,7 +120,7 @@ struct TransportOptions: ParsableArguments {
         request.mockJournal = mockJournal
         request.mockMemory = mockMemory
         let (latency, transient, permanent, seed) = (mockLatencyMs, mockTransientRate, mockPermanentRate, mockSeed)
-        let (throttle, delay, failures, lifetime) = (mockThrottle?.policy?.description, mockDeviceDelayMs, mockDeviceFailureRate,
+        let (throttle, delay, failures, lifetime) = (mockThrottle?.policy, mockDeviceDelayMs, mockDeviceFailureRate,
                                                      mockSecretLifetime?.seconds)
         request.mock = { settings in
             settings.mockLatencyMs = latency

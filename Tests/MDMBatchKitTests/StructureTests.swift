@@ -36,6 +36,20 @@ struct StructureTests {
         }
     }
 
+    @Test("the command line only parses and prints: no exit status but in ExitStatus.swift, no HTTP client, no GRDB")
+    func commandLineOnlyParsesAndPrints() throws {
+        let files = try Self.swiftFiles().filter { $0.path.hasPrefix("mdmbatch/") }
+        #expect(files.contains { $0.path == "mdmbatch/ExitStatus.swift" }, "the command line's files were found")
+        for (path, text) in files {
+            if path != "mdmbatch/ExitStatus.swift" {
+                #expect(!text.contains("ExitCode"), "\(path) makes an exit status: return a CommandResult, ExitStatus maps it")
+            }
+            for module in ["AsyncHTTPClient", "GRDB"] {
+                #expect(!text.contains("import \(module)"), "\(path) imports \(module)")
+            }
+        }
+    }
+
     @Test("the kit reads no environment, prints nothing and keeps no global signer")
     func kitHasNoGlobals() throws {
         for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/") || path.hasPrefix("MDMBatchShared/") {

@@ -197,3 +197,11 @@ public enum AuditVerifier {
         return nil
     }
 }
+
+/// A verify that found a problem ends 1; the command names the problem.
+extension Result: CommandResult where Success == AuditVerification, Failure == AuditProblem {
+    public var failure: FailureKind? {
+        if case .failure = self { return .completedWithFailures }
+        return nil
+    }
+}

@@ -27,6 +27,23 @@ public struct RatePolicy: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Recorded as its text, `N/SECONDS`.
+extension RatePolicy: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard case let policy?? = Self.parse(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected N/SECONDS, not \(text)")
+        }
+        self = policy
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
 extension SlidingWindow {
     init(policy: RatePolicy) {
         self.init(count: policy.count, seconds: policy.seconds)

@@ -50,3 +50,20 @@ public struct BatchRun: Sendable {
         }
     }
 }
+
+/// How a run ended: the sign-in's own failure when it failed (77 refused, 75 unreachable),
+/// 77 when the service refused a permission, 75 when it was interrupted otherwise, 1 when
+/// something did not succeed.
+extension BatchRun.Finished: CommandResult {
+    public var failure: FailureKind? {
+        if let cause = failureCause { return FailureKind(of: cause) }
+        if outcome.interrupted { return .temporary }
+        return allWell ? nil : .completedWithFailures
+    }
+
+    public var failureCause: (any Error)? {
+        if let failure = outcome.transportFailure { return failure }
+        if case .serviceRefused(let error)? = outcome.stopReason { return RunStopped.serviceRefused(outcome.runID, error) }
+        return nil
+    }
+}

@@ -152,3 +152,8 @@ public struct Confirmation: Sendable {
         })
     }
 }
+
+/// A confirm succeeds when every sent element is done on its device.
+extension Confirmation.Outcome: CommandResult {
+    public var failure: FailureKind? { allDone ? nil : .completedWithFailures }
+}

@@ -222,3 +222,18 @@ public enum SpoolError: LocalizedError, ClassifiedError {
 
     public var failureKind: FailureKind { .noInput }
 }
+
+/// How a spool ended: 77 when the service refused the sign-in or a permission, 75 when
+/// interrupted, 1 when a batch was filed under failed.
+extension Spool.Outcome: CommandResult {
+    public var failure: FailureKind? {
+        if let cause = failureCause { return FailureKind(of: cause) }
+        if interrupted { return .temporary }
+        return failed > 0 ? .completedWithFailures : nil
+    }
+
+    public var failureCause: (any Error)? {
+        guard case .serviceRefused(let error)? = stopReason else { return nil }
+        return RunStopped.serviceRefused("in progress", error)
+    }
+}

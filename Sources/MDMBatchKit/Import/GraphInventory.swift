@@ -13,6 +13,33 @@ public enum GraphInventory {
     public static let betaDeviceFields = ["enrolledByUserPrincipalName"]
     public static let userFields = ["id", "userPrincipalName", "displayName", "mail", "department"]
 
+    /// `import --from-graph` whole: checks the Graph settings and credentials (78) before
+    /// `openDatabase` is called, signs in (77 when refused), reads the inventory and imports
+    /// it, then closes the session.
+    public static func importInventory(_ request: GraphImportRequest, transports: TransportFactory,
+                                       openDatabase: () throws -> AppDatabase) async throws -> ImportSummary {
+        var asked = request.transport
+        asked.kind = .graph
+        let settings = asked.settings(databasePath: nil)
+        let clock = transports.clock
+        let policy = PageReadPolicy(retry: RetryPolicy(maxAttempts: request.maxAttempts),
+                                    deadline: request.maxRunTime.map { clock.now() + $0 },
+                                    breaker: CircuitBreaker(threshold: 3, clock: clock, logger: transports.logger))
+        try transports.check(settings)
+        let database = try openDatabase()
+        let session = try await transports.graphSession(settings, betaURL: request.betaURL)
+        do {
+            let summary = try await importInventory(request.kind, session: session, beta: request.beta, database: database,
+                                                    actor: request.actor, limits: request.limits, policy: policy,
+                                                    random: SharedRandom(seed: UInt64(getpid())))
+            await session.shutdown()
+            return summary
+        } catch {
+            await session.shutdown()
+            throw error
+        }
+    }
+
     /// Reads the inventory of `kind` from `session` and imports it into `database`. With
     /// `beta`, devices come from the beta endpoint, with `enrolledByUserPrincipalName` and
     /// the Android values of `deviceEnrollmentType` (v1.0 documents none); without, the
@@ -91,5 +118,28 @@ public enum GraphInventory {
         } catch {
             throw refuse("not valid JSON (a lone surrogate escape such as \\ud800, or a number out of range?)")
         }
+    }
+}
+
+/// `import users|devices --from-graph` as asked.
+public struct GraphImportRequest: Sendable {
+    public var kind: InventoryKind
+    /// The Graph flags given (URLs, `--read-rate`, `--graph-read-timeout`); the service is Graph.
+    public var transport: TransportRequest
+    /// Devices from the beta endpoint (`--graph-beta-fields`): at `betaURL`, else at the
+    /// Graph URL with v1.0 replaced by beta.
+    public var beta = false
+    public var betaURL: String?
+    /// Attempts per page that fails (a 5xx, a timeout), the first included.
+    public var maxAttempts = 5
+    /// Seconds after which no page is asked for again (`--max-run-time`); nil: no limit.
+    public var maxRunTime: Double?
+    public var limits = InputLimits.standard
+    public var actor: String
+
+    public init(kind: InventoryKind, transport: TransportRequest, actor: String) {
+        self.kind = kind
+        self.transport = transport
+        self.actor = actor
     }
 }

@@ -8,13 +8,13 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 /// Reads runs and writes their reports: the entry point of `status` and `report`.
 public enum RunReports {
     /// One run and its counts, or every run (the latest first) when `runID` is nil.
-    public static func status(_ database: AppDatabase, runID: String?) throws -> [(RunRecord, RunSummary)] {
+    public static func status(_ database: AppDatabase, runID: String?) throws -> [RunStatus] {
         try database.read { store in
             let records = try runID.map { id in
                 guard let run = try store.run(id) else { throw ReportError.noSuchRun(id) }
                 return [run]
             } ?? store.runs()
-            return try records.map { ($0, try store.summary(of: $0)) }
+            return try records.map { RunStatus(run: $0, summary: try store.summary(of: $0)) }
         }
     }
 

@@ -16,14 +16,15 @@ public struct TransportSettings: Sendable, Equatable, Codable {
     public var graphURL: String = GraphSettings.defaultGraphURL
     public var authorityURL: String = GraphSettings.defaultAuthorityURL
     /// All requests, reads and writes together (`--read-rate`); nil: unpaced.
-    public var readRate: String? = GraphSettings.defaultRequestRate.description
+    public var readRate: RatePolicy? = GraphSettings.defaultRequestRate
     public var readTimeout: Double = 30
     // the mock
     public var mockLatencyMs: Double = 0
     public var mockTransientRate: Double = 0
     public var mockPermanentRate: Double = 0
     public var mockSeed: UInt64 = 1
-    public var mockThrottle: String?
+    /// Beyond this rate the mock answers 429 (`--mock-throttle`).
+    public var mockThrottle: RatePolicy?
     public var mockJournal: String?
     public var mockMemory: String?
     public var mockDeviceDelayMs: Double = 1000
@@ -46,13 +47,13 @@ public struct TransportSettings: Sendable, Equatable, Codable {
         kind = try c.decodeIfPresent(Kind.self, forKey: .kind) ?? d.kind
         graphURL = try c.decodeIfPresent(String.self, forKey: .graphURL) ?? d.graphURL
         authorityURL = try c.decodeIfPresent(String.self, forKey: .authorityURL) ?? d.authorityURL
-        readRate = try c.decodeIfPresent(String.self, forKey: .readRate) ?? d.readRate
+        readRate = try c.decodeIfPresent(RatePolicy.self, forKey: .readRate) ?? d.readRate
         readTimeout = try c.decodeIfPresent(Double.self, forKey: .readTimeout) ?? d.readTimeout
         mockLatencyMs = try c.decodeIfPresent(Double.self, forKey: .mockLatencyMs) ?? d.mockLatencyMs
         mockTransientRate = try c.decodeIfPresent(Double.self, forKey: .mockTransientRate) ?? d.mockTransientRate
         mockPermanentRate = try c.decodeIfPresent(Double.self, forKey: .mockPermanentRate) ?? d.mockPermanentRate
         mockSeed = try c.decodeIfPresent(UInt64.self, forKey: .mockSeed) ?? d.mockSeed
-        mockThrottle = try c.decodeIfPresent(String.self, forKey: .mockThrottle)
+        mockThrottle = try c.decodeIfPresent(RatePolicy.self, forKey: .mockThrottle)
         mockJournal = try c.decodeIfPresent(String.self, forKey: .mockJournal)
         mockMemory = try c.decodeIfPresent(String.self, forKey: .mockMemory)
         mockDeviceDelayMs = try c.decodeIfPresent(Double.self, forKey: .mockDeviceDelayMs) ?? d.mockDeviceDelayMs
@@ -144,7 +145,7 @@ public struct TransportRequest: Sendable, Equatable {
         if let kind { settings.kind = kind }
         if let graphURL { settings.graphURL = graphURL }
         if let authorityURL { settings.authorityURL = authorityURL }
-        if let readRate { settings.readRate = readRate?.description }
+        if let readRate { settings.readRate = readRate }
         if let readTimeout { settings.readTimeout = readTimeout }
         mock(&settings)
     }
@@ -211,7 +212,7 @@ public struct TransportFactory: TransportProvider {
             return try MockTransport(configuration: MockTransportConfiguration(
                 latencyMs: settings.mockLatencyMs, transientRate: settings.mockTransientRate,
                 permanentRate: settings.mockPermanentRate, seed: settings.mockSeed,
-                throttle: settings.mockThrottle.flatMap { RatePolicy.parse($0) ?? nil }, journalPath: settings.mockJournal,
+                throttle: settings.mockThrottle, journalPath: settings.mockJournal,
                 memoryPath: settings.mockMemory, deviceDelayMs: settings.mockDeviceDelayMs,
                 deviceFailureRate: settings.mockDeviceFailureRate, secretLifetime: settings.mockSecretLifetime), clock: clock)
         case .graph:
@@ -230,7 +231,7 @@ public struct TransportFactory: TransportProvider {
         try GraphSettings(graphURL: settings.graphURL, authorityURL: settings.authorityURL, betaURL: betaURL,
                           version: MDMBatchVersion.current, readTimeout: settings.readTimeout,
                           requestTimeout: max(120, settings.readTimeout * 4), poolSize: max(1, concurrency),
-                          requestRate: settings.readRate.flatMap { RatePolicy.parse($0) ?? nil })
+                          requestRate: settings.readRate)
     }
 
     /// A signed-in Graph session (for a transport, or to read inventories).
