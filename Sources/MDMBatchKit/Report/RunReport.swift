@@ -105,7 +105,7 @@ public enum RunReportJSON {
             + "\"batch_sha256\": \(JSONText.quote(run.batchSHA256)), \"rule_set\": \(JSONText.quote(run.ruleSet)), "
             + "\"actor\": \(JSONText.quote(run.actor)), "
             + "\"started_at\": \(JSONText.quote(run.startedAt)), \"finished_at\": \(JSONText.quote(run.finishedAt)), "
-            + "\"options\": \(run.options), \"requests\": ["
+            + "\"options\": \(run.optionsText), \"requests\": ["
     }
 
     public static func element(_ element: ReportElement) -> String {

@@ -15,8 +15,11 @@ public struct RunRecord: Sendable, Equatable {
     public var actor: String
     public var startedAt: String
     public var finishedAt: String?
-    /// JSON: concurrency, rate, attempts, transport settings.
-    public var options: String
+    /// The options as recorded, JSON (concurrency, rate, attempts, settle, transport
+    /// settings): what its audit row and reports quote.
+    public var optionsText: String
+    /// The same, decoded once.
+    public var options: RecordedRunOptions
     public var requests: Int
     public var targets: Int
     public var ruleSet: String
@@ -24,20 +27,10 @@ public struct RunRecord: Sendable, Equatable {
     public var service: ServiceIdentity
 
     /// The transport the run recorded (a run of the first round: the mock, as it was then).
-    public var transport: TransportSettings {
-        guard let options = try? JSONDecoder().decode([String: JSONValue].self, from: Data(options.utf8)),
-              let recorded = options["transport"], let settings = try? TransportSettings(json: recorded) else {
-            return TransportSettings()
-        }
-        return settings
-    }
+    public var transport: TransportSettings { options.transport ?? TransportSettings() }
 
     /// The `--settle` the run recorded, in seconds (nil: a run before the third round).
-    public var settle: Double? {
-        guard let options = try? JSONDecoder().decode([String: JSONValue].self, from: Data(options.utf8)),
-              case .number(let seconds)? = options["settle_s"] else { return nil }
-        return seconds
-    }
+    public var settle: Double? { options.settle }
 
     init(_ row: Row) {
         id = row["id"]
@@ -47,7 +40,8 @@ public struct RunRecord: Sendable, Equatable {
         actor = row["actor"]
         startedAt = row["started_at"]
         finishedAt = row["finished_at"]
-        options = row["options"]
+        optionsText = row["options"]
+        options = RecordedRunOptions(text: optionsText)
         requests = row["requests"]
         targets = row["targets"]
         ruleSet = row["rule_set"]
