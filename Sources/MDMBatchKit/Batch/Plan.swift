@@ -35,8 +35,8 @@ public struct PlanItem: Sendable, Equatable {
     /// The action's canonical name when valid, else the text as written.
     public var actionName: String { action?.rawValue ?? actionText }
 
-    /// `accepted`, `rejected`, or `skipped` for what an earlier run did.
-    public var verdictName: String { skip != nil ? "skipped" : verdict.accepted ? "accepted" : "rejected" }
+    /// Accepted, rejected by the rules, or skipped for what an earlier run did.
+    public var planVerdict: PlanVerdict { skip != nil ? .skipped : verdict.accepted ? .accepted : .rejected }
 
     /// The reason it is rejected or skipped.
     public var reason: ReasonCode? { skip ?? verdict.reason }
@@ -46,6 +46,16 @@ public struct PlanItem: Sendable, Equatable {
 
     /// The secret the action makes under the rule set in force, when it is sent.
     public var secret: SecretKind? { isSendable ? verdict.secret : nil }
+}
+
+/// What a plan does with an element, as plan and report elements name it (`verdict`).
+public enum PlanVerdict: String, Sendable, CaseIterable {
+    /// Refused by the rules.
+    case rejected
+    /// Not to be sent, for what an earlier run did (`already_done`, `unknown_earlier`).
+    case skipped
+    /// To be sent.
+    case accepted
 }
 
 /// Counts over a plan.

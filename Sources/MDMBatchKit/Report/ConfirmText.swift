@@ -16,7 +16,7 @@ public enum ConfirmText {
         let order: [DeviceActionState?] = [.done, .active, .pending, .failed, .notSupported, .canceled, nil]
         let states = order.compactMap { state -> String? in
             guard let count = outcome.byDeviceState[state], count > 0 else { return nil }
-            return "\(state?.rawValue ?? "not confirmed") \(count)"
+            return "\(RunSummary.label(of: state)) \(count)"
         }
         return "  on the devices: " + (states.isEmpty ? "nothing was sent" : states.joined(separator: " · "))
     }

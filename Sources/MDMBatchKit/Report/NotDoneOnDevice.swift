@@ -8,21 +8,13 @@ public enum NotDoneOnDevice {
     /// A device state and its elements; the key is nil for sent elements never confirmed.
     public typealias Group = ListedGroup<DeviceActionState?, ReportElement>
 
-    /// `failed`, `pending`, `not_confirmed`.
-    static func name(_ state: DeviceActionState?) -> String { state?.rawValue ?? RunSummary.notConfirmed }
-
-    /// Whether the run was confirmed at all: before that every sent element is "not confirmed",
-    /// and listing them would say nothing the counts do not.
-    static func applies(_ summary: RunSummary) -> Bool {
-        summary.byDeviceState.keys.contains { $0 != RunSummary.notConfirmed }
-    }
-
     /// Of each device state but `done`, the count and the first `limit` elements in plan order
-    /// (every one with `limit` nil); empty when the run was never confirmed.
+    /// (every one with `limit` nil); empty when the run was never confirmed: before that every
+    /// sent element is "not confirmed", and listing them would say nothing the counts do not.
     public static func groups(of run: RunRecord, _ summary: RunSummary, _ store: StoreReader, limit: Int?) throws -> [Group] {
-        guard applies(summary) else { return [] }
+        guard summary.confirmed else { return [] }
         return try order.compactMap { state in
-            var group = Group(key: state, count: summary.byDeviceState[name(state)] ?? 0)
+            var group = Group(key: state, count: summary.byDeviceState[state] ?? 0)
             guard group.count > 0 else { return nil }
             try store.forEachSentElement(of: run.id, deviceState: state) { element in
                 group.rows.append(element)
@@ -37,7 +29,7 @@ public enum NotDoneOnDevice {
         guard !groups.isEmpty else { return "" }
         var lines = ["", "Sent, not done on the device (\(groups.reduce(0) { $0 + $1.count })):", header]
         for group in groups {
-            lines += ["", "\(name(group.key)): \(group.count)"] + group.rows.map(row)
+            lines += ["", "\(RunSummary.name(of: group.key)): \(group.count)"] + group.rows.map(row)
             if group.rest > 0 { lines.append("  … \(group.rest) more not shown; all of them: \(NotSucceeded.allAsJSON(run))") }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -46,11 +38,8 @@ public enum NotDoneOnDevice {
     static let header = "LINE   REQUEST      ACTION          TARGET                     DEVICE         PLATFORM          DEVICE STATE  SEEN AT"
 
     static func row(_ element: ReportElement) -> String {
-        func cell(_ text: String?, _ width: Int) -> String { TerminalText.cell(text, width) }
-        let item = element.item
-        return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
-            + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
-            + " " + cell(name(element.deviceState), 13) + " " + TerminalText.escaped(element.deviceStateAt ?? "")
+        element.textColumns + " " + TerminalText.cell(RunSummary.name(of: element.deviceState), 13) + " "
+            + TerminalText.escaped(element.deviceStateAt ?? "")
     }
 
     /// The HTML table of the groups.
@@ -61,14 +50,12 @@ public enum NotDoneOnDevice {
         var out = "<h2>Sent, not done on the device</h2>\n<table id=\"not-done-on-device\"><thead><tr>"
             + columns.map { "<th>\($0)</th>" }.joined() + "</tr></thead>\n"
         for group in groups {
-            let label = e(name(group.key))
+            let label = e(RunSummary.name(of: group.key))
             out += "<tbody class=\"group\" id=\"device-\(label)\"><tr><th colspan=\"\(columns.count)\" scope=\"rowgroup\">"
                 + "\(label): <span class=\"count\">\(group.count)</span></th></tr>\n"
             for element in group.rows {
-                let item = element.item
-                let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
-                             item.platform?.storedValue ?? "", name(element.deviceState),
-                             element.deviceStateAt ?? "", element.secretDelivered ? "yes" : ""]
+                let cells = element.htmlCells + [RunSummary.name(of: element.deviceState), element.deviceStateAt ?? "",
+                                                 element.secretDelivered ? "yes" : ""]
                 out += "<tr>" + cells.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n"
             }
             if group.rest > 0 {

@@ -2,20 +2,19 @@
 /// a million elements streams without building a tree.
 public enum PlanJSON {
     public static func element(_ item: PlanItem) -> String {
-        "{" + members(item, reason: item.reason) + "}"
+        "{" + members(item) + "}"
     }
 
-    /// The members of an element, without braces: a report element adds its own after
-    /// them. `reason` is the rejection's reason, or a run's skip reason.
-    static func members(_ item: PlanItem, reason: ReasonCode?) -> String {
-        var out = "\"line\": \(item.line), \"request_id\": \(JSONText.quote(item.requestID)), "
-        out += "\"action\": \(JSONText.quote(item.actionName)), \"target\": \(JSONText.quote(item.target)), "
-        out += "\"device_id\": \(JSONText.quote(item.deviceID)), \"platform\": \(JSONText.quote(item.platform?.storedValue)), "
-        out += "\"verdict\": \"\(item.verdictName)\", \"reason\": \(JSONText.quote(reason?.rawValue)), "
-        out += "\"warnings\": [\(item.verdict.warnings.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))], "
+    /// The members of an element, without braces: a report element adds its own after them.
+    static func members(_ element: some PlannedElement) -> String {
+        var out = "\"line\": \(element.line), \"request_id\": \(JSONText.quote(element.requestID)), "
+        out += "\"action\": \(JSONText.quote(element.actionName)), \"target\": \(JSONText.quote(element.target)), "
+        out += "\"device_id\": \(JSONText.quote(element.deviceID)), \"platform\": \(JSONText.quote(element.platform?.storedValue)), "
+        out += "\"verdict\": \"\(element.planVerdict.rawValue)\", \"reason\": \(JSONText.quote(element.reason?.rawValue)), "
+        out += "\"warnings\": [\(element.warnings.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))], "
         // the secret the element makes when it is sent (the boolean is kept for round-1 readers)
-        out += "\"secret\": \(JSONText.quote(item.secret?.rawValue)), "
-        out += "\"temporary_passcode\": \(item.secret == .temporaryPasscode), \"detail\": \(JSONText.quote(item.verdict.detail))"
+        out += "\"secret\": \(JSONText.quote(element.secret?.rawValue)), "
+        out += "\"temporary_passcode\": \(element.secret == .temporaryPasscode), \"detail\": \(JSONText.quote(element.detail))"
         return out
     }
 

@@ -3,20 +3,25 @@
 public enum PlanText {
     /// The (verdict, reason) of a plan element: what the text lists the first rows of.
     public struct Group: Hashable, Sendable {
-        /// `rejected`, `skipped` or `accepted`.
-        public var verdict: String
+        public var verdict: PlanVerdict
         public var reason: ReasonCode?
 
         public init(_ item: PlanItem) {
-            verdict = item.verdictName
+            verdict = item.planVerdict
             reason = item.reason
         }
 
         /// `rejected · unknown_target`, `accepted`.
-        public var name: String { verdict + (reason.map { " · \($0.rawValue)" } ?? "") }
+        public var name: String { verdict.rawValue + (reason.map { " · \($0.rawValue)" } ?? "") }
 
         /// What the rules refused first, then what an earlier run did, then what will be sent.
-        var rank: Int { ["rejected": 0, "skipped": 1, "accepted": 2][verdict] ?? 3 }
+        var rank: Int {
+            switch verdict {
+            case .rejected: 0
+            case .skipped: 1
+            case .accepted: 2
+            }
+        }
     }
 
     /// Of each group of a plan, its count and its first `limit` elements in plan order: all
@@ -70,9 +75,7 @@ public enum PlanText {
         notes += item.verdict.warnings.map { "warning: \($0.rawValue)" }
         if let secret = item.secret { notes.append(secret.displayName) }
         if let detail = item.verdict.detail { notes.append("(\(TerminalText.escaped(detail)))") }
-        return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15) + " "
-            + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17) + " "
-            + cell(item.verdictName, 9) + " " + notes.joined(separator: "; ")
+        return item.textColumns + " " + cell(item.planVerdict.rawValue, 9) + " " + notes.joined(separator: "; ")
     }
 
     /// The counts. `listAll`, when some rows were not shown, is the command that lists them all.

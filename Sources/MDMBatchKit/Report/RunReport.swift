@@ -2,22 +2,18 @@ import Foundation
 
 /// The counts of a run: the one model behind the text, JSON and HTML reports.
 public struct RunSummary: Sendable, Equatable {
-    /// The platform key of elements whose target resolved to no device.
-    public static let noDevice = "(no device)"
-
     public var requests = 0
     public var targets = 0
     public var accepted = 0
     public var rejected = 0
     public var byState: [DispatchState: Int] = [:]
-    /// platform id (or `noDevice`) → state → count
-    public var byPlatform: [String: [DispatchState: Int]] = [:]
+    /// Platform (nil: the target resolved to no device) → state → count.
+    public var byPlatform: [PlatformResolution?: [DispatchState: Int]] = [:]
     /// Rejections and skips, by reason.
     public var byReason: [ReasonCode: Int] = [:]
     /// Sent elements (the service accepted them) by what their device did: `done`,
-    /// `pending`, …, or `not_confirmed` when nobody asked yet.
-    public var byDeviceState: [String: Int] = [:]
-    public static let notConfirmed = "not_confirmed"
+    /// `pending`, …, or nil when nobody asked yet.
+    public var byDeviceState: [DeviceActionState?: Int] = [:]
     /// Every element by (state, reason): what the text and HTML reports list the first rows of.
     public var byGroup: [ElementGroup: Int] = [:]
     public var attempts = 0
@@ -41,12 +37,29 @@ public struct RunSummary: Sendable, Equatable {
     /// Succeeded elements nobody has confirmed on their device yet (nil when none): the
     /// service accepted them, which is not the device doing them.
     public var acceptedNotConfirmed: Int? {
-        guard let count = byDeviceState[Self.notConfirmed], count > 0 else { return nil }
+        guard let count = byDeviceState[nil], count > 0 else { return nil }
         return count
     }
 
+    /// Somebody asked the service what the devices did (`confirm`, `run --confirm`).
+    public var confirmed: Bool { byDeviceState.keys.contains { $0 != nil } }
+
     /// Rows still waiting for an outcome.
     public var open: Int { DispatchState.open.reduce(0) { $0 + count($1) } }
+
+    /// `byPlatform` as the reports list it: by name, `(no device)` first.
+    public var platformsByName: [(name: String, states: [DispatchState: Int])] {
+        byPlatform.map { (name: Self.name(of: $0.key), states: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    /// `android`, `unlisted`; `(no device)` for elements whose target resolved to no device.
+    public static func name(of platform: PlatformResolution?) -> String { platform?.storedValue ?? "(no device)" }
+
+    /// `done`, `notSupported`; `not_confirmed` for sent elements nobody asked about yet.
+    public static func name(of deviceState: DeviceActionState?) -> String { deviceState?.rawValue ?? "not_confirmed" }
+
+    /// The same for people: `not confirmed`.
+    public static func label(of deviceState: DeviceActionState?) -> String { deviceState?.rawValue ?? "not confirmed" }
 }
 
 /// What the service answered to an element's last failed attempt: its HTTP status and error
@@ -72,9 +85,24 @@ public struct ServiceAnswerDetail: Sendable, Equatable {
     }
 }
 
-/// One (request, device) of a run report: the plan element and what became of it.
-public struct ReportElement: Sendable, Equatable {
-    public var item: PlanItem
+/// One (request, device) of a run report: what the plan said of it and what became of it,
+/// as read back from its row.
+public struct ReportElement: PlannedElement, Sendable, Equatable {
+    public var line: Int
+    public var requestID: String?
+    public var actionName: String
+    public var target: String
+    public var deviceID: String?
+    public var platform: PlatformResolution?
+    public var requestedBy: String?
+    public var ticket: String?
+    /// Why the request was made, as the batch says (its `reason` column).
+    public var justification: String?
+    public var planVerdict: PlanVerdict
+    public var warnings: [Warning]
+    /// The secret it makes when sent; nil unless accepted.
+    public var secret: SecretKind?
+    public var detail: String?
     public var state: DispatchState
     /// Why it was rejected or skipped.
     public var reason: ReasonCode?
@@ -89,9 +117,9 @@ public struct ReportElement: Sendable, Equatable {
     public var deviceState: DeviceActionState?
     public var deviceStateAt: String?
     /// Its secret went into a secrets file (never the secret itself).
-    public var secretDelivered = false
+    public var secretDelivered: Bool
     /// What the service said of its last failed attempt, and the ids of that attempt.
-    public var service = ServiceAnswerDetail()
+    public var service: ServiceAnswerDetail
 
     /// What a reader wants to know of an element that did not succeed: its reason code, else its last error.
     public var why: String { reason?.rawValue ?? lastError ?? "" }
@@ -109,9 +137,9 @@ public enum RunReportJSON {
     }
 
     public static func element(_ element: ReportElement) -> String {
-        "{" + PlanJSON.members(element.item, reason: element.reason)
-            + ", \"requested_by\": \(JSONText.quote(element.item.requestedBy)), \"ticket\": \(JSONText.quote(element.item.ticket)), "
-            + "\"request_reason\": \(JSONText.quote(element.item.justification))"
+        "{" + PlanJSON.members(element)
+            + ", \"requested_by\": \(JSONText.quote(element.requestedBy)), \"ticket\": \(JSONText.quote(element.ticket)), "
+            + "\"request_reason\": \(JSONText.quote(element.justification))"
             + ", \"state\": \"\(element.state.rawValue)\", \"attempts\": \(element.attempts), "
             + "\"last_error\": \(JSONText.quote(element.lastError)), \"channel\": \(JSONText.quote(element.channel)), "
             + "\"queued_at\": \(JSONText.quote(element.queuedAt)), \"first_sent_at\": \(JSONText.quote(element.firstSentAt)), "
@@ -125,10 +153,10 @@ public enum RunReportJSON {
             "{" + table.map { (name($0.key), $0.value) }.sorted { $0.0 < $1.0 }
                 .map { "\(JSONText.quote($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
         }
-        let platforms = s.byPlatform.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)): \(counts($0.value, \.rawValue))" }
+        let platforms = s.platformsByName.map { "\(JSONText.quote($0.name)): \(counts($0.states, \.rawValue))" }
         return "{\"requests\": \(s.requests), \"targets\": \(s.targets), \"accepted\": \(s.accepted), \"rejected\": \(s.rejected), "
             + "\"by_state\": \(counts(s.byState, \.rawValue)), \"by_platform\": {\(platforms.joined(separator: ", "))}, "
-            + "\"by_reason\": \(counts(s.byReason, \.rawValue)), \"by_device_state\": \(counts(s.byDeviceState, { $0 })), "
+            + "\"by_reason\": \(counts(s.byReason, \.rawValue)), \"by_device_state\": \(counts(s.byDeviceState, RunSummary.name(of:))), "
             + "\"attempts\": \(s.attempts), "
             + "\"elapsed_s\": \(number(s.elapsedSeconds)), \"throughput_per_s\": \(number(s.throughputPerSecond)), "
             + "\"latency_ms\": {\"p50\": \(number(s.latencyP50Ms)), \"p95\": \(number(s.latencyP95Ms)), \"max\": \(number(s.latencyMaxMs))}}"
@@ -165,9 +193,7 @@ public enum RunReportText {
         lines.append("  " + order.filter { s.count($0) > 0 || [.succeeded, .failed, .unknownOutcome].contains($0) }
             .map { "\($0.rawValue) \(s.count($0))" }.joined(separator: " · "))
         if !s.byPlatform.isEmpty {
-            lines.append("  by platform: " + s.byPlatform.sorted { $0.key < $1.key }.map { platform, states in
-                "\(platform) (\(list(states, \.rawValue)))"
-            }.joined(separator: "; "))
+            lines.append("  by platform: " + s.platformsByName.map { "\($0.name) (\(list($0.states, \.rawValue)))" }.joined(separator: "; "))
         }
         if !s.byReason.isEmpty { lines.append("  by reason: " + list(s.byReason, \.rawValue)) }
         // accepted is not done: a 204 says the service took it, not that the device did it
@@ -176,8 +202,8 @@ public enum RunReportText {
                          + "ask what they did with `mdmbatch confirm \(run.id)`")
         }
         // what the devices did, once somebody asked (`confirm`, `run --confirm`)
-        if s.byDeviceState.keys.contains(where: { $0 != RunSummary.notConfirmed }) {
-            lines.append("  on the devices: " + list(s.byDeviceState) { $0.replacingOccurrences(of: "_", with: " ") })
+        if s.confirmed {
+            lines.append("  on the devices: " + list(s.byDeviceState, RunSummary.label(of:)))
         }
         var figures: [String] = []
         if let elapsed = s.elapsedSeconds { figures.append(String(format: "elapsed %.2f s", elapsed)) }
@@ -193,16 +219,14 @@ public enum RunReportText {
 
     /// One (request, device) that did not succeed.
     public static func row(_ element: ReportElement) -> String {
-        func cell(_ text: String?, _ width: Int) -> String { TerminalText.cell(text, width) }
-        let item = element.item
-        return cell(String(item.line), 6) + " " + cell(item.requestID, 12) + " " + cell(item.actionName, 15)
-            + " " + cell(item.target, 26) + " " + cell(item.deviceID, 14) + " " + cell(item.platform?.storedValue, 17)
-            + " " + cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why) + request(item)
+        element.textColumns + " " + TerminalText.cell(element.state.rawValue, 16) + " " + TerminalText.escaped(element.why)
+            + request(element)
     }
 
     /// Who asked for the request, under which ticket and why, as far as the batch says: ` [ticket T; by U; why: R]`.
-    static func request(_ item: PlanItem) -> String {
-        let parts = [item.ticket.map { "ticket \($0)" }, item.requestedBy.map { "by \($0)" }, item.justification.map { "why: \($0)" }]
+    static func request(_ element: ReportElement) -> String {
+        let parts = [element.ticket.map { "ticket \($0)" }, element.requestedBy.map { "by \($0)" },
+                     element.justification.map { "why: \($0)" }]
             .compactMap { $0.map(TerminalText.escaped) }
         return parts.isEmpty ? "" : " [" + parts.joined(separator: "; ") + "]"
     }

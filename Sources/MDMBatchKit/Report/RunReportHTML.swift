@@ -81,7 +81,7 @@ public enum RunReportHTML {
             ("rejected", "Rejected", String(s.rejected), s.rejected > 0 ? "bad" : ""),
             ("unknown_outcome", "Unknown outcome", String(s.count(.unknownOutcome)), s.count(.unknownOutcome) > 0 ? "bad" : ""),
             ("skipped", "Skipped (done or unknown earlier)", String(s.count(.skipped)), ""),
-            ("device_done", "Done on the device", s.byDeviceState["done"].map(String.init) ?? "–", ""),
+            ("device_done", "Done on the device", s.byDeviceState[.done].map(String.init) ?? "–", ""),
             ("elapsed", "Elapsed", s.elapsedSeconds.map { String(format: "%.2f s", $0) } ?? "–", ""),
             ("throughput", "Throughput", s.throughputPerSecond.map { String(format: "%.1f /s", $0) } ?? "–", ""),
         ]
@@ -99,14 +99,14 @@ public enum RunReportHTML {
                                        .sending]
             .filter { state in s.byPlatform.values.contains { ($0[state] ?? 0) > 0 } }
         let stateNames = states.map(\.rawValue)
-        let platforms = s.byPlatform.keys.sorted()
+        let platforms = s.platformsByName
         let platformBars = platforms.map { platform in
-            SVGChart.Bar(label: platform, segments: states.map { SVGChart.Segment(label: $0.rawValue, value: Double(s.byPlatform[platform]?[$0] ?? 0)) })
+            SVGChart.Bar(label: platform.name, segments: states.map { SVGChart.Segment(label: $0.rawValue, value: Double(platform.states[$0] ?? 0)) })
         }
         try write("<h2>Outcomes by platform</h2>")
         try write(SVGChart.bars(platformBars, keys: stateNames, title: "Outcomes by platform",
                                 description: "Stacked bars: for each platform, the number of (request, device) pairs in each state."))
-        try write(dataTable(header: ["platform"] + stateNames, rows: platforms.map { p in [p] + states.map { String(s.byPlatform[p]?[$0] ?? 0) } }))
+        try write(dataTable(header: ["platform"] + stateNames, rows: platforms.map { p in [p.name] + states.map { String(p.states[$0] ?? 0) } }))
 
         let reasons = s.byReason.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
             .map { (key: $0.key.rawValue, value: $0.value, rule: $0.key.rule) }
@@ -114,31 +114,32 @@ public enum RunReportHTML {
         if reasons.isEmpty {
             try write("<p>No request was rejected.</p>")
         } else {
+            let rejected = DispatchState.rejected.rawValue
             let bars = reasons.map { reason in
                 SVGChart.Bar(label: reason.key, note: reason.rule,
-                             segments: [SVGChart.Segment(label: "rejected", value: Double(reason.value))])
+                             segments: [SVGChart.Segment(label: rejected, value: Double(reason.value))])
             }
-            try write(SVGChart.bars(bars, keys: ["rejected"], title: "Rejection reasons",
+            try write(SVGChart.bars(bars, keys: [rejected], title: "Rejection reasons",
                                     description: "Bars: how many (request, device) pairs each reason code rejected or skipped."))
             try write(dataTable(header: ["reason", "count", "rule"],
                                 rows: reasons.map { [$0.key, String($0.value), $0.rule] }, open: true))
         }
 
         try write("<h2>On the devices</h2>")
-        let deviceStates = ["done", "active", "pending", "failed", "notSupported", "canceled", RunSummary.notConfirmed]
+        let deviceStates = ([.done, .active, .pending, .failed, .notSupported, .canceled, nil] as [DeviceActionState?])
             .filter { (s.byDeviceState[$0] ?? 0) > 0 }
-        if !deviceStates.contains(where: { $0 != RunSummary.notConfirmed }) {
+        if !deviceStates.contains(where: { $0 != nil }) {
             try write("<p>The service accepted \(s.count(.succeeded)) action(s); whether the devices carried them out is not "
                       + "confirmed yet: <code>mdmbatch confirm \(e(run.id))</code>.</p>")
         } else {
             let bars = deviceStates.map { state in
-                SVGChart.Bar(label: state.replacingOccurrences(of: "_", with: " "),
+                SVGChart.Bar(label: RunSummary.label(of: state),
                              segments: [SVGChart.Segment(label: "elements", value: Double(s.byDeviceState[state] ?? 0))])
             }
             try write(SVGChart.bars(bars, keys: ["elements"], title: "Device states",
                                     description: "Bars: how many sent elements each device state holds, as the service last reported it."))
             try write(dataTable(header: ["device state", "elements"],
-                                rows: deviceStates.map { [$0, String(s.byDeviceState[$0] ?? 0)] }))
+                                rows: deviceStates.map { [RunSummary.name(of: $0), String(s.byDeviceState[$0] ?? 0)] }))
         }
 
         try write("<h2>Dispatch timeline</h2>")
@@ -173,10 +174,8 @@ public enum RunReportHTML {
                           "requested by", "ticket", "why requested"]
 
     static func row(_ element: ReportElement) -> String {
-        let item = element.item
-        let cells = [String(item.line), item.requestID ?? "", item.actionName, item.target, item.deviceID ?? "",
-                     item.platform?.storedValue ?? "", element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? "",
-                     item.requestedBy ?? "", item.ticket ?? "", item.justification ?? ""]
+        let cells = element.htmlCells + [element.state.rawValue, element.reason?.rawValue ?? "", element.lastError ?? "",
+                                         element.requestedBy ?? "", element.ticket ?? "", element.justification ?? ""]
         return "<tr>" + cells.map { "<td>\(HTMLText.escape($0))</td>" }.joined() + "</tr>\n"
     }
 

@@ -11,7 +11,7 @@ extension StoreReader {
             FROM dispatches WHERE run_id = ? GROUP BY state, platform, reason
             """, arguments: [run.id]) {
             guard let state = DispatchState(rawValue: row["state"]) else { continue }
-            let platform: String = row["platform"] ?? RunSummary.noDevice
+            let platform = (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:))
             let n: Int = row["n"]
             summary.targets += n
             summary.byState[state, default: 0] += n
@@ -23,9 +23,7 @@ extension StoreReader {
         }
         summary.rejected = summary.count(.rejected)
         summary.accepted = summary.targets - summary.rejected
-        for (state, count) in try deviceStateCounts(runID: run.id) {
-            summary.byDeviceState[state?.rawValue ?? RunSummary.notConfirmed] = count
-        }
+        summary.byDeviceState = try deviceStateCounts(runID: run.id)
         let window = try Row.fetchOne(db, sql: """
             SELECT (julianday(max(finished_at)) - julianday(min(first_sent_at))) * 86400.0 AS elapsed,
                    count(finished_at) AS done
@@ -89,27 +87,28 @@ extension StoreReader {
     private static func element(_ row: Row) -> ReportElement {
         let state = DispatchState(rawValue: row["state"]) ?? .planned
         let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
-        let warnings = (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? []
-        let verdict = Verdict(reason: state == .rejected ? reason : nil, warnings: warnings,
-                              secret: (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)), detail: row["detail"])
-        let actionText: String = row["action"]
-        var item = PlanItem(line: row["line"], requestID: row["request_id"], action: Action(rawValue: actionText),
-                            actionText: actionText, target: row["target"], deviceID: row["device_id"],
-                            platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
-                            verdict: verdict, requestedBy: row["requested_by"], justification: row["justification"],
-                            ticket: row["ticket"])
-        if state == .skipped { item.skip = reason }
-        var element = ReportElement(item: item, state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
-                                    channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"],
-                                    finishedAt: row["finished_at"], latencyMs: row["latency_ms"])
-        element.deviceState = (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:))
-        element.deviceStateAt = row["device_state_at"]
-        element.secretDelivered = (row["secret_delivered_at"] as String?) != nil
-        element.service = ServiceAnswerDetail(status: row["service_status"], code: row["service_code"],
-                                              reference: ServiceReference(operationID: row["operation_id"],
-                                                                          requestID: row["service_request_id"],
-                                                                          clientRequestID: row["client_request_id"]))
-        return element
+        // a rejected or skipped row carries the reason the plan gave it; every other row was accepted
+        let verdict: PlanVerdict = switch (state, reason) {
+        case (.rejected, .some): .rejected
+        case (.skipped, .some): .skipped
+        default: .accepted
+        }
+        return ReportElement(
+            line: row["line"], requestID: row["request_id"], actionName: row["action"], target: row["target"], deviceID: row["device_id"],
+            platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
+            requestedBy: row["requested_by"], ticket: row["ticket"], justification: row["justification"],
+            planVerdict: verdict,
+            warnings: (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? [],
+            secret: verdict == .accepted ? (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)) : nil,
+            detail: row["detail"], state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
+            channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"], finishedAt: row["finished_at"],
+            latencyMs: row["latency_ms"],
+            deviceState: (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)),
+            deviceStateAt: row["device_state_at"], secretDelivered: (row["secret_delivered_at"] as String?) != nil,
+            service: ServiceAnswerDetail(status: row["service_status"], code: row["service_code"],
+                                         reference: ServiceReference(operationID: row["operation_id"],
+                                                                     requestID: row["service_request_id"],
+                                                                     clientRequestID: row["client_request_id"])))
     }
 
     /// The time line of `dispatchSpans`: its first send, its last end (an outcome, or a send
