@@ -53,9 +53,10 @@ extension RunSummary: Encodable {
         try container.encode(accepted, forKey: .accepted)
         try container.encode(rejected, forKey: .rejected)
         try container.encode(named(byState), forKey: .byState)
-        try container.encode(byPlatform.mapValues(named), forKey: .byPlatform)
+        try container.encode(Dictionary(uniqueKeysWithValues: platformsByName.map { ($0.name, named($0.states)) }), forKey: .byPlatform)
         try container.encode(named(byReason), forKey: .byReason)
-        try container.encode(byDeviceState, forKey: .byDeviceState)
+        try container.encode(Dictionary(uniqueKeysWithValues: byDeviceState.map { (Self.name(of: $0.key), $0.value) }),
+                             forKey: .byDeviceState)
         try container.encode(attempts, forKey: .attempts)
         try container.encode(figure(elapsedSeconds), forKey: .elapsed)
         try container.encode(figure(throughputPerSecond), forKey: .throughput)
