@@ -6,13 +6,7 @@ import Testing
 /// from the same files, the same refusal from the same bad file.
 @Suite("Inventory files read without a database")
 struct InventoryFileTests {
-    /// Every stored value of a device, in one comparable line.
-    static func line(_ d: DeviceRecord) -> String {
-        [d.deviceID, d.deviceName, d.serialNumber, d.imei, d.platform, d.osRaw, d.osVersion, d.management?.rawValue,
-         d.managementRaw, d.enrollment?.rawValue, d.primaryUserUPN, d.enrolledByUPN, d.passcodeSet.map { "\($0)" },
-         d.lastCheckIn].map { $0 ?? "∅" }.joined(separator: "|")
-    }
-
+    /// Every stored value of a device (a `DeviceRecord` is an `InventoryDevice`), in one comparable line.
     static func line(_ d: InventoryDevice) -> String {
         [d.deviceID, d.deviceName, d.serialNumber, d.imei, d.platform, d.osRaw, d.osVersion, d.management?.rawValue,
          d.managementRaw, d.enrollment?.rawValue, d.primaryUserUPN, d.enrolledByUPN, d.passcodeSet.map { "\($0)" },

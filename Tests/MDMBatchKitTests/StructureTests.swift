@@ -172,4 +172,19 @@ struct StructureTests {
         let element = try #require(files.first { $0.path == "MDMBatchKit/Report/RunReport.swift" }.flatMap { Self.body(of: "ReportElement", in: $0.text) })
         #expect(!element.contains("PlanItem"), "ReportElement holds a PlanItem")
     }
+
+    @Test("a dispatches row is decoded in one place, DispatchRecord; the Store's public API shows no GRDB type")
+    func dispatchRowDecodedOnce() throws {
+        for (path, text) in try Self.swiftFiles() where path != "MDMBatchKit/Store/DispatchRecord.swift" {
+            for column in ["secret_delivered_at", "device_state_at", "first_sent_at", "uncounted_attempts", "service_request_id"] {
+                #expect(!text.contains("row[\"\(column)\"]"), "\(path) decodes \(column) of a dispatches row")
+            }
+        }
+        for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/Store/") {
+            for line in text.split(separator: "\n") where line.contains("public func") || line.contains("public var") {
+                #expect(line.range(of: #"\b(Database|Row|DatabaseQueue|DatabasePool|DatabaseWriter|Statement)\b"#,
+                                   options: .regularExpression) == nil, "\(path): \(line)")
+            }
+        }
+    }
 }

@@ -45,6 +45,23 @@ struct DispatchJob: Sendable {
     }
 }
 
+extension DispatchJob {
+    /// The work a dispatch row gives the engine; nil for a row that holds none of ours (its
+    /// action or platform unknown). `runActor`: who asked, when the request does not say.
+    init?(_ record: DispatchRecord, management: Management?, runActor: String) {
+        guard let action = record.action, let platform = PlatformID(rawValue: record.platform ?? "") else { return nil }
+        func date(_ text: String?) -> Date? {
+            text.flatMap(ISOTimestamp.epochSeconds).map { Date(timeIntervalSince1970: Double($0)) }
+        }
+        self.init(seq: record.seq, line: record.line, action: action, deviceID: record.deviceID ?? "", platform: platform,
+                  management: management, key: record.idempotencyKey ?? "", attempts: record.attempts, requestID: record.requestID,
+                  actor: record.requestedBy ?? runActor, justification: record.justification, ticket: record.ticket,
+                  secret: record.secret, secretDelivered: record.secretDeliveredAt != nil, firstSentAt: date(record.firstSentAt),
+                  lastSentAt: date(record.lastSentAt), deviceState: record.deviceState,
+                  uncountedAttempts: record.uncountedAttempts, settleReads: record.settleReads)
+    }
+}
+
 /// A state change of a dispatch, with the audit row that describes it.
 enum LedgerEntry: Sendable {
     /// Committed before the call: attempt number `attempt` goes out.

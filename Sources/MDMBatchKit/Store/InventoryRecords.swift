@@ -1,43 +1,26 @@
 import GRDB
 
-/// A row of `devices`, as stored (DESIGN.md, "Input files" and "Precise points").
-public struct DeviceRecord: Codable, Sendable, Equatable, FetchableRecord {
-    public var deviceID: String
-    public var deviceName: String?
-    public var serialNumber: String?
-    public var imei: String?
-    /// The platform id under intune-2017, `unlisted` or `version_needed`.
-    public var platform: String
-    /// The platform / OS string exactly as imported.
-    public var osRaw: String
-    public var osVersion: String?
-    public var management: Management?
-    /// The management value as imported, kept when it maps to `other`.
-    public var managementRaw: String?
-    public var enrollment: Enrollment?
-    public var primaryUserUPN: String?
-    public var enrolledByUPN: String?
-    public var passcodeSet: Bool?
-    /// ISO 8601, UTC.
-    public var lastCheckIn: String?
+/// A row of `devices`, as stored (DESIGN.md, "Input files" and "Precise points"): the device
+/// an inventory file gives, as the importer stores it.
+public typealias DeviceRecord = InventoryDevice
 
-    enum CodingKeys: String, CodingKey {
-        case deviceID = "device_id", deviceName = "device_name", serialNumber = "serial_number", imei, platform
-        case osRaw = "os_raw", osVersion = "os_version", management, managementRaw = "management_raw", enrollment
-        case primaryUserUPN = "primary_user_upn", enrolledByUPN = "enrolled_by_upn", passcodeSet = "passcode_set"
-        case lastCheckIn = "last_check_in"
+/// A row of `users`.
+public typealias UserRecord = InventoryUser
+
+extension InventoryDevice: FetchableRecord {
+    public init(row: Row) {
+        self.init(deviceID: row["device_id"], deviceName: row["device_name"], serialNumber: row["serial_number"], imei: row["imei"],
+                  platform: row["platform"], osRaw: row["os_raw"], osVersion: row["os_version"],
+                  management: (row["management"] as String?).flatMap(Management.init(rawValue:)), managementRaw: row["management_raw"],
+                  enrollment: (row["enrollment"] as String?).flatMap(Enrollment.init(rawValue:)),
+                  primaryUserUPN: row["primary_user_upn"], enrolledByUPN: row["enrolled_by_upn"], passcodeSet: row["passcode_set"],
+                  lastCheckIn: row["last_check_in"])
     }
 }
 
-/// A row of `users`.
-public struct UserRecord: Codable, Sendable, Equatable, FetchableRecord {
-    public var upn: String
-    public var displayName: String?
-    public var email: String?
-    public var department: String?
-
-    enum CodingKeys: String, CodingKey {
-        case upn, displayName = "display_name", email, department
+extension InventoryUser: FetchableRecord {
+    public init(row: Row) {
+        self.init(upn: row["upn"], displayName: row["display_name"], email: row["email"], department: row["department"])
     }
 }
 

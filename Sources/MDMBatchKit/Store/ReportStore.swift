@@ -85,30 +85,7 @@ extension StoreReader {
     }
 
     private static func element(_ row: Row) -> ReportElement {
-        let state = DispatchState(rawValue: row["state"]) ?? .planned
-        let reason = (row["reason"] as String?).flatMap(ReasonCode.init(rawValue:))
-        // a rejected or skipped row carries the reason the plan gave it; every other row was accepted
-        let verdict: PlanVerdict = switch (state, reason) {
-        case (.rejected, .some): .rejected
-        case (.skipped, .some): .skipped
-        default: .accepted
-        }
-        return ReportElement(
-            line: row["line"], requestID: row["request_id"], actionName: row["action"], target: row["target"], deviceID: row["device_id"],
-            platform: (row["platform"] as String?).flatMap(PlatformResolution.init(storedValue:)),
-            requestedBy: row["requested_by"], ticket: row["ticket"], justification: row["justification"],
-            planVerdict: verdict,
-            warnings: (row["warnings"] as String?)?.split(separator: ",").compactMap { Warning(rawValue: String($0)) } ?? [],
-            secret: verdict == .accepted ? (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)) : nil,
-            detail: row["detail"], state: state, reason: reason, attempts: row["attempts"], lastError: row["last_error"],
-            channel: row["channel"], queuedAt: row["queued_at"], firstSentAt: row["first_sent_at"], finishedAt: row["finished_at"],
-            latencyMs: row["latency_ms"],
-            deviceState: (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)),
-            deviceStateAt: row["device_state_at"], secretDelivered: (row["secret_delivered_at"] as String?) != nil,
-            service: ServiceAnswerDetail(status: row["service_status"], code: row["service_code"],
-                                         reference: ServiceReference(operationID: row["operation_id"],
-                                                                     requestID: row["service_request_id"],
-                                                                     clientRequestID: row["client_request_id"])))
+        ReportElement(DispatchRecord(row: row))
     }
 
     /// The time line of `dispatchSpans`: its first send, its last end (an outcome, or a send

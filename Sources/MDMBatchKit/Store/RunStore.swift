@@ -99,9 +99,7 @@ extension StoreReader {
     func jobs(runID: String, states: [DispatchState], after seq: Int64, limit: Int, actor: String,
               unconfirmed: Bool = false) throws -> [DispatchJob] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT d.seq, d.line, d.action, d.device_id, d.platform, d.idempotency_key, d.attempts, d.request_id,
-                   d.requested_by, d.justification, d.ticket, d.secret, d.secret_delivered_at, d.first_sent_at, v.management,
-                   d.device_state, d.last_sent_at, d.uncounted_attempts, d.settle_reads
+            SELECT d.*, v.management AS device_management
             FROM dispatches d LEFT JOIN devices v ON v.device_id = d.device_id
             WHERE d.run_id = ? AND d.seq > ? AND d.state IN (\(Self.list(states)))
             \(unconfirmed ? """
@@ -110,22 +108,9 @@ extension StoreReader {
                 """ : "")
             ORDER BY d.seq LIMIT ?
             """, arguments: [runID, seq, limit == Int.max ? -1 : limit])
-        return rows.compactMap { row -> DispatchJob? in
-            guard let action = Action(rawValue: row["action"]),
-                  let platform = PlatformID(rawValue: row["platform"] ?? "") else { return nil }
-            return DispatchJob(
-                seq: row["seq"], line: row["line"], action: action, deviceID: row["device_id"], platform: platform,
-                management: (row["management"] as String?).flatMap(Management.init(rawValue:)),
-                key: row["idempotency_key"], attempts: row["attempts"], requestID: row["request_id"],
-                actor: row["requested_by"] ?? actor, justification: row["justification"], ticket: row["ticket"],
-                secret: (row["secret"] as String?).flatMap(SecretKind.init(rawValue:)),
-                secretDelivered: (row["secret_delivered_at"] as String?) != nil,
-                firstSentAt: (row["first_sent_at"] as String?).flatMap(ISOTimestamp.epochSeconds)
-                    .map { Date(timeIntervalSince1970: Double($0)) },
-                lastSentAt: (row["last_sent_at"] as String?).flatMap(ISOTimestamp.epochSeconds)
-                    .map { Date(timeIntervalSince1970: Double($0)) },
-                deviceState: (row["device_state"] as String?).flatMap(DeviceActionState.init(rawValue:)),
-                uncountedAttempts: row["uncounted_attempts"], settleReads: row["settle_reads"])
+        return rows.compactMap { row in
+            DispatchJob(DispatchRecord(row: row), management: (row["device_management"] as String?).flatMap(Management.init(rawValue:)),
+                        runActor: actor)
         }
     }
 

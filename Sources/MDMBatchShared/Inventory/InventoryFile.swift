@@ -18,6 +18,26 @@ public struct InventoryDevice: Sendable, Equatable {
     public var passcodeSet: Bool?
     /// ISO 8601, UTC.
     public var lastCheckIn: String?
+
+    public init(deviceID: String, deviceName: String? = nil, serialNumber: String? = nil, imei: String? = nil, platform: String,
+                osRaw: String, osVersion: String? = nil, management: Management? = nil, managementRaw: String? = nil,
+                enrollment: Enrollment? = nil, primaryUserUPN: String? = nil, enrolledByUPN: String? = nil, passcodeSet: Bool? = nil,
+                lastCheckIn: String? = nil) {
+        self.deviceID = deviceID
+        self.deviceName = deviceName
+        self.serialNumber = serialNumber
+        self.imei = imei
+        self.platform = platform
+        self.osRaw = osRaw
+        self.osVersion = osVersion
+        self.management = management
+        self.managementRaw = managementRaw
+        self.enrollment = enrollment
+        self.primaryUserUPN = primaryUserUPN
+        self.enrolledByUPN = enrolledByUPN
+        self.passcodeSet = passcodeSet
+        self.lastCheckIn = lastCheckIn
+    }
 }
 
 /// A user of an inventory file.
@@ -26,6 +46,13 @@ public struct InventoryUser: Sendable, Equatable {
     public var displayName: String?
     public var email: String?
     public var department: String?
+
+    public init(upn: String, displayName: String? = nil, email: String? = nil, department: String? = nil) {
+        self.upn = upn
+        self.displayName = displayName
+        self.email = email
+        self.department = department
+    }
 }
 
 /// An inventory file read whole into records, without a database: the same formats,
