@@ -7,3 +7,6 @@
 -- claimed file: the line there, the secret is marked delivered; not there, delivered again.
 ALTER TABLE dispatches ADD COLUMN secret_claim_path TEXT;
 ALTER TABLE dispatches ADD COLUMN secret_claim_inode INTEGER;
+-- every run and confirm looks for claims at its start: a partial index keeps that from
+-- reading every element of every run (it holds only the rows claimed now, a few at most)
+CREATE INDEX dispatches_secret_claims ON dispatches(secret_claim_path) WHERE secret_claim_path IS NOT NULL;

@@ -97,7 +97,7 @@ extension AuditEvent {
 
     static func confirmed(runID: String, actor: String, outcome: Confirmation.Outcome, counts: [DeviceActionState?: Int]) -> AuditEvent {
         var byState: [String: JSONValue] = [:]
-        for (state, count) in counts { byState[state?.rawValue ?? "not_confirmed"] = .number(Double(count)) }
+        for (state, count) in counts { byState[RunSummary.name(of: state)] = .number(Double(count)) }
         return AuditEvent(.confirmed, actor: actor, runID: runID, outcome: .confirmed(allDone: outcome.allDone), detail: [
             "by_device_state": .object(byState), "secrets_delivered": .number(Double(outcome.secretsDelivered)),
             "secrets_gone": .number(Double(outcome.secretsGone)),

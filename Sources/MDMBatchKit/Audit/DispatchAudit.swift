@@ -33,7 +33,7 @@ extension AuditEvent {
                 "attempt": .number(Double(attempt)), "error": .string(error), "retry_in_s": .number((delay * 1000).rounded() / 1000),
             ]
             if !counted { detail["counted"] = .bool(false) }
-            ServiceAnswer(failure).add(to: &detail, attemptID: job.attemptID)
+            ServiceAnswerDetail(failure).add(to: &detail, attemptID: job.attemptID)
             return event(job, attemptKind, .retryWait, detail)
         case .settleWait(let job, let attempt, let error, let note, _):
             var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
@@ -45,7 +45,7 @@ extension AuditEvent {
             return nil
         case .finished(let job, let state, let attempt, let error, let channel, let effect, _, let failure, _):
             var detail: [String: JSONValue] = ["attempt": .number(Double(attempt))]
-            ServiceAnswer(failure).add(to: &detail, attemptID: failure != nil ? job.attemptID : nil)
+            ServiceAnswerDetail(failure).add(to: &detail, attemptID: failure != nil ? job.attemptID : nil)
             if let error { detail["error"] = .string(error) }
             if let channel { detail["channel"] = .string(channel) }
             if let effect { detail["effect"] = .string(effect) }
@@ -59,7 +59,7 @@ extension AuditEvent {
     }
 }
 
-extension ServiceAnswer {
+extension ServiceAnswerDetail {
     /// What the service said, in an audit row, with the attempt's `client-request-id`.
     func add(to detail: inout [String: JSONValue], attemptID: String?) {
         if let status { detail["http_status"] = .number(Double(status)) }

@@ -123,23 +123,17 @@ extension LedgerEntry {
     }
 }
 
-/// What the service said of a failed attempt, as the element keeps it and its audit row
-/// shows it: the status, the error code and the ids a support case needs.
-struct ServiceAnswer {
-    var status: Int?
-    var code: String?
-    var reference = ServiceReference()
-
+extension ServiceAnswerDetail {
+    /// What the service said of a failed attempt, as the element keeps it and its audit row
+    /// shows it: the status, the error code and the ids a support case needs.
     init(_ failure: TransportError?) {
         switch failure {
         case .permanent(let status, let code, _, let reference)?:
-            self.status = status
-            self.code = code
-            self.reference = reference
+            self.init(status: status, code: code, reference: reference)
         case .throttled?:
-            status = 429
+            self.init(status: 429)
         default:
-            break
+            self.init()
         }
     }
 }

@@ -49,13 +49,11 @@ extension StoreWriter {
         var audit = try auditAppender()
         let update = try RawStatement(cached: db, sql: """
             UPDATE dispatches SET device_state = ?3, device_state_at = ?4,
-                secret_delivered_at = CASE WHEN ?5 THEN coalesce(secret_delivered_at, ?4) ELSE secret_delivered_at END,
+                secret_delivered_at = coalesce(secret_delivered_at, ?5),
                 last_error = CASE WHEN ?6 THEN ?7 ELSE last_error END,
                 secret_claim_path = coalesce(?8, secret_claim_path), secret_claim_inode = coalesce(?9, secret_claim_inode)
             WHERE run_id = ?1 AND seq = ?2 AND state = 'succeeded'
             """)
-        var claim: SecretClaim?
-        if case .claimed(let target) = secrets { claim = target }
         let time = ISOTimestamp.formatMillis(now)
         for change in changes {
             let job = change.job
@@ -65,11 +63,12 @@ extension StoreWriter {
             update.bind(3, change.state.rawValue)
             update.bind(4, time)
             let handedOver = change.secret != nil && secrets != .none
-            update.bind(5, Int64(change.secret != nil && secrets == .delivered ? 1 : 0))
+            let secret = change.secret != nil ? secrets.columns(at: time) : [nil, nil, nil]
+            update.bind(5, secret[0])
             update.bind(6, Int64(gone != nil ? 1 : 0))
             update.bind(7, gone)
-            update.bind(8, change.secret != nil ? claim?.path : nil)
-            update.bind(9, change.secret != nil ? claim.map { String($0.inode) } : nil)
+            update.bind(8, secret[1])
+            update.bind(9, secret[2])
             try update.execute(db)
             try audit.append(.confirmation(change, runID: runID, actor: actor, secretHandedOver: handedOver), at: now)
         }

@@ -85,7 +85,7 @@ extension StoreWriter {
                 try execute(sending, job, [ISOTimestamp.formatMillis(at), job.attemptID], from: 4, to: "sending")
             case .retryWait(let job, _, let error, _, let counted, let failure, _):
                 try execute(waiting, job, [error, job.sentAt.map(ISOTimestamp.formatMillis), counted ? "0" : "1"]
-                                + ServiceAnswer(failure).columns, to: "retry_wait")
+                                + ServiceAnswerDetail(failure).columns, to: "retry_wait")
             case .settleWait(let job, _, let error, _, _):
                 try execute(settling, job, [error, job.sentAt.map(ISOTimestamp.formatMillis)], to: "settle_wait")
             case .askedInVain(let job, let error, _):
@@ -93,15 +93,9 @@ extension StoreWriter {
             case .finished(let job, let state, _, let error, let channel, _, let notice, let failure, let at):
                 guard let statement = finished[state] else { throw StoreError.illegalTransition(runID: runID, seq: job.seq, to: state.rawValue) }
                 let time = ISOTimestamp.formatMillis(at)
-                // delivered (its time), or claimed (the file's path and inode)
-                var secret: [String?] = [nil, nil, nil]
-                switch (notice, secrets) {
-                case (_?, .delivered): secret = [time, nil, nil]
-                case (_?, .claimed(let claim)): secret = [nil, claim.path, String(claim.inode)]
-                case (nil, _), (_, .none): break
-                }
+                let secret = notice != nil ? secrets.columns(at: time) : [nil, nil, nil]
                 try execute(statement, job, [state.rawValue, error, channel, time, job.sentAt.map(ISOTimestamp.formatMillis),
-                                             secret[0]] + ServiceAnswer(failure).columns + secret[1...], to: state.rawValue)
+                                             secret[0]] + ServiceAnswerDetail(failure).columns + secret[1...], to: state.rawValue)
             case .unsent(let job, _, _):
                 try execute(unsent, job, [], to: "queued")
             case .requeued(let job, _, _):
@@ -119,7 +113,7 @@ extension StoreWriter {
     }
 }
 
-extension ServiceAnswer {
+extension ServiceAnswerDetail {
     /// As the element keeps it: `service_status`, `service_code`, `operation_id`,
     /// `service_request_id`, in that order of parameters.
     var columns: [String?] { [status.map(String.init), code, reference.operationID, reference.requestID] }

@@ -20,7 +20,8 @@ extension StoreReader {
     func openSecretClaims() throws -> [OpenSecretClaim] {
         try Row.fetchAll(db, sql: """
             SELECT run_id, seq, device_id, request_id, line, action, secret, secret_claim_path, secret_claim_inode
-            FROM dispatches WHERE secret_claim_path IS NOT NULL AND secret_delivered_at IS NULL ORDER BY run_id, seq
+            FROM dispatches INDEXED BY dispatches_secret_claims
+            WHERE secret_claim_path IS NOT NULL AND secret_delivered_at IS NULL ORDER BY run_id, seq
             """).compactMap { row in
             guard let action = Action(rawValue: row["action"]), let kind = SecretKind(rawValue: row["secret"] ?? "") else { return nil }
             return OpenSecretClaim(runID: row["run_id"], seq: row["seq"], deviceID: row["device_id"], requestID: row["request_id"],
@@ -57,6 +58,18 @@ extension StoreWriter {
                 UPDATE dispatches SET secret_claim_path = NULL, secret_claim_inode = NULL
                 WHERE run_id = ? AND seq = ? AND secret_delivered_at IS NULL
                 """, arguments: [claim.runID, claim.seq])
+        }
+    }
+}
+
+extension SecretHandOver.Recording {
+    /// The columns of an element whose secret this commit hands over: `secret_delivered_at`
+    /// (delivered at `time`), or the claim's `secret_claim_path` and `secret_claim_inode`.
+    func columns(at time: String) -> [String?] {
+        switch self {
+        case .none: [nil, nil, nil]
+        case .delivered: [time, nil, nil]
+        case .claimed(let claim): [nil, claim.path, String(claim.inode)]
         }
     }
 }
