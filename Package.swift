@@ -36,6 +36,7 @@ let package = Package(
                 .embedInCode("v0007_settle_wait.sql"),
                 .embedInCode("v0008_run_service.sql"),
                 .embedInCode("v0009_secret_claims.sql"),
+                .embedInCode("v0010_tenants.sql"),
             ]
         ),
         // What Swift cannot call of SQLite's C interface (its variadic configuration).

@@ -13,5 +13,6 @@ public enum Migrations {
         ("v0007_settle_wait", String(decoding: PackageResources.v0007_settle_wait_sql, as: UTF8.self)),
         ("v0008_run_service", String(decoding: PackageResources.v0008_run_service_sql, as: UTF8.self)),
         ("v0009_secret_claims", String(decoding: PackageResources.v0009_secret_claims_sql, as: UTF8.self)),
+        ("v0010_tenants", String(decoding: PackageResources.v0010_tenants_sql, as: UTF8.self)),
     ]
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MDMBatchKit
 
 struct ImportCommand: ParsableCommand {
@@ -60,9 +61,22 @@ struct ImportArguments: ParsableArguments {
         """)
     var maxAttempts = 5
 
+    @Option(name: .long, help: ArgumentHelp("""
+        The registered tenant whose inventory this is (mdmbatch tenant list); without it, the operator's own (default).         With --from-graph, read with that tenant's app, endpoints and pace.
+        """, valueName: "name"))
+    var tenant: String?
+
+    @Flag(name: .long, help: """
+        With --from-graph: import every registered tenant's inventory, each all or nothing on its own, one line a tenant;         a tenant that fails is named and the others are kept. Exit status: the first of 77, 75, 65 that a tenant got,         1 for any other failure, else 0.
+        """)
+    var allTenants = false
+
     @OptionGroup var input: InputLimitOptions
 
     func validate() throws {
+        if allTenants && !fromGraph { throw ValidationError("--all-tenants goes with --from-graph") }
+        if allTenants && tenant != nil { throw ValidationError("give --tenant or --all-tenants, not both") }
+        if let tenant, !TenantName.isValid(tenant) { throw ValidationError(TenantError.invalidName(tenant).localizedDescription) }
         if fromGraph && file != nil { throw ValidationError("give a file or --from-graph, not both") }
         if !fromGraph && file == nil { throw ValidationError("missing the file to import (or --from-graph)") }
         if !fromGraph && maxRunTime != nil { throw ValidationError("--max-run-time goes with --from-graph") }
@@ -77,6 +91,9 @@ struct ImportArguments: ParsableArguments {
              options: GlobalOptions) async throws {
         try await ExitStatus.guardingAsync(options) {
             let logger = options.makeLogger()
+            let tenantName = try tenant.map { try TenantName($0) }
+            // a tenant's inventory goes into a database that registered it: none is created for it
+            let mode: AppDatabase.OpenMode = tenantName == nil || tenantName!.isOperator ? .createIfMissing : .mustExist
             let summary: ImportSummary
             if fromGraph {
                 var request = GraphImportRequest(kind: kind, transport: TransportRequest(), actor: options.osUser)
@@ -85,28 +102,48 @@ struct ImportArguments: ParsableArguments {
                 request.maxAttempts = maxAttempts
                 request.maxRunTime = maxRunTime?.seconds
                 request.limits = input.limits
+                request.tenant = tenantName
+                let transports = graph.factory(concurrency: 4, clock: SystemClock(), logger: logger)
+                if allTenants {
+                    let imports = try await GraphInventory.importAllTenants(
+                        request, transports: transports, database: try options.openDatabase(.mustExist))
+                    for (tenant, result) in imports.outcomes {
+                        switch result {
+                        case .success(let summary): say(summary, kind: kind, logger: logger, options: options)
+                        case .failure(let error):
+                            Console.error("mdmbatch: tenant \(tenant): \(TerminalText.escaped(error.localizedDescription)) — nothing imported for it")
+                        }
+                    }
+                    return try ExitStatus.finish(imports, options)
+                }
                 summary = try await GraphInventory.importInventory(
-                    request, transports: graph.factory(concurrency: 4, clock: SystemClock(), logger: logger),
-                    openDatabase: { try options.openDatabase(.createIfMissing) })
+                    request, transports: transports, openDatabase: { try options.openDatabase(mode) })
             } else {
-                let database = try options.openDatabase(.createIfMissing)
+                let database = try options.openDatabase(mode)
+                var request = ImportRequest(kind: kind, path: file ?? "-", format: format, skipInvalid: skipInvalid, actor: options.osUser,
+                                            limits: input.limits)
+                request.tenant = tenantName
                 summary = try InventoryImporter.run(
-                    ImportRequest(kind: kind, path: file ?? "-", format: format, skipInvalid: skipInvalid, actor: options.osUser,
-                                  limits: input.limits),
-                    into: database,
+                    request, into: database,
                     onSkip: { row in logger.warning("row skipped", metadata: ["at": "\(row.location)", "why": "\(row.message)"]) })
             }
-            if !options.quiet {
-                print("""
-                    \(TerminalText.escaped(summary.file)): \(summary.rows) \(kind.rawValue) (\(summary.format.rawValue)): \
-                    \(summary.inserted) inserted, \(summary.updated) updated, \(summary.unchanged) unchanged, \
-                    \(summary.skipped) skipped — import #\(summary.importID), sha256 \(summary.sha256.prefix(12))…
-                    """)
-            }
-            // safe (today's rules refuse them) but never silent; --quiet keeps it quiet like every notice
-            if let notice = summary.androidWithoutEnrollment.flatMap(EnrollmentNotice.afterImport) {
-                logger.notice("\(notice)")
-            }
+            say(summary, kind: kind, logger: logger, options: options)
+        }
+    }
+
+    /// The line an import prints (a tenant's import names the tenant first), and the Android notice.
+    private func say(_ summary: ImportSummary, kind: InventoryKind, logger: Logger, options: GlobalOptions) {
+        if !options.quiet {
+            let tenant = summary.tenant.flatMap { $0.isOperator ? nil : "tenant \($0): " } ?? ""
+            print("""
+                \(tenant)\(TerminalText.escaped(summary.file)): \(summary.rows) \(kind.rawValue) (\(summary.format.rawValue)): \
+                \(summary.inserted) inserted, \(summary.updated) updated, \(summary.unchanged) unchanged, \
+                \(summary.skipped) skipped — import #\(summary.importID), sha256 \(summary.sha256.prefix(12))…
+                """)
+        }
+        // safe (today's rules refuse them) but never silent; --quiet keeps it quiet like every notice
+        if let notice = summary.androidWithoutEnrollment.flatMap(EnrollmentNotice.afterImport) {
+            logger.notice("\(notice)")
         }
     }
 }

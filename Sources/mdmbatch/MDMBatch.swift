@@ -26,7 +26,7 @@ struct MDMBatch: AsyncParsableCommand {
             """,
         version: MDMBatchVersion.current,
         subcommands: [ImportCommand.self, PlanCommand.self, RunCommand.self, ConfirmCommand.self, RunSpoolCommand.self, StatusCommand.self, ReportCommand.self,
-                      AuditCommand.self,
+                      AuditCommand.self, TenantCommand.self,
                       RulesCommand.self]
     )
 

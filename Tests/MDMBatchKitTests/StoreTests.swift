@@ -23,6 +23,51 @@ struct StoreTests {
         #expect(applied == Set(files))
     }
 
+    @Test("v0010 keys devices and users by (tenant, id): every row of a database of v0009 kept, as default's (0); the lookups by serial, IMEI and user per tenant")
+    func tenantsMigration() throws {
+        let dir = try TestSupport.temporaryDirectory()
+        let path = dir.appendingPathComponent("v9.sqlite").path
+        do {  // a database of v0009, with a device and a user in it
+            let queue = try DatabaseQueue(path: path)
+            var migrator = DatabaseMigrator()
+            for migration in Migrations.all.prefix(while: { $0.identifier != "v0010_tenants" }) {
+                migrator.registerMigration(migration.identifier) { try $0.execute(sql: migration.sql) }
+            }
+            try migrator.migrate(queue)
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO devices (device_id, serial_number, platform, os_raw, management, enrollment, passcode_set, primary_user_upn,
+                                         seen_import, seen_line, changed_import)
+                    VALUES ('d1', 'SN1', 'ios', 'iOS', 'eas_mdm', 'aosp', 1, 'A@B.C', 1, 2, 1);
+                    INSERT INTO users (upn, display_name, seen_import, seen_line, changed_import) VALUES ('A@B.C', 'A', 1, 2, 1);
+                    """)
+            }
+            try queue.close()
+        }
+        let database = try AppDatabase.open(path: path, mode: .mustExist)
+        defer { try? database.close() }
+        try database.inspect { db in
+            let device = try #require(try Row.fetchOne(db, sql: "SELECT * FROM devices"))
+            #expect(device["tenant"] as Int64? == 0 && device["device_id"] as String? == "d1" && device["serial_number"] as String? == "SN1")
+            #expect(device["management"] as String? == "eas_mdm" && device["passcode_set"] as Int? == 1)
+            let user = try #require(try Row.fetchOne(db, sql: "SELECT * FROM users"))
+            #expect(user["tenant"] as Int64? == 0 && user["upn"] as String? == "A@B.C" && user["display_name"] as String? == "A")
+            let indexes = try String.fetchAll(db, sql: """
+                SELECT m.name || ':' || group_concat(i.name) FROM sqlite_master m, pragma_index_info(m.name) i
+                WHERE m.type = 'index' AND m.tbl_name = 'devices' AND m.sql IS NOT NULL GROUP BY m.name ORDER BY 1
+                """)
+            #expect(indexes == ["devices_imei:tenant,imei", "devices_primary_user:tenant,primary_user_upn", "devices_serial:tenant,serial_number"])
+        }
+        // the same ids may now exist in another tenant; a UPN is still unique regardless of case inside one
+        try database.tamper("""
+            INSERT INTO devices (tenant, device_id, platform, os_raw, seen_import, seen_line, changed_import) VALUES (1, 'd1', 'ios', 'iOS', 2, 2, 2);
+            INSERT INTO users (tenant, upn, seen_import, seen_line, changed_import) VALUES (1, 'a@b.c', 2, 2, 2);
+            """)
+        #expect(throws: DatabaseError.self) {
+            try database.tamper("INSERT INTO users (tenant, upn, seen_import, seen_line, changed_import) VALUES (1, 'A@B.C', 3, 2, 3)")
+        }
+    }
+
     @Test("v0006 rebuilds devices with CHECKs of `=` chains: rows and indexes kept, the same values allowed as the enums name")
     func devicesChecksMigration() throws {
         let dir = try TestSupport.temporaryDirectory()

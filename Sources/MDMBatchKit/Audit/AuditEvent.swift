@@ -25,6 +25,10 @@ public enum AuditEventKind: String, Sendable, CaseIterable, Codable {
     case confirmation
     /// A confirm's end, with its counts.
     case confirmed
+    /// A customer tenant registered (`tenant add`), in the operator's chain.
+    case tenantAdded = "tenant_added"
+    /// A customer tenant removed (`tenant remove`), in the operator's chain.
+    case tenantRemoved = "tenant_removed"
 
     /// The row that records a run's end in `state`.
     static func runEnded(_ state: RunState) -> AuditEventKind { state == .finished ? .runFinished : .runInterrupted }
@@ -57,6 +61,8 @@ public enum AuditOutcome: Sendable, Equatable {
     case planned
     case exported
     case sealed
+    case registered
+    case removed
 
     public var text: String {
         switch self {
@@ -68,6 +74,8 @@ public enum AuditOutcome: Sendable, Equatable {
         case .planned: "planned"
         case .exported: "exported"
         case .sealed: "sealed"
+        case .registered: "registered"
+        case .removed: "removed"
         }
     }
 }

@@ -4,12 +4,34 @@ import Foundation
 /// built from what a command did. The Store writes them as they are.
 extension AuditEvent {
     static func imported(_ summary: ImportSummary, actor: String) -> AuditEvent {
-        AuditEvent(.import, actor: actor, outcome: .imported, detail: [
+        var detail: [String: JSONValue] = [
             "import_id": .number(Double(summary.importID)), "kind": .string(summary.kind.rawValue),
             "file": .string(summary.file), "format": .string(summary.format.rawValue),
             "sha256": .string(summary.sha256), "rows": .number(Double(summary.rows)),
             "inserted": .number(Double(summary.inserted)), "updated": .number(Double(summary.updated)),
             "unchanged": .number(Double(summary.unchanged)), "skipped": .number(Double(summary.skipped)),
+        ]
+        if let tenant = summary.tenant, !tenant.isOperator { detail["tenant"] = .string(tenant.text) }
+        return AuditEvent(.import, actor: actor, outcome: .imported, detail: detail)
+    }
+
+    // MARK: the tenant registry
+
+    static func tenantAdded(_ tenant: TenantRecord, actor: String) -> AuditEvent {
+        AuditEvent(.tenantAdded, actor: actor, outcome: .registered, detail: [
+            "tenant": .string(tenant.name.text), "tenant_id": .string(tenant.tenantID),
+            "credentials": tenant.credentialsPath.map(JSONValue.string) ?? .null,
+            "graph_url": tenant.endpoints.map { .string($0.graphURL) } ?? .null,
+            "authority_url": tenant.endpoints.map { .string($0.authorityURL) } ?? .null,
+            "rate": tenant.rate.map { .string($0.description) } ?? .null,
+            "read_rate": tenant.readRate.map { .string($0.description) } ?? .null,
+        ])
+    }
+
+    static func tenantRemoved(_ removal: TenantRemoval, actor: String) -> AuditEvent {
+        AuditEvent(.tenantRemoved, actor: actor, outcome: .removed, detail: [
+            "tenant": .string(removal.tenant.name.text), "tenant_id": .string(removal.tenant.tenantID),
+            "devices_removed": .number(Double(removal.devicesRemoved)), "users_removed": .number(Double(removal.usersRemoved)),
         ])
     }
 

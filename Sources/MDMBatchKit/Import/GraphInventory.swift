@@ -16,22 +16,59 @@ public enum GraphInventory {
     /// `import --from-graph` whole: checks the Graph settings and credentials (78) before
     /// `openDatabase` is called, signs in (77 when refused), reads the inventory and imports
     /// it, then closes the session.
+    /// With `request.tenant`, the database is opened first, to find the registered tenant
+    /// whose app, endpoints and pace of reads are used.
     public static func importInventory(_ request: GraphImportRequest, transports: TransportFactory,
                                        openDatabase: () throws -> AppDatabase) async throws -> ImportSummary {
-        var asked = request.transport
-        asked.kind = .graph
-        let settings = asked.settings(databasePath: nil)
+        guard let name = request.tenant, !name.isOperator else {
+            let settings = request.settings(tenant: nil)
+            try transports.check(settings)
+            return try await importInventory(request, settings: settings, transports: transports, database: try openDatabase())
+        }
+        let database = try openDatabase()
+        let tenant = try database.read { try $0.registeredTenant(name) }
+        let settings = request.settings(tenant: tenant)
+        let tenantTransports = transports.signingIn(to: tenant)
+        try tenantTransports.check(settings)
+        return try await importInventory(request, settings: settings, transports: tenantTransports, database: database)
+    }
+
+    /// `import --from-graph --all-tenants`: each registered tenant's inventory, each all or
+    /// nothing on its own, in name order; a tenant that fails leaves the others' imports.
+    public static func importAllTenants(_ request: GraphImportRequest, transports: TransportFactory,
+                                        database: AppDatabase) async throws -> TenantImports {
+        let tenants = try TenantRegistry.list(database)
+        guard !tenants.isEmpty else { throw TenantImportError.noTenants }
+        var imports = TenantImports()
+        for tenant in tenants {
+            var asked = request
+            asked.tenant = tenant.name
+            do {
+                let settings = asked.settings(tenant: tenant)
+                let tenantTransports = transports.signingIn(to: tenant)
+                try tenantTransports.check(settings)
+                imports.outcomes.append((tenant.name, .success(
+                    try await importInventory(asked, settings: settings, transports: tenantTransports, database: database))))
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                imports.outcomes.append((tenant.name, .failure(error)))
+            }
+        }
+        return imports
+    }
+
+    private static func importInventory(_ request: GraphImportRequest, settings: TransportSettings, transports: TransportFactory,
+                                        database: AppDatabase) async throws -> ImportSummary {
         let clock = transports.clock
         let policy = PageReadPolicy(retry: RetryPolicy(maxAttempts: request.maxAttempts),
                                     deadline: request.maxRunTime.map { clock.now() + $0 },
                                     breaker: CircuitBreaker(threshold: 3, clock: clock, logger: transports.logger))
-        try transports.check(settings)
-        let database = try openDatabase()
         let session = try await transports.graphSession(settings, betaURL: request.betaURL)
         do {
             let summary = try await importInventory(request.kind, session: session, beta: request.beta, database: database,
                                                     actor: request.actor, limits: request.limits, policy: policy,
-                                                    random: SharedRandom(seed: UInt64(getpid())))
+                                                    random: SharedRandom(seed: UInt64(getpid())), tenant: request.tenant)
             await session.shutdown()
             return summary
         } catch {
@@ -46,7 +83,7 @@ public enum GraphInventory {
     /// stored `enrolled_by_upn` is left as it is.
     public static func importInventory(_ kind: InventoryKind, session: GraphSession, beta: Bool, database: AppDatabase,
                                        actor: String, limits: InputLimits = .standard,
-                                       policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom,
+                                       policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom, tenant: TenantName? = nil,
                                        now: @escaping @Sendable () -> Date = { Date() }) async throws -> ImportSummary {
         let pager: GraphPager
         switch kind {
@@ -59,7 +96,7 @@ public enum GraphInventory {
         }
         let folder = database.path.map { URL(fileURLWithPath: $0).deletingLastPathComponent() }
             ?? FileManager.default.temporaryDirectory
-        let spool = folder.appendingPathComponent(".mdmbatch-graph-\(kind.rawValue)-\(getpid()).jsonl")
+        let spool = folder.appendingPathComponent(".mdmbatch-graph-\(kind.rawValue)-\(getpid())\(tenant.map { "-" + $0.text } ?? "").jsonl")
         unlink(spool.path)
         let fd = try ExclusiveFile.create(spool.path)
         let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
@@ -94,6 +131,7 @@ public enum GraphInventory {
         request.displayName = pager.firstURL
         request.graphLines = kind == .devices
         request.absentFields = kind == .devices && !beta ? ["enrolled_by_upn"] : []
+        request.tenant = tenant
         do {
             return try InventoryImporter.run(request, into: database, now: now)
         } catch ImportError.malformed(let location, let message) {
@@ -136,10 +174,47 @@ public struct GraphImportRequest: Sendable {
     public var maxRunTime: Double?
     public var limits = InputLimits.standard
     public var actor: String
+    /// The registered tenant to read (`--tenant`); nil: the operator's own.
+    public var tenant: TenantName?
 
     public init(kind: InventoryKind, transport: TransportRequest, actor: String) {
         self.kind = kind
         self.transport = transport
         self.actor = actor
     }
+
+    /// The Graph settings asked for, the tenant's pace of reads where it registered one.
+    func settings(tenant: TenantRecord?) -> TransportSettings {
+        var asked = transport
+        asked.kind = .graph
+        var settings = asked.settings(databasePath: nil)
+        if let readRate = tenant?.readRate { settings.readRate = readRate }
+        return settings
+    }
+}
+
+/// What `import --from-graph --all-tenants` did: each registered tenant's import, or why it failed.
+public struct TenantImports: CommandResult {
+    public var outcomes: [(tenant: TenantName, result: Result<ImportSummary, any Error>)] = []
+
+    /// The first of 77, 75, 65 that any tenant got, then 1 for any other failure, else 0.
+    public var failure: FailureKind? {
+        let kinds = outcomes.compactMap { outcome -> FailureKind? in
+            if case .failure(let error) = outcome.result { return FailureKind(of: error) }
+            return nil
+        }
+        guard !kinds.isEmpty else { return nil }
+        return [FailureKind.noPermission, .temporary, .dataError].first(where: kinds.contains) ?? .completedWithFailures
+    }
+}
+
+/// `--all-tenants` with nothing to import.
+public enum TenantImportError: LocalizedError, ClassifiedError {
+    case noTenants
+
+    public var errorDescription: String? {
+        "--all-tenants: no tenant is registered (mdmbatch tenant add NAME --tenant-id GUID)"
+    }
+
+    public var failureKind: FailureKind { .usage }
 }

@@ -18,6 +18,8 @@ public struct ImportRequest: Sendable {
     public var absentFields: Set<String> = []
     /// Graph objects one a line (`import --from-graph`), not a Graph document.
     var graphLines = false
+    /// The registered tenant whose inventory this is; nil: the operator's own (`default`).
+    public var tenant: TenantName?
 
     public init(kind: InventoryKind, path: String, format: ImportFormat = .auto, skipInvalid: Bool = false, actor: String,
                 limits: InputLimits = .standard) {
@@ -45,6 +47,8 @@ public struct ImportSummary: Sendable, Equatable, Codable {
     /// After a devices import: the Android devices of the database whose enrollment is
     /// unknown (intune-2025 refuses them, `enrollment_unknown`). Nil after a users import.
     public var androidWithoutEnrollment: Int?
+    /// The registered tenant it loaded; nil: `default`.
+    public var tenant: TenantName?
 }
 
 /// Imports a users or devices file into the store in one transaction: every row, or
@@ -61,7 +65,9 @@ public enum InventoryImporter {
             return try run(UserSchema.self, request, database, now, onSkip)
         case .devices:
             var summary = try run(DeviceSchema.self, request, database, now, onSkip)
-            summary.androidWithoutEnrollment = try database.androidDevicesWithoutEnrollment()
+            summary.androidWithoutEnrollment = try database.read { store in
+                try store.androidDevicesWithoutEnrollment(tenant: try store.tenantNumber(request.tenant))
+            }
             return summary
         }
     }
@@ -76,7 +82,7 @@ public enum InventoryImporter {
 
         // the writer keeps the reporter of duplicates for as long as this import, no longer
         return try withoutActuallyEscaping(onSkip) { onSkip in try database.writeBulk { store in
-            let load = try store.beginInventoryLoad(table: Schema.table)
+            let load = try store.beginInventoryLoad(table: Schema.table, tenant: try store.reader.tenantNumber(request.tenant))
             var skipped = 0
             /// A bad row: the whole import is refused, or (`skipInvalid`) the row is listed and left out.
             let refuseOrSkip: (SkippedRow) throws -> Void = { row in
@@ -106,7 +112,7 @@ public enum InventoryImporter {
             let summary = ImportSummary(
                 importID: load.importID, kind: Schema.kind, file: source.displayName, format: resolvedFormat,
                 sha256: source.finishDigest(), rows: rowsWritten, inserted: counts.inserted,
-                updated: counts.updated, unchanged: counts.unchanged, skipped: skipped)
+                updated: counts.updated, unchanged: counts.unchanged, skipped: skipped, tenant: request.tenant)
             let finished = now()
             try load.record(summary, actor: request.actor, startedAt: started, finishedAt: finished)
             try store.appendAudit(.imported(summary, actor: request.actor), at: finished, checkpoint: .required)

@@ -25,21 +25,13 @@ extension InventoryUser: FetchableRecord {
 }
 
 extension AppDatabase {
-    /// Every device, in `device_id` order.
+    /// Every device, of every tenant, in (tenant, `device_id`) order.
     public func devices() throws -> [DeviceRecord] {
-        try read { store in try DeviceRecord.fetchAll(store.db, sql: "SELECT * FROM devices ORDER BY device_id") }
+        try read { store in try DeviceRecord.fetchAll(store.db, sql: "SELECT * FROM devices ORDER BY tenant, device_id") }
     }
 
-    /// Android devices without a recorded enrollment: today's rules refuse them
-    /// (`enrollment_unknown`), and an import says how many there are.
-    public func androidDevicesWithoutEnrollment() throws -> Int {
-        try read { store in
-            try Int.fetchOne(store.db, sql: "SELECT count(*) FROM devices WHERE platform = 'android' AND enrollment IS NULL") ?? 0
-        }
-    }
-
-    /// Every user, in `upn` order.
+    /// Every user, of every tenant, in (tenant, `upn`) order.
     public func users() throws -> [UserRecord] {
-        try read { store in try UserRecord.fetchAll(store.db, sql: "SELECT * FROM users ORDER BY upn") }
+        try read { store in try UserRecord.fetchAll(store.db, sql: "SELECT * FROM users ORDER BY tenant, upn") }
     }
 }

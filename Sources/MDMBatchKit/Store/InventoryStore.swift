@@ -12,18 +12,21 @@ public final class InventoryLoad {
     private let deferredIndexes: [String]
     private let before: Int
     public let importID: Int64
+    /// The tenant whose rows it writes (0: default).
+    let tenant: Int64
 
-    init(_ writer: StoreWriter, table: String) throws {
+    init(_ writer: StoreWriter, table: String, tenant: Int64) throws {
         db = writer.db
         self.table = table
+        self.tenant = tenant
         // A larger page cache for the bulk write (flat: it does not grow with the file).
         cacheSize = try Int.fetchOne(db, sql: "PRAGMA cache_size")!
         try db.execute(sql: "PRAGMA cache_size = -12000")
         importID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM imports")!
-        before = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")!
+        before = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE tenant = ?", arguments: [tenant])!
         // Into an empty table, build the secondary indexes once at the end (a sort)
         // instead of updating them row by row; DDL is part of the transaction.
-        if before == 0 {
+        if try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \(table))")! {
             let indexes = try Row.fetchAll(db, sql: """
                 SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL
                 """, arguments: [table])
@@ -42,7 +45,7 @@ public final class InventoryLoad {
     /// The writer of rows of `Schema` read from `format`, for the fields the input has.
     func upsertWriter<Schema: InventorySchema>(_ schema: Schema.Type, format: ImportFormat, presentFields: [Bool],
                                                reportDuplicate: @escaping (SkippedRow) throws -> Void) throws -> UpsertWriter<Schema> {
-        try UpsertWriter<Schema>(db: db, importID: importID, format: format, presentFields: presentFields,
+        try UpsertWriter<Schema>(db: db, importID: importID, tenant: tenant, format: format, presentFields: presentFields,
                                  reportDuplicate: reportDuplicate)
     }
 
@@ -50,11 +53,12 @@ public final class InventoryLoad {
     func finish(rowsWritten: Int) throws -> (inserted: Int, updated: Int, unchanged: Int) {
         // (SQLite's sorter threads, PRAGMA threads = 2, gained 0.05 s of 5.5 and cost 32 MiB: not used)
         for sql in deferredIndexes { try db.execute(sql: sql) }
-        // Into an empty table every row written was new: a key met twice is refused or
+        // Into a tenant of no rows every row written was new: a key met twice is refused or
         // skipped, never written twice. Otherwise the table says what changed.
         if before == 0 { return (rowsWritten, 0, 0) }
-        let after = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")!
-        let touched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE changed_import = ?", arguments: [importID])!
+        let after = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE tenant = ?", arguments: [tenant])!
+        let touched = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table) WHERE tenant = ? AND changed_import = ?",
+                                       arguments: [tenant, importID])!
         let inserted = after - before
         return (inserted, touched - inserted, rowsWritten - touched)
     }
@@ -64,37 +68,40 @@ public final class InventoryLoad {
         try db.execute(
             sql: """
                 INSERT INTO imports (id, kind, started_at, finished_at, actor, file_name, format, sha256,
-                                     rows, inserted, updated, unchanged, skipped)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     rows, inserted, updated, unchanged, skipped, tenant)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [importID, summary.kind.rawValue, ISOTimestamp.formatMillis(startedAt),
                         ISOTimestamp.formatMillis(finishedAt), actor, summary.file, summary.format.rawValue,
-                        summary.sha256, summary.rows, summary.inserted, summary.updated, summary.unchanged, summary.skipped])
+                        summary.sha256, summary.rows, summary.inserted, summary.updated, summary.unchanged, summary.skipped, tenant])
     }
 }
 
 extension StoreWriter {
-    /// Starts an import into `table`; its `InventoryLoad` lives as long as the transaction.
-    func beginInventoryLoad(table: String) throws -> InventoryLoad { try InventoryLoad(self, table: table) }
+    /// Starts an import into `table`, of tenant `tenant`'s rows (0: default); its
+    /// `InventoryLoad` lives as long as the transaction.
+    func beginInventoryLoad(table: String, tenant: Int64) throws -> InventoryLoad {
+        try InventoryLoad(self, table: table, tenant: tenant)
+    }
 }
 
 extension InventorySchema {
-    /// An upsert of all `columns`, whose last two parameters are the import id and the
-    /// line. On conflict it updates only the columns of the fields the file has (a file
+    /// An upsert of all `columns` into tenant `tenant`'s rows, whose last two parameters are
+    /// the import id and the line (the tenant, one for the whole import, is written in). On conflict it updates only the columns of the fields the file has (a file
     /// without a passcode column keeps the stored passcode state); it sets `seen_import`
     /// to NULL, a NOT NULL violation, when the key was already seen in this import, and
     /// `changed_import` to the import id when any value changed.
-    static func upsertSQL(presentFields: [Bool], keptWhenEmpty: Set<String> = [], rows: Int = 1) -> String {
+    static func upsertSQL(tenant: Int64, presentFields: [Bool], keptWhenEmpty: Set<String> = [], rows: Int = 1) -> String {
         let key = keyColumn
         let updated = columns.filter { column in
             presentFields.indices.contains { presentFields[$0] && columns(ofField: $0).contains(column) }
         }
-        let all = columns + ["seen_import", "seen_line", "changed_import"]
+        let all = columns + ["seen_import", "seen_line", "changed_import", "tenant"]
         let perRow = Int(parametersPerRow)
         /// Row `row`'s values: its columns, the import id and the line, and the import id again.
         func values(_ row: Int) -> String {
             let base = row * perRow
-            let placeholders = (1...perRow).map { "?\(base + $0)" } + ["?\(base + Int(valueCount) + 1)"]
+            let placeholders = (1...perRow).map { "?\(base + $0)" } + ["?\(base + Int(valueCount) + 1)", String(tenant)]
             return "(" + placeholders.joined(separator: ", ") + ")"
         }
         /// The new value of a column: the input's, or the stored one where the input cannot tell.
@@ -104,7 +111,7 @@ extension InventorySchema {
         let same = updated.map { "\(table).\($0) IS \(value($0)) COLLATE BINARY" }.joined(separator: " AND ")
         return """
             INSERT INTO \(table) (\(all.joined(separator: ", "))) VALUES \((0..<rows).map(values).joined(separator: ", "))
-            ON CONFLICT (\(key)) DO UPDATE SET
+            ON CONFLICT (tenant, \(key)) DO UPDATE SET
                 seen_import = CASE WHEN \(table).seen_import = excluded.seen_import THEN NULL ELSE excluded.seen_import END,
                 seen_line = excluded.seen_line,
                 changed_import = CASE WHEN \(same) THEN \(table).changed_import ELSE excluded.seen_import END,
@@ -147,16 +154,17 @@ final class UpsertWriter<Schema: InventorySchema> {
     private static var arenaSize: Int { 1 << 20 }
 
     /// `presentFields`: which fields the file has a column (or JSON member) for.
-    fileprivate init(db: Database, importID: Int64, format: ImportFormat, presentFields: [Bool],
+    fileprivate init(db: Database, importID: Int64, tenant: Int64, format: ImportFormat, presentFields: [Bool],
                      reportDuplicate: @escaping (SkippedRow) throws -> Void) throws {
         self.db = db
         self.importID = importID
         self.reportDuplicate = reportDuplicate
         schema = Schema(format: format)
         let kept = Schema.keptWhenEmpty(in: format)
-        single = try RawStatement(db, sql: Schema.upsertSQL(presentFields: presentFields, keptWhenEmpty: kept))
-        group = try RawStatement(db, sql: Schema.upsertSQL(presentFields: presentFields, keptWhenEmpty: kept, rows: Self.groupSize))
-        firstLine = try db.makeStatement(sql: "SELECT seen_line FROM \(Schema.table) WHERE \(Schema.keyColumn) = ?")
+        single = try RawStatement(db, sql: Schema.upsertSQL(tenant: tenant, presentFields: presentFields, keptWhenEmpty: kept))
+        group = try RawStatement(db, sql: Schema.upsertSQL(tenant: tenant, presentFields: presentFields, keptWhenEmpty: kept,
+                                                           rows: Self.groupSize))
+        firstLine = try db.makeStatement(sql: "SELECT seen_line FROM \(Schema.table) WHERE tenant = \(tenant) AND \(Schema.keyColumn) = ?")
         arena = .allocate(byteCount: Self.arenaSize, alignment: 1)
         pendingValues.reserveCapacity(Self.groupSize * Schema.fieldNames.count)
     }
@@ -243,6 +251,46 @@ final class UpsertWriter<Schema: InventorySchema> {
         try schema.bind(values, to: statement)
         statement.bind(Schema.valueCount + 1, importID)
         statement.bind(Schema.valueCount + 2, Int64(line))
+    }
+}
+
+extension StoreReader {
+    /// Android devices of `tenant` without a recorded enrollment: today's rules refuse them
+    /// (`enrollment_unknown`), and an import says how many there are.
+    func androidDevicesWithoutEnrollment(tenant: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE tenant = ? AND platform = 'android' AND enrollment IS NULL",
+                         arguments: [tenant]) ?? 0
+    }
+
+    /// How many devices and users tenant `tenant` has.
+    func inventoryCounts(tenant: Int64) throws -> (devices: Int, users: Int) {
+        (try Int.fetchOne(db, sql: "SELECT count(*) FROM devices WHERE tenant = ?", arguments: [tenant]) ?? 0,
+         try Int.fetchOne(db, sql: "SELECT count(*) FROM users WHERE tenant = ?", arguments: [tenant]) ?? 0)
+    }
+
+    /// The number of the tenant a command names: 0 for nil or `default`; a registered
+    /// tenant's own, else `TenantError.unknownTenant` or `.removed`.
+    func tenantNumber(_ name: TenantName?) throws -> Int64 {
+        guard let name, !name.isOperator else { return 0 }
+        return try registeredTenant(name).number
+    }
+
+    /// The unfinished runs (running or interrupted) holding elements of tenant `tenant`.
+    func unfinishedRuns(holdingTenant tenant: Int64) throws -> [String] {
+        try String.fetchAll(db, sql: """
+            SELECT r.id FROM runs r WHERE r.state <> 'finished'
+            AND EXISTS (SELECT 1 FROM dispatches d WHERE d.run_id = r.id AND d.tenant = ?) ORDER BY r.id
+            """, arguments: [tenant])
+    }
+}
+
+extension StoreWriter {
+    /// Deletes tenant `tenant`'s devices and users; returns how many of each.
+    func deleteInventory(tenant: Int64) throws -> (devices: Int, users: Int) {
+        try db.execute(sql: "DELETE FROM devices WHERE tenant = ?", arguments: [tenant])
+        let devices = db.changesCount
+        try db.execute(sql: "DELETE FROM users WHERE tenant = ?", arguments: [tenant])
+        return (devices, db.changesCount)
     }
 }
 

@@ -197,6 +197,9 @@ public struct TransportFactory: TransportProvider {
     public var concurrency: Int
     public var clock: any EngineClock
     public var logger: Logger
+    /// The registered tenant it signs in to; nil: the operator's own (`default`), as the
+    /// environment or `credentialsFile` say.
+    public var tenant: TenantRecord?
 
     public init(environment: [String: String], credentialsFile: String?, concurrency: Int, clock: any EngineClock, logger: Logger) {
         self.environment = environment
@@ -224,11 +227,40 @@ public struct TransportFactory: TransportProvider {
     public func check(_ settings: TransportSettings) throws {
         guard settings.kind == .graph else { return }
         _ = try graphSettings(settings)
-        _ = try GraphCredentials.load(environment: environment, file: credentialsFile)
+        _ = try credentials()
+    }
+
+    /// The same factory, signing in to `tenant`.
+    public func signingIn(to tenant: TenantRecord?) -> TransportFactory {
+        var factory = self
+        factory.tenant = tenant
+        return factory
+    }
+
+    /// The app's credentials. For a registered tenant: its own file (which must name its
+    /// tenant id, 78 otherwise), else the app of the environment or of `credentialsFile`
+    /// signing in to the registered tenant id (the registered id wins).
+    func credentials() throws -> GraphCredentials {
+        guard let tenant else { return try GraphCredentials.load(environment: environment, file: credentialsFile) }
+        if let path = tenant.credentialsPath {
+            let credentials = try GraphCredentials.load(file: path)
+            guard credentials.tenantID.lowercased() == tenant.tenantID else {
+                throw TenantError.credentialsForAnotherTenant(path: path, names: credentials.tenantID, registered: tenant.tenantID)
+            }
+            return credentials
+        }
+        // one multi-tenant app (the environment's or --credentials'), consented in this tenant
+        var environment = environment
+        environment[GraphCredentials.tenantVariable] = tenant.tenantID
+        let app = try GraphCredentials.load(environment: environment, file: credentialsFile)
+        return try GraphCredentials(tenantID: tenant.tenantID, clientID: app.clientID, proof: app.proof,
+                                    source: credentialsFile ?? "the environment")
     }
 
     func graphSettings(_ settings: TransportSettings, betaURL: String? = nil) throws -> GraphSettings {
-        try GraphSettings(graphURL: settings.graphURL, authorityURL: settings.authorityURL, betaURL: betaURL,
+        let endpoints = tenant?.endpoints
+        return try GraphSettings(graphURL: endpoints?.graphURL ?? settings.graphURL, authorityURL: endpoints?.authorityURL ?? settings.authorityURL,
+                          betaURL: betaURL,
                           version: MDMBatchVersion.current, readTimeout: settings.readTimeout,
                           requestTimeout: max(120, settings.readTimeout * 4), poolSize: max(1, concurrency),
                           requestRate: settings.readRate)
@@ -237,7 +269,7 @@ public struct TransportFactory: TransportProvider {
     /// A signed-in Graph session (for a transport, or to read inventories).
     public func graphSession(_ settings: TransportSettings, betaURL: String? = nil) async throws -> GraphSession {
         let graph = try graphSettings(settings, betaURL: betaURL)
-        let credentials = try GraphCredentials.load(environment: environment, file: credentialsFile)
+        let credentials = try credentials()
         let session = GraphSession.live(settings: graph, credentials: credentials, clock: clock, logger: logger)
         do {
             try await signIn(session)
