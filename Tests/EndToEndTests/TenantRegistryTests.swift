@@ -170,6 +170,34 @@ struct TenantRegistryTests {
         #expect(try cli.run(["audit", "verify"]).status == 0)
     }
 
+    @Test("a batch reaches the operator's own inventory only: a customer tenant's devices and users are never a target of it")
+    func batchesStayInDefault() throws {
+        let cli = try CLIHarness()
+        #expect(try cli.run(["tenant", "add", "contoso", "--tenant-id", Self.contoso]).status == 0)
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--tenant", "contoso"]).status == 0)
+        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--tenant", "contoso"]).status == 0)
+        let plan = try cli.run(["plan", cli.sample("batch-lost.csv"), "--json", "--all"])
+        let requests = try #require((try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["requests"] as? [[String: Any]])
+        #expect(!requests.isEmpty)
+        let reasons = Set(requests.compactMap { $0["reason"] as? String })
+        #expect(requests.allSatisfy { $0["verdict"] as? String == "rejected" }, "\(reasons)")
+        #expect(reasons.isSubset(of: ["unknown_target", "invalid_request"]), "\(reasons)")
+        // with the same inventory in default too, the plan is the plan of a database of one tenant
+        #expect(try cli.run(["import", "devices", cli.sample("devices.csv")]).status == 0)
+        #expect(try cli.run(["import", "users", cli.sample("users.csv")]).status == 0)
+        let alone = try CLIHarness()
+        #expect(try alone.run(["import", "devices", cli.sample("devices.csv")]).status == 0)
+        #expect(try alone.run(["import", "users", cli.sample("users.csv")]).status == 0)
+        func verdicts(_ cli: CLIHarness) throws -> [String] {
+            let plan = try cli.run(["plan", cli.sample("batch-lost.csv"), "--json", "--all"])
+            let requests = (try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])?["requests"] as? [[String: Any]]
+            return (requests ?? []).map { "\($0["line"] ?? "") \($0["device_id"] ?? "-") \($0["verdict"] ?? "") \($0["reason"] ?? "-")" }
+        }
+        let shared = try verdicts(cli)
+        #expect(shared.contains { $0.contains(" accepted ") })
+        #expect(shared == (try verdicts(alone)))
+    }
+
     @Test("a database without tenants writes today's rows: every device and user of default (0), the import rows without a tenant key")
     func withoutTenants() throws {
         let cli = try CLIHarness()

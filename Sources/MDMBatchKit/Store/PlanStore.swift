@@ -72,25 +72,27 @@ public struct PlanTables {
     }
 
     /// Check 2: device id, then serial, then IMEI, then primary user (or only the given
-    /// target type), each statement taking only the requests still unmatched.
+    /// target type), each statement taking only the requests still unmatched. A target
+    /// resolves inside the operator's own tenant (0): a batch names no other tenant yet,
+    /// and a customer tenant's inventory is never reached from it.
     func resolveTargets() throws {
         let unmatched = "NOT EXISTS (SELECT 1 FROM temp.plan_matches m WHERE m.line = p.line)"
         try db.inSavepoint {
             try db.execute(sql: """
                 INSERT INTO temp.plan_matches (line, device_id, via)
-                SELECT p.line, d.device_id, 'device_id' FROM temp.plan_requests p JOIN main.devices d ON d.device_id = p.target
+                SELECT p.line, d.device_id, 'device_id' FROM temp.plan_requests p JOIN main.devices d ON d.tenant = 0 AND d.device_id = p.target
                 WHERE p.valid AND (p.target_type IS NULL OR p.target_type = 'device_id');
 
                 INSERT INTO temp.plan_matches (line, device_id, via)
-                SELECT p.line, d.device_id, 'serial' FROM temp.plan_requests p JOIN main.devices d ON d.serial_number = p.target
+                SELECT p.line, d.device_id, 'serial' FROM temp.plan_requests p JOIN main.devices d ON d.tenant = 0 AND d.serial_number = p.target
                 WHERE p.valid AND (p.target_type = 'serial' OR (p.target_type IS NULL AND \(unmatched)));
 
                 INSERT INTO temp.plan_matches (line, device_id, via)
-                SELECT p.line, d.device_id, 'imei' FROM temp.plan_requests p JOIN main.devices d ON d.imei = p.target
+                SELECT p.line, d.device_id, 'imei' FROM temp.plan_requests p JOIN main.devices d ON d.tenant = 0 AND d.imei = p.target
                 WHERE p.valid AND (p.target_type = 'imei' OR (p.target_type IS NULL AND \(unmatched)));
 
                 INSERT INTO temp.plan_matches (line, device_id, via)
-                SELECT p.line, d.device_id, 'user' FROM temp.plan_requests p JOIN main.devices d ON d.primary_user_upn = p.target
+                SELECT p.line, d.device_id, 'user' FROM temp.plan_requests p JOIN main.devices d ON d.tenant = 0 AND d.primary_user_upn = p.target
                 WHERE p.valid AND (p.target_type = 'user' OR (p.target_type IS NULL AND \(unmatched)));
                 """)
             return .commit
@@ -139,7 +141,7 @@ public struct PlanTables {
                r.via, r.match_count, r.occurrence, r.device_id,
                d.platform, d.os_version, d.management, d.primary_user_upn, d.enrolled_by_upn, d.passcode_set, d.last_check_in,
                CASE WHEN r.device_id IS NULL AND p.valid AND (p.target_type IS NULL OR p.target_type = 'user')
-                    THEN EXISTS (SELECT 1 FROM main.users u WHERE u.upn = p.target) ELSE 0 END AS user_exists,
+                    THEN EXISTS (SELECT 1 FROM main.users u WHERE u.tenant = 0 AND u.upn = p.target) ELSE 0 END AS user_exists,
                r.device_id IS NOT NULL AND p.action IS NOT NULL AND p.request_id IS NOT NULL AND EXISTS (
                    SELECT 1 FROM main.dispatches e CROSS JOIN main.runs x ON x.id = e.run_id
                    WHERE e.request_id = p.request_id AND e.device_id = r.device_id
@@ -163,7 +165,7 @@ public struct PlanTables {
                    AND e.line = p.line AND e.device_id = r.device_id AND e.action = p.action)) AS left_unknown
         FROM temp.plan_requests p
         LEFT JOIN ranked r ON r.line = p.line
-        LEFT JOIN main.devices d ON d.device_id = r.device_id
+        LEFT JOIN main.devices d ON d.tenant = 0 AND d.device_id = r.device_id
         ORDER BY p.line, r.device_id
         """
 }

@@ -100,7 +100,7 @@ extension StoreReader {
               unconfirmed: Bool = false) throws -> [DispatchJob] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT d.*, v.management AS device_management
-            FROM dispatches d LEFT JOIN devices v ON v.device_id = d.device_id
+            FROM dispatches d LEFT JOIN devices v ON v.tenant = d.tenant AND v.device_id = d.device_id
             WHERE d.run_id = ? AND d.seq > ? AND d.state IN (\(Self.list(states)))
             \(unconfirmed ? """
                 AND (d.device_state IS NULL OR d.device_state IN ('pending', 'active')
