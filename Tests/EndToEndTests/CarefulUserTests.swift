@@ -228,7 +228,7 @@ struct CarefulUserTests {
         let cli = try Self.loaded()
         let batch = try cli.write("b.csv", "action,target\n" + (1...3).map { "lock,d-000\($0)" }.joined(separator: "\n") + "\n")
         var result = CLIHarness.Result(status: 0, stdout: "", stderr: "")
-        let took = try OperationsTests.seconds {
+        let took = try Stopwatch.seconds {
             result = try cli.run(["run", batch, "--mock-transient-rate", "1", "--max-attempts", "100", "--max-run-time", "3s",
                                   "--stop-grace", "1"])
         }
@@ -245,11 +245,11 @@ struct CarefulUserTests {
     func signals() throws {
         let cli = try Self.loaded()
         // a transient failure with a long Retry-After: the run waits with nothing in flight
-        let idle = try OperationsTests.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-throttle", "1/600",
+        let idle = try BackgroundRun.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-throttle", "1/600",
                                                    "--stop-grace", "60", "--passcodes-out", cli.path("p1.csv")])
-        try OperationsTests.waitForLockHolder(cli, process: idle)
+        try BackgroundRun.waitForLockHolder(cli, process: idle)
         Thread.sleep(forTimeInterval: 1)
-        var took = OperationsTests.seconds {
+        var took = Stopwatch.seconds {
             kill(idle.processIdentifier, SIGINT)
             idle.waitUntilExitPolling()
         }
@@ -257,10 +257,10 @@ struct CarefulUserTests {
         #expect(took < 30, "nothing in flight: no wait for the 60 s grace (\(took) s)")
 
         // calls of 20 s in flight, grace 60 s: the second SIGINT stops now
-        let busy = try OperationsTests.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-latency-ms", "20000",
+        let busy = try BackgroundRun.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-latency-ms", "20000",
                                                    "--stop-grace", "60", "--passcodes-out", cli.path("p2.csv")])
-        try OperationsTests.waitForLockHolder(cli, process: busy)
-        took = OperationsTests.seconds {
+        try BackgroundRun.waitForLockHolder(cli, process: busy)
+        took = Stopwatch.seconds {
             kill(busy.processIdentifier, SIGINT)
             Thread.sleep(forTimeInterval: 0.5)
             kill(busy.processIdentifier, SIGINT)
@@ -269,7 +269,7 @@ struct CarefulUserTests {
         #expect(busy.terminationStatus == 75)
         #expect(took < 30, "the second signal did not wait for the calls (\(took) s)")
         #expect(try cli.run(["run", cli.sample("batch-lost.csv"), "--rate", "off", "--passcodes-out", cli.path("p3.csv")]).status == 1)
-        try OperationsTests.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
     }
 
     // MARK: 11–14. input and output hygiene

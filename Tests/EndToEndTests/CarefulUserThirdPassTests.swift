@@ -230,7 +230,7 @@ struct CarefulUserThirdPassTests {
     func drippingSignInSignal() async throws {
         let (cli, server, batch) = try Self.drippingAuthority()
         defer { server.stop() }
-        let process = try OperationsTests.start(cli, ["run", batch] + server.flags, environment: Self.environment)
+        let process = try BackgroundRun.start(cli, ["run", batch] + server.flags, environment: Self.environment)
         let box = UncheckedSendable(process)
         let signalled = try await offPool { () -> Bool in
             let deadline = Date().addingTimeInterval(30)
