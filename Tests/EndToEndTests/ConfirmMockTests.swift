@@ -13,7 +13,7 @@ struct ConfirmMockTests {
 
     @Test("device states move over time; confirming twice records nothing twice; --wait gives up (exit 1); reports show them")
     func statesOverTime() throws {
-        let cli = try CarefulUserTests.loaded()
+        let cli = try Fleets.loaded()
         let batch = try cli.write("b.csv", "request_id,action,target\nc-1,lock,d-0001\nc-2,lock,d-0002\nc-3,lock,d-0003\n")
         let (sent, runID) = try Self.run(cli, batch, ["--mock-device-delay-ms", "3000"])
         #expect(sent.status == 0, "\(sent)")
@@ -35,7 +35,7 @@ struct ConfirmMockTests {
         #expect(try cli.run(["confirm", runID]).status == 0)
         #expect(try cli.sql("SELECT count(*) FROM audit_log WHERE event = 'confirmation'") == rowsAfter, "a final state is asked no more")
 
-        let report = try CarefulUserTests.json(try cli.run(["report", runID, "--format", "json"]).stdout)
+        let report = try JSON.object(try cli.run(["report", runID, "--format", "json"]).stdout)
         #expect((report["summary"] as! [String: Any])["by_device_state"] as? [String: Int] == ["done": 3])
         #expect((report["requests"] as! [[String: Any]]).allSatisfy { $0["device_state"] as? String == "done" })
         let text = try cli.run(["report", runID]).stdout
@@ -53,7 +53,7 @@ struct ConfirmMockTests {
         let askers = Set(confirmations.compactMap { $0["actor"] as? String })
         #expect(askers.count == 1 && askers.first?.isEmpty == false, "\(askers)")
         for row in doneRows {
-            let detail = try CarefulUserTests.json(row["detail"] as? String ?? "{}")
+            let detail = try JSON.object(row["detail"] as? String ?? "{}")
             #expect((detail["service_updated_at"] as? String)?.hasPrefix("20") == true, "\(detail)")
         }
         let csv = try cli.run(["audit", "export", "--run", runID, "--format", "csv"]).stdout
@@ -62,7 +62,7 @@ struct ConfirmMockTests {
 
     @Test("run --confirm waits for the devices; a device that fails the action is reported; exit 1 when not all are done")
     func runConfirmAndFailures() throws {
-        let cli = try CarefulUserTests.loaded()
+        let cli = try Fleets.loaded()
         let batch = try cli.write("b.csv", "request_id,action,target\nf-1,lock,d-0001\nf-2,lock,d-0002\nf-3,lock,d-0003\nf-4,lock,d-0030\n")
         let (result, runID) = try Self.run(cli, batch, ["--confirm", "--confirm-wait", "20", "--mock-device-delay-ms", "200",
                                                        "--mock-device-failure-rate", "0.5", "--mock-seed", "4"])
@@ -88,7 +88,7 @@ struct ConfirmMockTests {
 
     @Test("a secret the service no longer holds is reported as such, with what to do; one it holds is collected once")
     func secretsFromConfirm() throws {
-        let cli = try CarefulUserTests.loaded()
+        let cli = try Fleets.loaded()
         let batch = try cli.write("b.csv", "request_id,action,target\ns-1,reset_passcode,d-0006\n")
         // the first run's secret went to its file: a crash took it before the delivery was recorded
         let (_, runID) = try Self.run(cli, batch, ["--passcodes-out", cli.path("p1.csv"), "--mock-secret-lifetime", "2s"])
@@ -109,12 +109,12 @@ struct ConfirmMockTests {
 
     @Test("kill -9 during confirm, then confirm again: every element confirmed, no secret written twice")
     func killDuringConfirm() throws {
-        let cli = try CarefulUserTests.loaded()
+        let cli = try Fleets.loaded()
         let lines = (1...3).map { "k-\($0),lock,d-000\($0)" } + ["k-4,reset_passcode,d-0006"]
         let batch = try cli.write("b.csv", "request_id,action,target\n" + lines.joined(separator: "\n") + "\n")
         let (_, runID) = try Self.run(cli, batch, ["--passcodes-out", cli.path("p0.csv"), "--mock-device-delay-ms", "4000"])
         _ = try cli.sql("UPDATE dispatches SET secret_delivered_at = NULL")
-        let process = try OperationsTests.start(cli, ["confirm", runID, "--wait", "60", "--passcodes-out", cli.path("p1.csv")])
+        let process = try BackgroundRun.start(cli, ["confirm", runID, "--wait", "60", "--passcodes-out", cli.path("p1.csv")])
         Thread.sleep(forTimeInterval: 1.5)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExitPolling()
@@ -126,6 +126,6 @@ struct ConfirmMockTests {
         let delivered = (first + second).split(separator: "\n").filter { $0.hasPrefix("d-0006,") }
         #expect(delivered.count == 1, "the passcode was written once across both files: \(delivered)")
         #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE device_state = 'done'") == "4")
-        try OperationsTests.checkAuditChain(cli)
+        try RunInvariants.checkAuditChain(cli)
     }
 }

@@ -84,7 +84,7 @@ struct GraphAnswerTests {
         // the connect timeout (10 s: async-http-client tries to connect until then); while the
         // service is down the circuit breaker's probes never end an element, so the run is
         // bounded by --max-run-time
-        let process = try OperationsTests.start(cli, ["run", batch] + sim.flags + ["--rate", "1/6", "--concurrency", "1",
+        let process = try BackgroundRun.start(cli, ["run", batch] + sim.flags + ["--rate", "1/6", "--concurrency", "1",
                                                                                    "--max-attempts", "1", "--max-run-time", "60s"],
                                                 environment: sim.secretEnvironment())
         // gone once the run has recorded the lock's answer: killed as soon as it answered, the

@@ -50,12 +50,12 @@ struct GraphConfirmTests {
         #expect(later.status == 0, "\(later)")
         #expect(try await Self.deviceStates(cli) == ["done": 6])
         #expect(later.stdout.contains("done 6"), "\(later.stdout)")
-        let secrets = try GraphFaultTests.secretRows(cli, ["early.csv", "later.csv"])
+        let secrets = try SecretsFiles.byDevice(cli, ["early.csv", "later.csv"])
         #expect(Set(secrets.keys) == resets && secrets.values.allSatisfy { $0.count == 1 }, "\(secrets)")
         // each change of state has its audit row, naming the device and what the service said
         let rows = try await cli.query("SELECT count(*) FROM audit_log WHERE event = 'confirmation'")
         #expect((Int(rows) ?? 0) >= 12, "one row per element for the first state, one for done: \(rows) rows")
-        try OperationsTests.checkAuditChain(cli)
+        try RunInvariants.checkAuditChain(cli)
     }
 
     @Test("over Graph, confirm --wait gives up when the devices take longer (exit 1), after about the time asked")
@@ -124,7 +124,7 @@ struct GraphConfirmTests {
         #expect(try await cli.mdm(["run", batch] + sim.flags + ["--rate", "off", "--concurrency", "16"],
                                   environment: sim.secretEnvironment()).status == 0)
         let runID = try await cli.runID()
-        let first = try OperationsTests.start(cli, ["confirm", runID, "--passcodes-out", cli.path("c1.csv")],
+        let first = try BackgroundRun.start(cli, ["confirm", runID, "--passcodes-out", cli.path("c1.csv")],
                                               environment: sim.secretEnvironment())
         // killed once it has written a few secrets (the header and three lines)
         let file = cli.path("c1.csv")
@@ -137,7 +137,7 @@ struct GraphConfirmTests {
         await sim.stop()
         #expect(second.status == 0, "\(second)")
         #expect(try await Self.deviceStates(cli) == ["done": 30])
-        return (devices.map(\.id), try GraphFaultTests.secretRows(cli, ["c1.csv", "c2.csv"]))
+        return (devices.map(\.id), try SecretsFiles.byDevice(cli, ["c1.csv", "c2.csv"]))
     }
 
     @Test("kill -9 during confirm, then confirm again: every passcode is in one of the two files, none lost")

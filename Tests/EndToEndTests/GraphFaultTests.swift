@@ -25,15 +25,6 @@ struct GraphFaultTests {
         }
     }
 
-    /// Every secret of `files` belongs to a distinct element: none written twice.
-    static func secretRows(_ cli: CLIHarness, _ files: [String]) throws -> [String: [String]] {
-        var byDevice: [String: [String]] = [:]
-        for file in files {
-            for row in try cli.secrets(file) { byDevice[row[0], default: []].append(row[5]) }
-        }
-        return byDevice
-    }
-
     @Test("connections dropped after the effect: each reset takes effect once (asked, never re-sent), a lock may twice; every secret collected once")
     func droppedAfterEffect() async throws {
         let cli = try CLIHarness()
@@ -62,7 +53,7 @@ struct GraphFaultTests {
         let confirmed = try await cli.mdm(["confirm", runID, "--passcodes-out", cli.path("confirm.csv")], environment: sim.secretEnvironment())
         await sim.stop()
         #expect(confirmed.status == 0, "\(confirmed)")
-        let secrets = try Self.secretRows(cli, ["run.csv", "confirm.csv"])
+        let secrets = try SecretsFiles.byDevice(cli, ["run.csv", "confirm.csv"])
         #expect(Set(secrets.keys) == resets, "every reset's passcode, and only those: \(secrets.keys.sorted())")
         #expect(secrets.values.allSatisfy { $0.count == 1 && $0[0].count == 8 && $0[0].allSatisfy(\.isNumber) }, "\(secrets)")
         #expect(try cli.secrets("run.csv").count >= 1, "some dropped reset was settled by asking, its passcode with it")
@@ -92,7 +83,7 @@ struct GraphFaultTests {
                                       environment: sim.secretEnvironment())
         await sim.stop()
         #expect(confirmed.status == 0 && again.status == 0, "\(confirmed)\n\(again)")
-        let pins = try Self.secretRows(cli, ["pins.csv", "pins-again.csv"])
+        let pins = try SecretsFiles.byDevice(cli, ["pins.csv", "pins-again.csv"])
         #expect(Set(pins.keys) == Set(macs.map(\.id)) && pins.values.allSatisfy { $0.count == 1 }, "\(pins)")
         #expect(try cli.secrets("pins.csv").allSatisfy { $0[4] == "unlock_pin" })
     }
@@ -129,7 +120,7 @@ struct GraphFaultTests {
         }
         try await Self.checkResetsOnce(cli, sim)
         // the passcodes, each collected once, as the service told them when it could
-        let secrets = try Self.secretRows(cli, files)
+        let secrets = try SecretsFiles.byDevice(cli, files)
         #expect(Set(secrets.keys) == Set(devices.map(\.id)) && secrets.values.allSatisfy { $0.count == 1 }, "\(secrets)")
     }
 
@@ -154,7 +145,7 @@ struct GraphFaultTests {
         let states = try await cli.dispatchStates()
         #expect(states == ["succeeded": 200], "seed \(seed): \(states)")
         try await Self.checkResetsOnce(cli, sim)
-        try OperationsTests.checkAuditChain(cli)
+        try RunInvariants.checkAuditChain(cli)
 
         // the passcodes: those learnt by asking after a kill, then the rest by confirm; none twice
         files.append("confirm.csv")
@@ -162,7 +153,7 @@ struct GraphFaultTests {
                                           environment: sim.secretEnvironment())
         await sim.stop()
         #expect(confirmed.status == 0, "\(confirmed)")
-        let secrets = try Self.secretRows(cli, files)
+        let secrets = try SecretsFiles.byDevice(cli, files)
         #expect(Set(secrets.keys) == resets, "seed \(seed): passcodes missing for \(resets.subtracting(secrets.keys).sorted())")
         let twice = secrets.filter { $0.value.count > 1 }
         #expect(twice.isEmpty, "seed \(seed): secrets written more than once: \(twice.keys.sorted())")

@@ -56,7 +56,7 @@ struct GraphHarshTests {
         let statuses = try sim.actionStatuses()
         #expect((statuses[429] ?? 0) > 0, "the tenant's budget ran out: \(statuses)")
         #expect((statuses[500] ?? 0) + (statuses[502] ?? 0) + (statuses[504] ?? 0) > 0, "answers after the effect: \(statuses)")
-        try OperationsTests.checkAuditChain(cli)
+        try RunInvariants.checkAuditChain(cli)
 
         // every secret the service issued reaches exactly one file: the runs' files, then confirm for the rest
         files.append("confirm.csv")
@@ -64,7 +64,7 @@ struct GraphHarshTests {
                                           environment: sim.secretEnvironment())
         await sim.stop()
         #expect(confirmed.status == 0, "\(confirmed)")
-        let secrets = try GraphFaultTests.secretRows(cli, files.filter { FileManager.default.fileExists(atPath: cli.path($0)) })
+        let secrets = try SecretsFiles.byDevice(cli, files.filter { FileManager.default.fileExists(atPath: cli.path($0)) })
         #expect(Set(secrets.keys) == once, "seed \(seed): secrets missing for \(once.subtracting(secrets.keys).sorted().prefix(10))")
         let twice = secrets.filter { $0.value.count > 1 }
         #expect(twice.isEmpty, "seed \(seed): secrets written more than once: \(twice.keys.sorted())")
@@ -130,7 +130,7 @@ struct GraphHarshTests {
     @Test("import --from-graph under an outage: --max-run-time ends it (75, nothing imported) however many attempts are left; the breaker spaces the pages out")
     func importMaxRunTime() async throws {
         let cli = try CLIHarness()
-        let before = try await GraphImportTests.seeded(cli)
+        let before = try await GraphImportChecks.seeded(cli)
         let failing = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "3000", "--read-fault-rate", "1"], name: "outage")
         let started = Date()
         let read = try await cli.mdm(["import", "devices", "--from-graph", "--max-attempts", "100", "--max-run-time", "4s"]
@@ -140,15 +140,15 @@ struct GraphHarshTests {
         #expect(read.status == 75, "\(read)")
         #expect(read.stderr.contains("--max-run-time"), "\(read.stderr)")
         #expect(seconds < 60, "took \(seconds) s")
-        let pages = try GraphImportTests.devicePages(failing)
+        let pages = try GraphImportChecks.devicePages(failing)
         #expect(pages.count >= 2 && pages.count < 20, "asked again, spaced out by the breaker, not 100 times: \(pages)")
-        #expect(try await GraphImportTests.contents(cli) == before, "nothing imported")
+        #expect(try await GraphImportChecks.contents(cli) == before, "nothing imported")
         // without the limit, --max-attempts ends it: every failure counts, the probes too
         let again = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "3000", "--read-fault-rate", "1"], name: "outage2")
         let counted = try await cli.mdm(["import", "devices", "--from-graph", "--max-attempts", "4"] + again.flags.dropFirst(2),
                                         environment: again.secretEnvironment())
         await again.stop()
         #expect(counted.status == 75, "\(counted)")
-        #expect(try GraphImportTests.devicePages(again).count == 4)
+        #expect(try GraphImportChecks.devicePages(again).count == 4)
     }
 }

@@ -4,28 +4,6 @@ import Testing
 /// `import devices|users --from-graph` against `graph-sim`: every page read, all or nothing.
 @Suite("Graph end to end: inventories read from the service", .serialized)
 struct GraphImportTests {
-    /// What the database holds that an import could change, to prove one changed nothing.
-    static func contents(_ cli: CLIHarness) async throws -> String {
-        try await cli.query("""
-            SELECT (SELECT count(*) || ':' || coalesce(sum(length(device_id) + length(coalesce(primary_user_upn, ''))), 0) FROM devices)
-                || ' ' || (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM imports)
-                || ' ' || (SELECT count(*) || ':' || max(seq) FROM audit_log)
-            """)
-    }
-
-    /// GET requests the simulator answered for the device listing (v1.0 or beta), by status.
-    static func devicePages(_ sim: GraphSim, api: String = "v1.0") throws -> [Int] {
-        try sim.requests(endingWith: "/\(api)/deviceManagement/managedDevices").map { $0["status"] as? Int ?? -1 }
-    }
-
-    /// A small file import first, so that "unchanged" means something.
-    static func seeded(_ cli: CLIHarness) async throws -> String {
-        let file = try cli.write("seed.csv", GraphFleet.header + "seed-1,Seed,iOS,17.2,mdm,seed@contoso.example,,true,\n")
-        let seeded = try await cli.mdm(["import", "devices", file])
-        #expect(seeded.status == 0, "\(seeded)")
-        return try await contents(cli)
-    }
-
     @Test("25,000 devices over 25 pages with a token that expires every 2 s: every device imported in one import, the token renewed; users read whole")
     func devicesAndUsers() async throws {
         let cli = try CLIHarness()
@@ -35,7 +13,7 @@ struct GraphImportTests {
         #expect(devices.status == 0, "\(devices)")
         #expect(try await cli.query("SELECT count(*) FROM devices") == "25000")
         #expect(try await cli.query("SELECT count(*) FROM imports") == "1", "one import, all or nothing")
-        let pages = try Self.devicePages(sim)
+        let pages = try GraphImportChecks.devicePages(sim)
         #expect(pages == Array(repeating: 200, count: 25), "\(pages)")
         // asked at least once more after the first token ended (renewed before it ran out)
         let signIns = try sim.tokenRequests().count
@@ -57,7 +35,7 @@ struct GraphImportTests {
                                      environment: sim.secretEnvironment())
         await sim.stop()
         #expect(beta.status == 0, "\(beta)")
-        #expect(try Self.devicePages(sim, api: "beta").count == 25)
+        #expect(try GraphImportChecks.devicePages(sim, api: "beta").count == 25)
         #expect(try await cli.query("SELECT count(*) > 0 FROM devices WHERE coalesce(enrolled_by_upn, '') != ''") == "1",
                 "the beta endpoint's enrolledByUserPrincipalName is stored")
         #expect(try await cli.query("SELECT count(*) FROM devices") == "25000")
@@ -66,21 +44,21 @@ struct GraphImportTests {
     @Test("a malformed page refuses the whole import: exit 65 naming the page, the database unchanged")
     func malformedPage() async throws {
         let cli = try CLIHarness()
-        let before = try await Self.seeded(cli)
+        let before = try await GraphImportChecks.seeded(cli)
         let sim = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "5000", "--malformed-page", "3"])
         let result = try await cli.mdm(["import", "devices", "--from-graph"] + sim.flags.dropFirst(2), environment: sim.secretEnvironment())
         await sim.stop()
         #expect(result.status == 65, "\(result)")
         #expect(result.stderr.contains("managedDevices"), "the message names the page: \(result.stderr)")
-        #expect(try Self.devicePages(sim).count == 3, "nothing read after the bad page")
-        #expect(try await Self.contents(cli) == before)
+        #expect(try GraphImportChecks.devicePages(sim).count == 3, "nothing read after the bad page")
+        #expect(try await GraphImportChecks.contents(cli) == before)
         #expect(try await cli.query("SELECT count(*) FROM devices WHERE device_id = 'seed-1'") == "1")
     }
 
     @Test("throttled pages are asked again after Retry-After and the import completes; a page that keeps failing is 75, the database unchanged")
     func throttledAndFailing() async throws {
         let cli = try CLIHarness()
-        let before = try await Self.seeded(cli)
+        let before = try await GraphImportChecks.seeded(cli)
         // three requests per 2 s for the app (the token request is not counted): the fourth and fifth pages meet 429
         let throttled = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "5000", "--request-limit", "3/2",
                                                                    "--retry-after-form", "whole"], name: "throttled")
@@ -88,19 +66,19 @@ struct GraphImportTests {
                                      environment: throttled.secretEnvironment())
         await throttled.stop()
         #expect(read.status == 0, "\(read)")
-        let statuses = try Self.devicePages(throttled)
+        let statuses = try GraphImportChecks.devicePages(throttled)
         #expect(statuses.contains(429) && statuses.filter { $0 == 200 }.count == 5, "\(statuses)")
         #expect(try await cli.query("SELECT count(*) FROM devices") == "5001")
 
-        let imported = try await Self.contents(cli)
+        let imported = try await GraphImportChecks.contents(cli)
         let failing = try await GraphSim.start(cli, fleet: nil, ["--fleet-size", "5000", "--read-fault-rate", "1"], name: "failing")
         let refused = try await cli.mdm(["import", "devices", "--from-graph"] + failing.flags.dropFirst(2),
                                         environment: failing.secretEnvironment())
         await failing.stop()
         #expect(refused.status == 75, "\(refused)")
-        let attempts = try Self.devicePages(failing)
+        let attempts = try GraphImportChecks.devicePages(failing)
         #expect(attempts == Array(repeating: 503, count: 5), "five attempts at the first page, then the import gives up: \(attempts)")
-        #expect(try await Self.contents(cli) == imported)
+        #expect(try await GraphImportChecks.contents(cli) == imported)
         #expect(before != imported)
     }
 }

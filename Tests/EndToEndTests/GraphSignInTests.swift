@@ -71,7 +71,7 @@ struct GraphSignInTests {
         let journal = cli.path("shared-journal.jsonl")
         let first = try await GraphSim.start(cli, fleet: fleet, ["--action-delay-ms", "0"], journal: journal, name: "first")
         // two sends a second: the run outlives the first simulator
-        let process = try OperationsTests.start(cli, ["run", batch] + first.flags + ["--rate", "2/1", "--concurrency", "1"],
+        let process = try BackgroundRun.start(cli, ["run", batch] + first.flags + ["--rate", "2/1", "--concurrency", "1"],
                                                 environment: first.secretEnvironment())
         // then a new simulator on the same port: it never issued the token mdmbatch holds
         #expect(await first.crash { first.accepted >= 2 })
@@ -127,7 +127,7 @@ struct GraphSignInTests {
         #expect(try await cli.dispatchStates() == ["succeeded": 8])
         let effects = try granted.effects()
         #expect(effects.count == 8 && effects.values.allSatisfy { $0.values.reduce(0, +) == 1 }, "\(effects)")
-        try OperationsTests.checkAuditChain(cli)
+        try RunInvariants.checkAuditChain(cli)
     }
 
     @Test("a 403 met by many calls at once stops the run gracefully: the calls in flight are answered and recorded, none abandoned")

@@ -209,7 +209,7 @@ func killRepeatedly(_ cli: CLIHarness, _ sim: GraphSim, _ arguments: [String], w
         files.append("kill-\(attempt).csv")
         // killed once it sent some more: wherever a worker happens to be then
         let target = sim.accepted + Int.random(in: more, using: &generator)
-        let process = try OperationsTests.start(cli, arguments + ["--passcodes-out", cli.path("kill-\(attempt).csv")],
+        let process = try BackgroundRun.start(cli, arguments + ["--passcodes-out", cli.path("kill-\(attempt).csv")],
                                                 environment: sim.secretEnvironment())
         if await kill(process, when: { sim.accepted >= target }, timeout: timeout) { kills += 1 }
         await waitForExit(process)

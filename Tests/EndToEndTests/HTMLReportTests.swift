@@ -22,40 +22,15 @@ struct HTMLReportTests {
         return (cli, runID)
     }
 
-    static func tiles(_ html: String) -> [String: String] {
-        var tiles: [String: String] = [:]
-        let pattern = try! NSRegularExpression(pattern: "id=\"tile-([a-z_]+)\"><span class=\"n\">([^<]*)</span>")
-        for match in pattern.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
-            tiles[String(html[Range(match.range(at: 1), in: html)!])] = String(html[Range(match.range(at: 2), in: html)!])
-        }
-        return tiles
-    }
-
-    static func expectTilesMatch(_ tiles: [String: String], json: [String: Any], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        let summary = json["summary"] as! [String: Any]
-        let byState = summary["by_state"] as! [String: Int]
-        #expect(tiles["requested"] == String(summary["requests"] as! Int), sourceLocation: sourceLocation)
-        #expect(tiles["targets"] == String(summary["targets"] as! Int), sourceLocation: sourceLocation)
-        #expect(tiles["accepted"] == String(summary["accepted"] as! Int), sourceLocation: sourceLocation)
-        #expect(tiles["rejected"] == String(summary["rejected"] as! Int), sourceLocation: sourceLocation)
-        #expect(tiles["succeeded"] == String(byState["succeeded"] ?? 0), sourceLocation: sourceLocation)
-        #expect(tiles["failed"] == String(byState["failed"] ?? 0), sourceLocation: sourceLocation)
-        #expect(tiles["unknown_outcome"] == String(byState["unknown_outcome"] ?? 0), sourceLocation: sourceLocation)
-        // the tile shows elapsed to 0.01 s, the JSON to 0.001 s: rounding twice may differ by one in the last digit
-        let elapsed = tiles["elapsed"].flatMap { Double($0.replacingOccurrences(of: " s", with: "")) }
-        #expect(elapsed.map { abs($0 - (summary["elapsed_s"] as! Double)) <= 0.0051 } == true, "\(tiles["elapsed"] ?? "-")",
-                sourceLocation: sourceLocation)
-    }
-
     @Test("text, JSON and HTML come from one model: their numbers agree; every value is escaped; the page is self-contained")
     func formatsAgree() throws {
         let (cli, runID) = try Self.sampleRun()
         let html = try String(contentsOfFile: cli.path("run.html"), encoding: .utf8)
         #expect(try FileManager.default.attributesOfItem(atPath: cli.path("run.html"))[.posixPermissions] as? Int == 0o600)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cli.path("run.json")))) as! [String: Any]
-        Self.expectTilesMatch(Self.tiles(html), json: json)
+        HTMLReportPage.expectTilesMatch(HTMLReportPage.tiles(html), json: json)
         let again = try cli.run(["report", runID, "--format", "html"])
-        #expect(again.status == 0 && Self.tiles(again.stdout) == Self.tiles(html))
+        #expect(again.status == 0 && HTMLReportPage.tiles(again.stdout) == HTMLReportPage.tiles(html))
         let text = try cli.run(["report", runID]).stdout
         let summary = json["summary"] as! [String: Any]
         #expect(text.contains("\(summary["requests"]!) requests, \(summary["targets"]!) targets: \(summary["accepted"]!) accepted, \(summary["rejected"]!) rejected"))
@@ -72,39 +47,22 @@ struct HTMLReportTests {
         }
     }
 
-    static let chromium = OptionalProgram.chromium
-
-    static func browser(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium!)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                             "--user-data-dir=\(FileManager.default.temporaryDirectory.appendingPathComponent("mdmbatch-chromium-\(UUID().uuidString)").path)"]
-            + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExitPolling()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test("rendered by headless Chromium: the DOM's tiles match the JSON report, no injected element exists, the screenshot is a PNG",
           OptionalProgram.needs(OptionalProgram.chromium, "chromium", install: "apt-get install -y chromium; .ci/run does"))
     func inChromium() throws {
-        try #require(Self.chromium != nil, "chromium is not installed: apt-get install -y chromium (.ci/run does)")
+        try #require(HTMLReportPage.chromium != nil, "chromium is not installed: apt-get install -y chromium (.ci/run does)")
         let (cli, _) = try Self.sampleRun()
         let url = URL(fileURLWithPath: cli.path("run.html")).absoluteString
-        let dom = try Self.browser(["--dump-dom", url])
+        let dom = try HTMLReportPage.browser(["--dump-dom", url])
         #expect(dom.status == 0)
         #expect(dom.output.contains("id=\"tile-succeeded\""), "the browser read the page")
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cli.path("run.json")))) as! [String: Any]
-        Self.expectTilesMatch(Self.tiles(dom.output), json: json)
+        HTMLReportPage.expectTilesMatch(HTMLReportPage.tiles(dom.output), json: json)
         #expect(!dom.output.contains("<img") && !dom.output.contains("<script"), "no element was injected")
         #expect(dom.output.contains("&lt;img src=x onerror=alert(1)&gt;"), "the hostile target shows as text")
 
         let png = cli.path("report.png")
-        _ = try Self.browser(["--screenshot=\(png)", "--window-size=1280,2200", "--hide-scrollbars", url])
+        _ = try HTMLReportPage.browser(["--screenshot=\(png)", "--window-size=1280,2200", "--hide-scrollbars", url])
         let bytes = try Data(contentsOf: URL(fileURLWithPath: png))
         #expect(bytes.count > 10_000)
         #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

@@ -6,27 +6,9 @@ import Testing
 /// text's tests are in PlanCommandTests, on the same batch.)
 @Suite("Reports of long runs stay readable (the built binary)")
 struct LongReportTests {
-    static let unknownTargets = 150
-    static let limit = 100
-    /// The sample batch has one unknown target of its own.
-    static let unknownGroup = unknownTargets + 1
-    static let rest = unknownGroup - limit
-
-    /// The sample batch plus 150 requests for devices that do not exist: 150 elements in
-    /// (rejected, unknown_target), more than the 100 a report lists; every other group is small.
-    static func longBatch(_ cli: CLIHarness) throws -> String {
-        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet"]).status == 0)
-        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--quiet"]).status == 0)
-        var batch = try String(contentsOfFile: cli.sample("batch-lost.csv"), encoding: .utf8)
-        for index in 1...unknownTargets {
-            batch += "u-\(index),lock,no-such-device-\(index),device_id,Lost,helpdesk@contoso.com,INC-\(index)\n"
-        }
-        return try cli.write("long batch.csv", batch)
-    }
-
     static func longRun() throws -> (CLIHarness, runID: String, json: [String: Any]) {
         let cli = try CLIHarness()
-        let batch = try longBatch(cli)
+        let batch = try LongBatch.prepare(cli)
         let run = try cli.run(["run", batch, "--rate", "off", "--mock-transient-rate", "0.3", "--max-attempts", "1", "--mock-seed", "4",
                                "--passcodes-out", cli.path("pc.csv"), "--report", cli.path("run.json"),
                                "--report-html", cli.path("run.html")])
@@ -46,10 +28,6 @@ struct LongReportTests {
         return groups
     }
 
-    static func lines(_ text: String, containing needle: String) -> [Substring] {
-        text.split(separator: "\n").filter { $0.contains(needle) }
-    }
-
     @Test("text report: of a group over 100 the first 100 rows in plan order, the count of the rest and the command that lists them all")
     func textFirstRows() throws {
         let (cli, runID, json) = try Self.longRun()
@@ -58,19 +36,19 @@ struct LongReportTests {
         let text = result.stdout
         let groups = Self.groups(json)
         let notSucceeded = groups.values.reduce(0, +)
-        #expect(groups["rejected · unknown_target"] == Self.unknownGroup)
+        #expect(groups["rejected · unknown_target"] == LongBatch.unknownGroup)
         #expect(text.contains("\nNot succeeded: \(notSucceeded); of each state and reason the first 100 (mdmbatch report \(runID) --all lists every one)\n"))
         #expect(text.contains("LINE   REQUEST      ACTION          TARGET"), "the header line is kept")
         for (group, count) in groups {
             #expect(text.contains("\n\(group): \(count)\n"), "\(group) has its heading and count")
         }
-        let unknown = Self.lines(text, containing: "rejected         unknown_target")
-        #expect(unknown.count == Self.limit)
+        let unknown = LongBatch.lines(text, containing: "rejected         unknown_target")
+        #expect(unknown.count == LongBatch.limit)
         let shownLines = unknown.map { Int($0.prefix(6).trimmingCharacters(in: .whitespaces))! }
         #expect(shownLines == shownLines.sorted(), "in plan order")
-        #expect(text.contains("\n  … \(Self.rest) more not shown; all of them: mdmbatch report \(runID) --all (or --format json)\n"))
-        #expect(Self.lines(text, containing: "more not shown").count == 1, "only the group over 100 is cut")
-        #expect(Self.lines(text, containing: "rejected         ambiguous_target").count == groups["rejected · ambiguous_target"]!, "small groups whole")
+        #expect(text.contains("\n  … \(LongBatch.rest) more not shown; all of them: mdmbatch report \(runID) --all (or --format json)\n"))
+        #expect(LongBatch.lines(text, containing: "more not shown").count == 1, "only the group over 100 is cut")
+        #expect(LongBatch.lines(text, containing: "rejected         ambiguous_target").count == groups["rejected · ambiguous_target"]!, "small groups whole")
         #expect(!text.contains("no-such-device-150"), "rows past the first 100 are not listed")
     }
 
@@ -90,19 +68,19 @@ struct LongReportTests {
     func htmlFirstRows() throws {
         let (cli, runID, json) = try Self.longRun()
         let html = try String(contentsOfFile: cli.path("run.html"), encoding: .utf8)
-        HTMLReportTests.expectTilesMatch(HTMLReportTests.tiles(html), json: json)
+        HTMLReportPage.expectTilesMatch(HTMLReportPage.tiles(html), json: json)
         let groups = Self.groups(json)
         for (group, count) in groups {
             #expect(html.contains(">\(group): <span class=\"count\">\(count)</span></th></tr>"), "\(group)")
         }
         let tbody = html.components(separatedBy: "<tbody class=\"group\" id=\"group-rejected-unknown_target\">")[1]
             .components(separatedBy: "</tbody>")[0]
-        #expect(tbody.components(separatedBy: "<tr><td>").count - 1 == Self.limit)
-        #expect(tbody.contains("<span class=\"rest\">\(Self.rest)</span> more not shown; all of them: "
+        #expect(tbody.components(separatedBy: "<tr><td>").count - 1 == LongBatch.limit)
+        #expect(tbody.contains("<span class=\"rest\">\(LongBatch.rest)</span> more not shown; all of them: "
                                + "<code>mdmbatch report \(runID) --format json</code> (or <code>mdmbatch report \(runID) --all</code> as text)"))
         #expect(html.components(separatedBy: "<tr class=\"more\">").count - 1 == 1, "only the group over 100 is cut")
         let listed = html.components(separatedBy: "<table id=\"not-succeeded\">")[1].components(separatedBy: "<tr><td>").count - 1
-        #expect(listed == groups.values.reduce(0, +) - (Self.rest))
+        #expect(listed == groups.values.reduce(0, +) - (LongBatch.rest))
         #expect(html.contains("id=\"not-succeeded-note\">\(groups.values.reduce(0, +)) (request, device) pairs did not succeed."))
 
         let again = try cli.run(["report", runID, "--format", "html"])
@@ -111,7 +89,7 @@ struct LongReportTests {
         #expect(all.status == 0)
         let rows = all.stdout.components(separatedBy: "<table id=\"not-succeeded\">")[1].components(separatedBy: "<tr><td>").count - 1
         #expect(rows == groups.values.reduce(0, +) && !all.stdout.contains("more not shown"))
-        HTMLReportTests.expectTilesMatch(HTMLReportTests.tiles(all.stdout), json: json)
+        HTMLReportPage.expectTilesMatch(HTMLReportPage.tiles(all.stdout), json: json)
     }
 
     @Test("JSON reports list every element, whatever the text shows")
@@ -120,7 +98,7 @@ struct LongReportTests {
         let elements = json["requests"] as! [[String: Any]]
         let summary = json["summary"] as! [String: Any]
         #expect(elements.count == summary["targets"] as! Int)
-        #expect(elements.filter { ($0["target"] as! String).hasPrefix("no-such-device-") }.count == Self.unknownTargets)
+        #expect(elements.filter { ($0["target"] as! String).hasPrefix("no-such-device-") }.count == LongBatch.unknownTargets)
         let again = try cli.run(["report", runID, "--format", "json", "--all"])
         #expect(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as! NSDictionary == json as NSDictionary)
         let report = try cli.run(["report", runID, "--format", "json"])
@@ -132,11 +110,11 @@ struct LongReportTests {
     func longRunInChromium() throws {
         try #require(OptionalProgram.chromium != nil, "chromium is not installed: apt-get install -y chromium (.ci/run does)")
         let (cli, runID, json) = try Self.longRun()
-        let dom = try HTMLReportTests.browser(["--dump-dom", URL(fileURLWithPath: cli.path("run.html")).absoluteString])
+        let dom = try HTMLReportPage.browser(["--dump-dom", URL(fileURLWithPath: cli.path("run.html")).absoluteString])
         #expect(dom.status == 0)
-        HTMLReportTests.expectTilesMatch(HTMLReportTests.tiles(dom.output), json: json)
+        HTMLReportPage.expectTilesMatch(HTMLReportPage.tiles(dom.output), json: json)
         let tbody = dom.output.components(separatedBy: "id=\"group-rejected-unknown_target\">")[1].components(separatedBy: "</tbody>")[0]
-        #expect(tbody.components(separatedBy: "<tr><td>").count - 1 == Self.limit)
+        #expect(tbody.components(separatedBy: "<tr><td>").count - 1 == LongBatch.limit)
         #expect(tbody.contains("<code>mdmbatch report \(runID) --format json</code>"))
     }
 }

@@ -6,124 +6,19 @@ import Testing
 /// signals, I/O errors, the spool.
 @Suite("Operations: lock, crash safety, signals, I/O errors, spool (the built binary)", .serialized)
 struct OperationsTests {
-    /// A fleet of `count` devices, every request accepted: locks on iPhones, resets on
-    /// Android 6 (temporary passcodes) and iPhones, each with a request_id.
-    static func bigFleet(_ cli: CLIHarness, count: Int) throws -> String {
-        var devices = "device_id,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set\n"
-        var batch = "request_id,action,target\n"
-        for i in 0..<count {
-            let android = i % 4 == 3
-            devices += "k-\(i),\(android ? "Android" : "iOS"),\(android ? "6.0.1" : "17.2"),mdm,u\(i)@c.com,u\(i)@c.com,true\n"
-            batch += "q-\(i),\(android || i % 4 == 1 ? "reset_passcode" : "lock"),k-\(i)\n"
-        }
-        try cli.write("fleet.csv", devices)
-        #expect(try cli.run(["import", "devices", cli.path("fleet.csv"), "--quiet"]).status == 0)
-        return try cli.write("big.csv", batch)
-    }
-
-    static func loadedSamples() throws -> CLIHarness {
-        let cli = try CLIHarness()
-        #expect(try cli.run(["import", "users", cli.sample("users.csv"), "--quiet"]).status == 0)
-        #expect(try cli.run(["import", "devices", cli.sample("devices.csv"), "--quiet"]).status == 0)
-        return cli
-    }
-
-    /// After everything: every dispatch terminal, at most one effect per key in the mock's
-    /// journal and exactly one for each succeeded dispatch, and the audit chain intact.
-    static func checkNothingLostNothingDoubled(_ cli: CLIHarness, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state IN ('planned', 'queued', 'sending', 'retry_wait')") == "0",
-                sourceLocation: sourceLocation)
-        #expect(try cli.sql("SELECT count(*) FROM runs WHERE state != 'finished'") == "0", sourceLocation: sourceLocation)
-        // what the service did: the effects of its journal and what its memory says it received.
-        // The mock remembers an action, then journals it: a crash between the two lines (the
-        // process killed while another worker is there) leaves it remembered, not journalled,
-        // and the next run, asking, rightly records it succeeded.
-        func counts(_ suffix: String, type: String) throws -> [String: Int] {
-            var counts: [String: Int] = [:]
-            let text = (try? String(contentsOfFile: cli.database + suffix, encoding: .utf8)) ?? ""
-            for line in text.split(separator: "\n") {
-                // a line cut by the crash is no record
-                guard let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { continue }
-                if record["type"] as? String == type { counts[record["key"] as! String, default: 0] += 1 }
-            }
-            return counts
-        }
-        let journalled = try counts(".mock-journal.jsonl", type: "effect")
-        let remembered = try counts(".mock-service.jsonl", type: "received")
-        let effects = journalled.merging(remembered) { max($0, $1) }
-        #expect(effects.values.allSatisfy { $0 == 1 }, "a key took effect twice", sourceLocation: sourceLocation)
-        for key in try cli.sql("SELECT idempotency_key FROM dispatches WHERE state = 'succeeded'").split(separator: "\n") {
-            #expect(effects[String(key)] == 1, "succeeded without exactly one effect: \(key)", sourceLocation: sourceLocation)
-        }
-        try checkAuditChain(cli, sourceLocation: sourceLocation)
-    }
-
-    /// Recomputes the hash chain from the rows (as a third party would).
-    static func checkAuditChain(_ cli: CLIHarness, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let dump = try cli.sql("SELECT seq, at, run_id, actor, event, device_id, action, outcome, reason, detail, prev_hash, hash FROM audit_log ORDER BY seq", json: true)
-        let rows = try JSONSerialization.jsonObject(with: Data(dump.utf8)) as! [[String: Any]]
-        var previous = AuditLog.genesisHash
-        var expectedSeq = 1
-        for row in rows {
-            let seq = row["seq"] as! Int
-            #expect(seq == expectedSeq, "audit seq gap at \(seq)", sourceLocation: sourceLocation)
-            let fields: [String?] = [String(seq)] + ["at", "run_id", "actor", "event", "device_id", "action", "outcome", "reason", "detail"]
-                .map { row[$0] as? String }
-            #expect(row["prev_hash"] as? String == previous, "prev_hash of \(seq)", sourceLocation: sourceLocation)
-            let hash = AuditLog.chainHash(prevHash: previous, fields: fields)
-            #expect(row["hash"] as? String == hash, "hash of \(seq)", sourceLocation: sourceLocation)
-            previous = hash
-            expectedSeq = seq + 1
-        }
-        #expect(!rows.isEmpty, sourceLocation: sourceLocation)
-    }
-
-    /// Starts `mdmbatch ARGS --db DB` without waiting.
-    static func start(_ cli: CLIHarness, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = CLIHarness.binary
-        process.arguments = arguments + ["--db", cli.database]
-        process.currentDirectoryURL = cli.directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// How long `body` takes, in seconds.
-    static func seconds(_ body: () throws -> Void) rethrows -> Double {
-        let start = ContinuousClock.now
-        try body()
-        let elapsed = start.duration(to: .now)
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    }
-
-    /// Waits until `process` (or any run) holds the lock and has a row `sending`.
-    static func waitForLockHolder(_ cli: CLIHarness, process: Process? = nil) throws {
-        let deadline = Date().addingTimeInterval(10)
-        let holder = process.map { "pid \($0.processIdentifier)," } ?? "pid"
-        while Date() < deadline {
-            if let text = try? String(contentsOfFile: cli.database + ".lock", encoding: .utf8), text.contains(holder),
-               (try? cli.sql("SELECT count(*) FROM dispatches WHERE state = 'sending'")) ?? "0" != "0" { return }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        Issue.record("the first run never started sending")
-    }
-
     @Test("a second run exits 75 at once naming the holder; readers do not wait; SIGTERM interrupts (75) and the next run resumes")
     func lockReadersAndSignal() throws {
-        let cli = try Self.loadedSamples()
+        let cli = try Fleets.loaded()
         // the holder's calls take 8 s (at most 12 s with the mock's spread): whoever waited for it would outlast them
-        let first = try Self.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-latency-ms", "8000",
+        let first = try BackgroundRun.start(cli, ["run", cli.sample("batch-lost.csv"), "--rate", "off", "--mock-latency-ms", "8000",
                                          "--stop-grace", "0.3", "--passcodes-out", cli.path("p1.csv")])
-        try Self.waitForLockHolder(cli)
+        try BackgroundRun.waitForLockHolder(cli)
         // how long a command takes on this machine now, when it waits for nothing
-        let reference = try Self.seconds { _ = try cli.run(["rules"], db: false) }
+        let reference = try Stopwatch.seconds { _ = try cli.run(["rules"], db: false) }
         let margin = 3 * reference + 1.5
 
         var second = CLIHarness.Result(status: 0, stdout: "", stderr: "")
-        let refused = try Self.seconds { second = try cli.run(["run", cli.sample("batch-lost.csv"), "--passcodes-out", cli.path("p2.csv")]) }
+        let refused = try Stopwatch.seconds { second = try cli.run(["run", cli.sample("batch-lost.csv"), "--passcodes-out", cli.path("p2.csv")]) }
         #expect(second.status == 75)
         #expect(refused < margin, "the refused run took \(refused) s, a plain command \(reference) s")
         #expect(second.stderr.contains("pid \(first.processIdentifier)") && second.stderr.contains("started"))
@@ -131,7 +26,7 @@ struct OperationsTests {
 
         for reader in [["status"], ["plan", cli.sample("batch-lost.csv")], ["rules"]] {
             var status: Int32 = -1
-            let took = try Self.seconds { status = try cli.run(reader).status }
+            let took = try Stopwatch.seconds { status = try cli.run(reader).status }
             #expect(status == 0, "\(reader)")
             #expect(took < margin, "\(reader) took \(took) s, a plain command \(reference) s: it waited on the run")
         }
@@ -145,14 +40,14 @@ struct OperationsTests {
         let resumed = try cli.run(["run", cli.sample("batch-lost.csv"), "--rate", "off", "--passcodes-out", cli.path("p3.csv")])
         #expect(resumed.status == 1, "rejections give 1: \(resumed.stderr)")
         #expect(try cli.sql("SELECT count(*) FROM runs") == "1", "the same run was resumed")
-        try Self.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
     }
 
     @Test("killed at each crash point, the next run finishes the batch: nothing lost, nothing doubled, the chain intact",
           arguments: ["before-sending-commit", "after-call", "mid-commit", "after-call:7", "before-sending-commit:5", "mid-commit:3"])
     func crashPoints(point: String) throws {
         let cli = try CLIHarness()
-        let batch = try Self.bigFleet(cli, count: 40)
+        let batch = try Fleets.bigFleet(cli, count: 40)
         let crashed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("p1.csv")],
                                   environment: ["MDMBATCH_CRASH_AT": point])
         #expect(crashed.status == 9 || crashed.stderr.contains("crash point"), "\(crashed.status) \(crashed.stderr)")
@@ -160,7 +55,7 @@ struct OperationsTests {
         let resumed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("p2.csv")])
         #expect([0, 1].contains(resumed.status), "\(resumed.stderr)")
         #expect(try cli.sql("SELECT count(*) FROM runs") == "1")
-        try Self.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
         // a reset whose passcode was lost in the crash is failed, never silently done
         #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state = 'unknown_outcome'") == "0")
     }
@@ -168,14 +63,14 @@ struct OperationsTests {
     @Test("20 kill -9 at random moments of a latency-bound run, then a clean finish: nothing lost, nothing doubled")
     func killNineLoop() throws {
         let cli = try CLIHarness()
-        let batch = try Self.bigFleet(cli, count: 600)
+        let batch = try Fleets.bigFleet(cli, count: 600)
         // seeded, so that a failure can be replayed: MDMBATCH_KILL_SEED=N
         let seed = ProcessInfo.processInfo.environment["MDMBATCH_KILL_SEED"].flatMap(UInt64.init) ?? 20_261_126
         var generator = SeededGenerator(seed: seed)
         var kills = 0
         for attempt in 1...40 where kills < 20 {
             // 600 calls of 60 ms, 8 at a time: about 4.5 s of work, cut into pieces by the kills
-            let process = try Self.start(cli, ["run", batch, "--rate", "off", "--concurrency", "8", "--mock-latency-ms", "60",
+            let process = try BackgroundRun.start(cli, ["run", batch, "--rate", "off", "--concurrency", "8", "--mock-latency-ms", "60",
                                                "--passcodes-out", cli.path("p\(attempt).csv")])
             Thread.sleep(forTimeInterval: Double.random(in: 0.1...0.4, using: &generator))
             if process.isRunning {
@@ -187,7 +82,7 @@ struct OperationsTests {
         #expect(kills == 20, "seed \(seed)")
         let final = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("final.csv")])
         #expect([0, 1].contains(final.status), "\(final.stderr)")
-        try Self.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
         #expect(try cli.sql("SELECT count(*) FROM runs") == "1", "every restart resumed the one run")
         #expect(try cli.sql("SELECT count(*) FROM dispatches") == "600")
         #expect(try cli.sql("SELECT count(*) FROM dispatches WHERE state = 'succeeded'") != "0")
@@ -197,7 +92,7 @@ struct OperationsTests {
           OptionalProgram.needs(OptionalProgram.script, "script", install: "apt-get install -y bsdutils"))
     func quietLogsAndProgress() throws {
         let cli = try CLIHarness()
-        let batch = try Self.bigFleet(cli, count: 40)
+        let batch = try Fleets.bigFleet(cli, count: 40)
         let locks = try cli.write("locks.csv", "request_id,action,target\nl-1,lock,k-0\nl-2,lock,k-2\n")
         let quiet = try cli.run(["run", locks, "--quiet"])
         #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet)")
@@ -231,7 +126,7 @@ struct OperationsTests {
 
     @Test("a full disk exits 74 and leaves the database as it was")
     func diskFull() throws {
-        let cli = try Self.loadedSamples()
+        let cli = try Fleets.loaded()
         let before = try cli.sql(".dump")
         var devices = "device_id,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set\n"
         for i in 0..<20_000 { devices += "f-\(i),iOS,17.2,mdm,someone\(i)@contoso.com,someone\(i)@contoso.com,true\n" }
@@ -254,7 +149,7 @@ struct OperationsTests {
     @Test("a read-only database exits 74 and is left as it was",
           OptionalProgram.needs(geteuid() == 0 ? OptionalProgram.setpriv : "", "setpriv", install: "apt-get install -y util-linux"))
     func readOnlyDatabase() throws {
-        let cli = try Self.loadedSamples()
+        let cli = try Fleets.loaded()
         _ = try cli.sql("PRAGMA wal_checkpoint(TRUNCATE)")
         let before = try Data(contentsOf: URL(fileURLWithPath: cli.database))
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: cli.directory.path)
@@ -285,7 +180,7 @@ struct OperationsTests {
 
     @Test("run-spool files each batch under done or failed with its report, only once its run is terminal; a crash leaves it for the next run")
     func spool() throws {
-        let cli = try Self.loadedSamples()
+        let cli = try Fleets.loaded()
         let incoming = cli.directory.appendingPathComponent("spool/incoming")
         try FileManager.default.createDirectory(at: incoming, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: cli.sample("batch-lost.csv"), toPath: incoming.appendingPathComponent("01-lost.csv").path)
@@ -311,7 +206,7 @@ struct OperationsTests {
             #expect(try FileManager.default.attributesOfItem(atPath: cli.path("spool/failed/" + name))[.posixPermissions] as? Int == 0o600)
         }
         #expect(try cli.sql("SELECT count(*) FROM runs") == "2")
-        try Self.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
 
         // nothing left: a second spool run does nothing and succeeds
         #expect(try cli.run(["run-spool", spool]).status == 0)

@@ -88,19 +88,19 @@ struct PlanCommandTests {
     @Test("plan text: the header, of each verdict and reason the first 100 rows and the count of the rest, then the counts; --all every element; --json complete")
     func planFirstRows() throws {
         let cli = try CLIHarness()
-        let batch = try LongReportTests.longBatch(cli)
+        let batch = try LongBatch.prepare(cli)
         let result = try cli.run(["plan", batch])
         #expect(result.status == 0, "\(result.stderr)")
         let text = result.stdout
         #expect(text.hasPrefix("LINE   REQUEST      ACTION          TARGET                     DEVICE         PLATFORM          VERDICT   REASON / NOTES\n"))
-        #expect(text.contains("\nrejected · unknown_target: \(LongReportTests.unknownGroup)\n"))
+        #expect(text.contains("\nrejected · unknown_target: \(LongBatch.unknownGroup)\n"))
         #expect(text.contains("\naccepted: 18\n"))
-        let unknown = LongReportTests.lines(text, containing: " rejected  unknown_target")
-        #expect(unknown.count == LongReportTests.limit)
-        #expect(text.contains("\n  … \(LongReportTests.rest) more not shown; all of them: mdmbatch plan '\(batch)' --all (or --json)\n"))
+        let unknown = LongBatch.lines(text, containing: " rejected  unknown_target")
+        #expect(unknown.count == LongBatch.limit)
+        #expect(text.contains("\n  … \(LongBatch.rest) more not shown; all of them: mdmbatch plan '\(batch)' --all (or --json)\n"))
         #expect(text.contains("\nNot every element is listed: mdmbatch plan '\(batch)' --all lists them all, --json with every field.\n"))
-        #expect(text.contains("\(36 + LongReportTests.unknownTargets) requests, \(39 + LongReportTests.unknownTargets) targets: 18 accepted, \(21 + LongReportTests.unknownTargets) rejected"))
-        #expect(text.contains("\n  unknown_target ") && text.contains(" \(LongReportTests.unknownGroup)   rule 2. the target must match a device or a user\n"),
+        #expect(text.contains("\(36 + LongBatch.unknownTargets) requests, \(39 + LongBatch.unknownTargets) targets: 18 accepted, \(21 + LongBatch.unknownTargets) rejected"))
+        #expect(text.contains("\n  unknown_target ") && text.contains(" \(LongBatch.unknownGroup)   rule 2. the target must match a device or a user\n"),
                 "counts by reason")
         for reason in ["ambiguous_target", "no_devices_for_user", "unsupported_platform", "no_passcode"] {
             #expect(text.contains("\nrejected · \(reason): "), "\(reason) has its group")
@@ -109,14 +109,14 @@ struct PlanCommandTests {
         let all = try cli.run(["plan", batch, "--all"])
         #expect(all.status == 0)
         let rows = all.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().prefix { !$0.isEmpty }
-        #expect(rows.count == 39 + LongReportTests.unknownTargets, "one line per element")
+        #expect(rows.count == 39 + LongBatch.unknownTargets, "one line per element")
         let lines = rows.map { Int($0.prefix(6).trimmingCharacters(in: .whitespaces))! }
         #expect(lines == lines.sorted(), "in plan order")
         #expect(!all.stdout.contains("more not shown") && !all.stdout.contains("Not every element is listed"))
 
         let json = try cli.run(["plan", batch, "--json"])
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
-        #expect((object["requests"] as! [[String: Any]]).count == 39 + LongReportTests.unknownTargets)
+        #expect((object["requests"] as! [[String: Any]]).count == 39 + LongBatch.unknownTargets)
         #expect(try cli.run(["plan", batch, "--json", "--all"]).stdout == json.stdout, "--all changes nothing in JSON")
         #expect(try cli.run(["plan", batch, "--quiet"]).stdout.isEmpty)
     }
@@ -124,7 +124,7 @@ struct PlanCommandTests {
     @Test("the note's command is the one that was run: another rule set is named, standard input is -")
     func planCommandInNote() throws {
         let cli = try CLIHarness()
-        let batch = try LongReportTests.longBatch(cli)
+        let batch = try LongBatch.prepare(cli)
         let rules = try cli.run(["plan", batch, "--rules", "intune-2025"])
         #expect(rules.stdout.contains("all of them: mdmbatch plan '\(batch)' --rules intune-2025 --all (or --json)"))
         let stdin = try cli.run(["plan", "-"], stdin: try String(contentsOfFile: batch, encoding: .utf8))

@@ -181,7 +181,7 @@ struct SameServiceTests {
                                      environment: sim.secretEnvironment())
         await sim.stop()
         #expect(beta.status == 0, "\(beta)")
-        #expect(try GraphImportTests.devicePages(sim, api: "beta") == [200], "devices, deviceEnrollmentType with them, from beta")
+        #expect(try GraphImportChecks.devicePages(sim, api: "beta") == [200], "devices, deviceEnrollmentType with them, from beta")
         #expect(try await cli.query("SELECT device_id || ':' || coalesce(enrollment, '-') FROM devices WHERE platform = 'android' ORDER BY 1")
                 .split(separator: "\n") == ["a-1:-", "a-2:dedicated"])
         #expect(beta.stderr.contains("1 Android device has no known enrollment"), "\(beta.stderr)")

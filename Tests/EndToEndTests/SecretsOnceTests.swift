@@ -46,7 +46,7 @@ struct SecretsOnceTests {
           arguments: ["after-secret-claim", "after-secret-write", "after-secret-claim:4", "after-secret-write:4"])
     func killedAtEachStep(point: String) throws {
         let cli = try CLIHarness()
-        let batch = try OperationsTests.bigFleet(cli, count: 24)
+        let batch = try Fleets.bigFleet(cli, count: 24)
         let crashed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "4", "--passcodes-out", cli.path("p1.csv")],
                                   environment: ["MDMBATCH_CRASH_AT": point])
         #expect(crashed.stderr.contains("crash point \(point.split(separator: ":")[0]) reached"), "\(crashed)")
@@ -61,7 +61,7 @@ struct SecretsOnceTests {
         let resumed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "4", "--passcodes-out", cli.path("p2.csv")])
         #expect([0, 1].contains(resumed.status), "\(resumed)")
         try Self.checkExactlyOnce(cli)
-        try OperationsTests.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
         if point.hasPrefix("after-secret-write") {
             #expect(!FileManager.default.fileExists(atPath: cli.path("c1.csv")),
                     "the line the kill left unmarked was found in p1.csv: nothing for confirm to write")
@@ -73,7 +73,7 @@ struct SecretsOnceTests {
     @Test("a claimed file replaced by another (another inode) does not count: the secret is delivered again, once")
     func replacedFile() throws {
         let cli = try CLIHarness()
-        let batch = try OperationsTests.bigFleet(cli, count: 8)
+        let batch = try Fleets.bigFleet(cli, count: 8)
         let crashed = try cli.run(["run", batch, "--rate", "off", "--concurrency", "1", "--passcodes-out", cli.path("p1.csv")],
                                   environment: ["MDMBATCH_CRASH_AT": "after-secret-write"])
         #expect(crashed.stderr.contains("crash point after-secret-write reached"), "\(crashed)")
@@ -90,8 +90,8 @@ struct SecretsOnceTests {
     @Test("confirm beside a run of the same database exits 75 naming the holder, and creates no secrets file")
     func confirmBesideRun() throws {
         let cli = try CLIHarness()
-        let batch = try OperationsTests.bigFleet(cli, count: 40)
-        let running = try OperationsTests.start(cli, ["run", batch, "--rate", "off", "--concurrency", "1", "--mock-latency-ms", "300",
+        let batch = try Fleets.bigFleet(cli, count: 40)
+        let running = try BackgroundRun.start(cli, ["run", batch, "--rate", "off", "--concurrency", "1", "--mock-latency-ms", "300",
                                                       "--passcodes-out", cli.path("p1.csv")])
         defer { if running.isRunning { kill(running.processIdentifier, SIGKILL) } }
         var runID = ""
@@ -111,7 +111,7 @@ struct SecretsOnceTests {
     @Test("12 kill -9 at random moments of runs and confirms, then a clean finish: each secret in exactly one file")
     func killLoop() throws {
         let cli = try CLIHarness()
-        let batch = try OperationsTests.bigFleet(cli, count: 400)
+        let batch = try Fleets.bigFleet(cli, count: 400)
         let seed = ProcessInfo.processInfo.environment["MDMBATCH_KILL_SEED"].flatMap(UInt64.init) ?? 20_261_207
         var generator = SeededGenerator(seed: seed)
         var kills = 0
@@ -123,7 +123,7 @@ struct SecretsOnceTests {
                 : ["run", batch, "--rate", "off", "--concurrency", "8", "--mock-latency-ms", "80",
                    "--passcodes-out", cli.path("p\(round).csv")]
             let before = (try? cli.sql("SELECT count(*) FROM audit_log")) ?? "0"
-            let process = try OperationsTests.start(cli, arguments)
+            let process = try BackgroundRun.start(cli, arguments)
             // killed while it works: once it has written something (a debug binary takes a while to start)
             var waited = 0
             while waited < 500 && process.isRunning && ((try? cli.sql("SELECT count(*) FROM audit_log")) ?? "0") == before {
@@ -147,6 +147,6 @@ struct SecretsOnceTests {
         let final = try cli.run(["run", batch, "--rate", "off", "--concurrency", "8", "--passcodes-out", cli.path("p-final.csv")])
         #expect([0, 1].contains(final.status), "\(final.stderr)")
         try Self.checkExactlyOnce(cli)
-        try OperationsTests.checkNothingLostNothingDoubled(cli)
+        try RunInvariants.checkNothingLostNothingDoubled(cli)
     }
 }

@@ -7,12 +7,12 @@ import Testing
 @Suite("Today's rules end to end (the built binary, the mock)")
 struct TodaysRulesTests {
     static func loaded() throws -> CLIHarness {
-        try CarefulUserTests.loaded()
+        try Fleets.loaded()
     }
 
     static func elements(_ cli: CLIHarness, _ arguments: [String]) throws -> [[String: Any]] {
         let result = try cli.run(arguments + ["--json"])
-        return try CarefulUserTests.json(result.stdout)["requests"] as! [[String: Any]]
+        return try JSON.object(result.stdout)["requests"] as! [[String: Any]]
     }
 
     @Test("a Mac's lock makes an unlock PIN that reaches the secrets file only; a second lock within 30 days is refused")

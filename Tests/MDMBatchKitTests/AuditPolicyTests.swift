@@ -106,7 +106,7 @@ struct AuditPolicyTests {
     @Test("a run without the key of a signed database ends refused, never with an unsigned checkpoint")
     func runRefused() async throws {
         let key = try Self.key()
-        let fleet = try RunnerTests.fleet()
+        let fleet = try RunnerFixtures.fleet()
         try fleet.signing(with: key.signer).write {
             try $0.appendAudit(AuditEvent(.plan, actor: "t"), at: Self.time, checkpoint: .required)
         }
@@ -114,7 +114,7 @@ struct AuditPolicyTests {
         let transport = ScriptedTransport(clock: clock) { _ in .success(TransportReceipt(channel: "APNs", effect: "locked")) }
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\n")
         await #expect(throws: AuditTrailError.signingKeyRequired(fingerprint: key.publicKey.fingerprint)) {
-            try await RunnerTests.runner(fleet.signing(with: nil), transport, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
+            try await RunnerFixtures.runner(fleet.signing(with: nil), transport, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         }
         // (the fleet's import before the key was sealed unsigned: that is allowed)
         #expect(try Self.events(fleet).drop { $0 != "plan" }.filter { $0.hasPrefix("checkpoint") } == ["checkpoint+signed"])

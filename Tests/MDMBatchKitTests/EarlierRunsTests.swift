@@ -5,7 +5,7 @@ import Testing
 /// of intune-2025) are the rules' own, decided from the facts the planner gathers.
 @Suite("Earlier runs: the rules decide from the facts")
 struct EarlierRunsTests {
-    static let now = Rules2025Tests.now
+    static let now = TestSupport.now
     static let day: Int64 = 86_400
     static let accepted = Verdict(reason: nil, warnings: [], secret: nil, detail: nil)
 

@@ -86,19 +86,9 @@ struct EngineTests {
             times.append(clock.now())
         }
         #expect(times.prefix(count).allSatisfy { $0 == 0 }, "the first \(count) go at once")
-        #expect(Self.busiestWindow(times, seconds) == count)
+        #expect(TestSupport.busiestWindow(times, seconds) == count)
         // and nothing waits much longer than it must: 4 × count sends take 3 windows (and a small margin each)
         #expect(times.last! >= 3 * seconds && times.last! <= 3 * seconds * 1.011)
-    }
-
-    /// The most events in any half-open window [t, t + seconds).
-    static func busiestWindow(_ times: [Double], _ seconds: Double) -> Int {
-        let sorted = times.sorted()
-        var most = 0
-        for (index, start) in sorted.enumerated() {
-            most = max(most, sorted[index...].prefix { $0 < start + seconds - 1e-9 }.count)
-        }
-        return most
     }
 
     @Test("pacing holds under concurrent callers")
@@ -112,7 +102,7 @@ struct EngineTests {
             return try await group.reduce(into: [Double]()) { $0.append($1) }
         }
         #expect(times.count == 50)
-        #expect(Self.busiestWindow(times, 1) == 5)
+        #expect(TestSupport.busiestWindow(times, 1) == 5)
         #expect(times.max()! >= 9 && times.max()! <= 9.1, "50 sends at 5 per second: the last slot 9 s after the first")
     }
 

@@ -264,7 +264,7 @@ struct GraphHTTPClientTests {
         let session = GraphSession(settings: settings, credentials: try GraphFixtures.secretCredentials(), executor: executor,
                                    clock: SystemClock(), logger: Logger(label: "t"))
         let transport = GraphTransport(session: session)
-        let dropped = await Result { try await transport.send(GraphTransportTests.command()) }
+        let dropped = await Result { try await transport.send(GraphFixtures.command()) }
         guard case .failure(let error) = dropped, case .unknownOutcome = error as? TransportError else {
             Issue.record("\(dropped)"); await transport.shutdown(); return
         }
@@ -276,7 +276,7 @@ struct GraphHTTPClientTests {
             settings: refusedSettings, credentials: try GraphFixtures.secretCredentials(),
             executor: SplitExecutor(token: tokenOnly, graph: GraphHTTPClient(settings: refusedSettings, logger: Logger(label: "t"))),
             clock: SystemClock(), logger: Logger(label: "t")))
-        let refused = await Result { try await refusedTransport.send(GraphTransportTests.command()) }
+        let refused = await Result { try await refusedTransport.send(GraphFixtures.command()) }
         await refusedTransport.shutdown()
         guard case .failure(let refusal) = refused, case .transient(nil, nil, _) = refusal as? TransportError else {
             Issue.record("\(refused)"); return

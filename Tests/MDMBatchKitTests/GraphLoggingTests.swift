@@ -24,8 +24,8 @@ struct GraphLoggingTests {
         for proof in [try F.secretCredentials(), credentials] {
             let session = try F.session(executor, credentials: proof, logger: logger)
             let transport = GraphTransport(session: session)
-            _ = try await transport.send(GraphTransportTests.command())
-            _ = try await transport.lookup(GraphTransportTests.query())
+            _ = try await transport.send(GraphFixtures.command())
+            _ = try await transport.lookup(GraphFixtures.query())
             for try await _ in try GraphPager(session: session, path: "/users", select: ["id"], random: SharedRandom(seed: 3)) {}
         }
         let entries = handler.entries

@@ -172,7 +172,7 @@ struct GraphPagerTests {
             }
         }
         let session = try F.session(executor, clock: clock, rate: RatePolicy(count: 1, per: 10))
-        _ = try await GraphTransport(session: session).send(GraphTransportTests.command())
+        _ = try await GraphTransport(session: session).send(GraphFixtures.command())
         var pages = 0
         for try await _ in try GraphPager(session: session, path: "/deviceManagement/managedDevices", select: ["id", "deviceName"],
                                           top: 2, random: SharedRandom(seed: 1)) { pages += 1 }

@@ -83,7 +83,7 @@ struct GraphTokenTests {
         let transport = GraphTransport(session: try F.session(executor))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<20 {
-                group.addTask { _ = try await transport.send(GraphTransportTests.command(id: "d-\(index)")) }
+                group.addTask { _ = try await transport.send(GraphFixtures.command(id: "d-\(index)")) }
             }
             try await group.waitForAll()
         }
@@ -94,7 +94,7 @@ struct GraphTokenTests {
     func renewOn401() async throws {
         let executor = ScriptedExecutor { _, n in n == 1 ? .status(401) : .status(204) }
         let transport = GraphTransport(session: try F.session(executor))
-        let receipt = try await transport.send(GraphTransportTests.command())
+        let receipt = try await transport.send(GraphFixtures.command())
         #expect(receipt.effect == "accepted")
         #expect(executor.graphRequests.map { $0.header("Authorization") } == ["Bearer token-1", "Bearer token-2"])
         #expect(executor.tokenRequests.count == 2)
@@ -108,7 +108,7 @@ struct GraphTokenTests {
         }
         let transport = GraphTransport(session: try F.session(executor))
         await #expect {
-            _ = try await transport.send(GraphTransportTests.command())
+            _ = try await transport.send(GraphFixtures.command())
         } throws: { error in
             guard case .signInRefused(let message) = error as? TransportError else { return false }
             return message.contains("InvalidAuthenticationToken") && message.contains("Access token validation failure.")
@@ -122,7 +122,7 @@ struct GraphTokenTests {
         let executor = ScriptedExecutor(token: { _, _ in .status(status, body: F.json(body)) }) { _, _ in .status(204) }
         let transport = GraphTransport(session: try F.session(executor))
         do {
-            _ = try await transport.send(GraphTransportTests.command())
+            _ = try await transport.send(GraphFixtures.command())
             Issue.record("sent")
         } catch let error as TransportError {
             guard case .signInRefused(let message) = error else { Issue.record("\(error)"); return }
@@ -154,11 +154,11 @@ struct GraphTokenTests {
         let unreachable = ScriptedExecutor(token: { _, _ in .fail(.noAnswer("read timeout")) }) { _, _ in .status(204) }
         await #expect(throws: TransportError.transient(
             status: nil, retryAfter: nil, message: "sign-in at https://login.microsoftonline.com/\(F.tenant)/oauth2/v2.0/token: no answer: read timeout")) {
-            _ = try await GraphTransport(session: try F.session(unreachable)).send(GraphTransportTests.command())
+            _ = try await GraphTransport(session: try F.session(unreachable)).send(GraphFixtures.command())
         }
         let busy = ScriptedExecutor(token: { _, _ in .status(503, headers: [("Retry-After", "7")]) }) { _, _ in .status(204) }
         await #expect {
-            _ = try await GraphTransport(session: try F.session(busy)).send(GraphTransportTests.command())
+            _ = try await GraphTransport(session: try F.session(busy)).send(GraphFixtures.command())
         } throws: { error in
             guard case .transient(503, "7", _) = error as? TransportError else { return false }
             return true
@@ -238,9 +238,4 @@ struct GraphTokenIssue23Tests {
         #expect(ContinuousClock.now - started < .seconds(300))
         guard case .failure = result else { Issue.record("a cancelled sign-in returned a token"); return }
     }
-}
-
-/// A form body's fields (the first of a repeated one).
-func formFields(_ body: String) -> [String: String] {
-    Dictionary(FormFields(body).pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
 }

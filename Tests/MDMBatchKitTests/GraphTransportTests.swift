@@ -7,23 +7,11 @@ import Testing
 struct GraphTransportTests {
     typealias F = GraphFixtures
 
-    static func command(id: String = "0f2c9a3e-1111-4c5d-9e8f-000000000001", action: Action = .lock,
-                        attemptID: String = "attempt-1") -> DeviceCommand {
-        DeviceCommand(idempotencyKey: "k", action: action, deviceID: id, platform: .android, management: .mdm, attempt: 1,
-                      attemptID: attemptID)
-    }
-
-    static func query(action: Action = .resetPasscode, firstSentAt: Date? = Date(timeIntervalSince1970: 1_795_000_000),
-                      secret: SecretKind? = .temporaryPasscode) -> ActionQuery {
-        ActionQuery(idempotencyKey: "k", action: action, deviceID: "dev-1", platform: .android, firstSentAt: firstSentAt,
-                    secret: secret, requestID: "ask-1")
-    }
-
     private func send(answer: ScriptedExecutor.Step, action: Action = .lock) async throws -> (Result<TransportReceipt, TransportError>, ScriptedExecutor) {
         let executor = ScriptedExecutor { _, _ in answer }
         let transport = GraphTransport(session: try F.session(executor))
         do {
-            return (.success(try await transport.send(Self.command(action: action))), executor)
+            return (.success(try await transport.send(F.command(action: action))), executor)
         } catch let error as TransportError {
             return (.failure(error), executor)
         }
@@ -47,7 +35,7 @@ struct GraphTransportTests {
     @Test("the device id is percent-encoded in the path")
     func encodedID() async throws {
         let executor = ScriptedExecutor { _, _ in .status(204) }
-        _ = try await GraphTransport(session: try F.session(executor)).send(Self.command(id: "a/b?c d#é"))
+        _ = try await GraphTransport(session: try F.session(executor)).send(F.command(id: "a/b?c d#é"))
         #expect(executor.graphRequests.first?.url
             == "https://graph.microsoft.com/v1.0/deviceManagement/managedDevices/a%2Fb%3Fc%20d%23%C3%A9/remoteLock")
     }
@@ -146,7 +134,7 @@ struct GraphTransportTests {
         let clock = ImmediateClock()
         let executor = ScriptedExecutor { _, _ in .status(204) }
         let transport = GraphTransport(session: try F.session(executor, clock: clock, rate: RatePolicy(count: 2, per: 20)))
-        for _ in 0..<5 { _ = try await transport.send(Self.command()) }
+        for _ in 0..<5 { _ = try await transport.send(F.command()) }
         // five requests at two per 20 s: the fifth waits for the third window
         #expect(clock.now() >= 40 && clock.now() < 41)
     }
@@ -171,7 +159,7 @@ struct GraphTransportTests {
 
     @Test("lookup asks for deviceActionResults with the query's request id")
     func lookupShape() async throws {
-        let (_, executor) = try await lookup(Self.query(), body: Self.results())
+        let (_, executor) = try await lookup(F.query(), body: Self.results())
         let request = try #require(executor.graphRequests.first)
         #expect(request.method == .get)
         #expect(request.url == "https://graph.microsoft.com/v1.0/deviceManagement/managedDevices/dev-1?$select=deviceActionResults")
@@ -181,15 +169,15 @@ struct GraphTransportTests {
     @Test("an action started up to 5 minutes before the first send counts (clock skew); earlier ones do not")
     func skew() async throws {
         // first send at 2026-11-18T11:06:40Z (1 795 000 000)
-        let (within, _) = try await lookup(Self.query(secret: nil), body: Self.results(
+        let (within, _) = try await lookup(F.query(secret: nil), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "pending", "startDateTime": "2026-11-18T11:01:41Z", "lastUpdatedDateTime": "2026-11-18T11:01:41Z"}"#))
         guard case .received(let report) = within else { Issue.record("\(within)"); return }
         #expect(report.state == .pending)
         #expect(report.startedAt == Date(timeIntervalSince1970: 1_795_000_000 - 299))
-        let (before, _) = try await lookup(Self.query(secret: nil), body: Self.results(
+        let (before, _) = try await lookup(F.query(secret: nil), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "done", "startDateTime": "2026-11-18T11:01:39Z"}"#))
         #expect(before == .notReceived)
-        let (offset, _) = try await lookup(Self.query(secret: nil), body: Self.results(
+        let (offset, _) = try await lookup(F.query(secret: nil), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "active", "startDateTime": "2026-11-18T03:30:00.1234567-08:00"}"#))
         guard case .received(let late) = offset else { Issue.record("\(offset)"); return }
         #expect(late.state == .active)
@@ -198,7 +186,7 @@ struct GraphTransportTests {
 
     @Test("several matches: the latest; other actions are ignored")
     func latest() async throws {
-        let (result, _) = try await lookup(Self.query(secret: nil), body: Self.results(
+        let (result, _) = try await lookup(F.query(secret: nil), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "failed", "startDateTime": "2026-11-19T08:30:00Z"}"#,
             #"{"actionName": "remoteLock", "actionState": "done", "startDateTime": "2026-11-19T09:30:00Z"}"#,
             #"{"actionName": "resetPasscode", "actionState": "done", "startDateTime": "2026-11-19T08:40:00Z", "lastUpdatedDateTime": "2026-11-19T08:41:00Z"}"#,
@@ -211,14 +199,14 @@ struct GraphTransportTests {
 
     @Test("a reset's passcode and a lock's unlock PIN are returned while the service holds them")
     func secrets() async throws {
-        let (reset, _) = try await lookup(Self.query(), body: Self.results(
+        let (reset, _) = try await lookup(F.query(), body: Self.results(
             ##"{"@odata.type": "#microsoft.graph.resetPasscodeActionResult", "actionName": "resetPasscode", "actionState": "done", "startDateTime": "2026-11-19T08:30:00Z", "passcode": "483920", "errorCode": 0}"##))
         guard case .received(let report) = reset else { Issue.record("\(reset)"); return }
         #expect(report.secret == ServiceSecret(kind: .temporaryPasscode, value: "483920"))
         #expect(!report.secretGone)
         #expect(!"\(reset)".contains("483920"))
 
-        let (lock, _) = try await lookup(Self.query(action: .lock, secret: .unlockPIN), body: Self.results(
+        let (lock, _) = try await lookup(F.query(action: .lock, secret: .unlockPIN), body: Self.results(
             ##"{"@odata.type": "#microsoft.graph.remoteLockActionResult", "actionName": "remoteLock", "actionState": "done", "startDateTime": "2026-11-19T08:30:00Z", "unlockPin": "123456"}"##))
         guard case .received(let locked) = lock else { Issue.record("\(lock)"); return }
         #expect(locked.secret == ServiceSecret(kind: .unlockPIN, value: "123456"))
@@ -226,11 +214,11 @@ struct GraphTransportTests {
 
     @Test("done without the secret it should have: the secret is gone")
     func secretGone() async throws {
-        let (result, _) = try await lookup(Self.query(), body: Self.results(
+        let (result, _) = try await lookup(F.query(), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "done", "startDateTime": "2026-11-19T08:30:00Z", "passcode": null}"#))
         guard case .received(let report) = result else { Issue.record("\(result)"); return }
         #expect(report.secret == nil && report.secretGone)
-        let (pending, _) = try await lookup(Self.query(), body: Self.results(
+        let (pending, _) = try await lookup(F.query(), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "pending", "startDateTime": "2026-11-19T08:30:00Z"}"#))
         guard case .received(let waiting) = pending else { Issue.record("\(pending)"); return }
         #expect(!waiting.secretGone)
@@ -241,7 +229,7 @@ struct GraphTransportTests {
         ("notSupported", .notSupported), ("canceled", .canceled),
     ])
     func states(graph: String, state: DeviceActionState) async throws {
-        let (result, _) = try await lookup(Self.query(secret: nil), body: Self.results(
+        let (result, _) = try await lookup(F.query(secret: nil), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "\#(graph)", "startDateTime": "2026-11-19T08:30:00Z"}"#))
         guard case .received(let report) = result else { Issue.record("\(result)"); return }
         #expect(report.state == state)
@@ -249,11 +237,11 @@ struct GraphTransportTests {
 
     @Test("no matching action, no results, or a 404 device: not received")
     func notReceived() async throws {
-        #expect(try await lookup(Self.query(), body: Self.results()).0 == .notReceived)
-        #expect(try await lookup(Self.query(), body: #"{"deviceActionResults": null}"#).0 == .notReceived)
-        #expect(try await lookup(Self.query(), body: Self.results(
+        #expect(try await lookup(F.query(), body: Self.results()).0 == .notReceived)
+        #expect(try await lookup(F.query(), body: #"{"deviceActionResults": null}"#).0 == .notReceived)
+        #expect(try await lookup(F.query(), body: Self.results(
             #"{"actionName": "remoteLock", "actionState": "done", "startDateTime": "2026-11-19T08:30:00Z"}"#)).0 == .notReceived)
-        #expect(try await lookup(Self.query(), status: 404, body: String(decoding: F.errorBody(code: "ResourceNotFound", message: "gone"), as: UTF8.self)).0
+        #expect(try await lookup(F.query(), status: 404, body: String(decoding: F.errorBody(code: "ResourceNotFound", message: "gone"), as: UTF8.self)).0
             == .notReceived)
     }
 
@@ -263,7 +251,7 @@ struct GraphTransportTests {
     ])
     func unanswered(step: ScriptedExecutor.Step) async throws {
         let executor = ScriptedExecutor { _, _ in step }
-        let result = try await GraphTransport(session: try F.session(executor)).lookup(Self.query())
+        let result = try await GraphTransport(session: try F.session(executor)).lookup(F.query())
         guard case .unanswered(let failure) = result else { Issue.record("\(result)"); return }
         #expect(!failure.stopsRun)
     }
@@ -274,7 +262,7 @@ struct GraphTransportTests {
     ])
     func unknown(step: ScriptedExecutor.Step) async throws {
         let executor = ScriptedExecutor { _, _ in step }
-        let result = try await GraphTransport(session: try F.session(executor)).lookup(Self.query())
+        let result = try await GraphTransport(session: try F.session(executor)).lookup(F.query())
         guard case .unknown(let message) = result else { Issue.record("\(result)"); return }
         #expect(!message.isEmpty)
     }
@@ -283,11 +271,11 @@ struct GraphTransportTests {
     func lookupThrows() async throws {
         let forbidden = ScriptedExecutor { _, _ in .status(403, body: F.errorBody(code: "Forbidden", message: "no")) }
         await #expect(throws: TransportError.permissionDenied(permission: "DeviceManagementManagedDevices.Read.All", message: "Forbidden: no")) {
-            _ = try await GraphTransport(session: try F.session(forbidden)).lookup(Self.query())
+            _ = try await GraphTransport(session: try F.session(forbidden)).lookup(F.query())
         }
         let refused = ScriptedExecutor(token: { _, _ in .status(401, body: F.json(#"{"error":"invalid_client"}"#)) }) { _, _ in .status(200) }
         await #expect {
-            _ = try await GraphTransport(session: try F.session(refused)).lookup(Self.query())
+            _ = try await GraphTransport(session: try F.session(refused)).lookup(F.query())
         } throws: { error in
             if case .signInRefused = error as? TransportError { return true }
             return false
@@ -296,7 +284,7 @@ struct GraphTransportTests {
 
     @Test("without a first send time, the latest result of the action counts")
     func noFirstSend() async throws {
-        let (result, _) = try await lookup(Self.query(firstSentAt: nil, secret: nil), body: Self.results(
+        let (result, _) = try await lookup(F.query(firstSentAt: nil, secret: nil), body: Self.results(
             #"{"actionName": "resetPasscode", "actionState": "done", "startDateTime": "2020-01-01T00:00:00Z"}"#,
             #"{"actionName": "ResetPasscode", "actionState": "failed", "startDateTime": "2021-01-01T00:00:00Z"}"#))
         guard case .received(let report) = result else { Issue.record("\(result)"); return }

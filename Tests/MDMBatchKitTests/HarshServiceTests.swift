@@ -80,12 +80,12 @@ struct HarshServiceTests {
     }
 
     static func states(_ database: AppDatabase) throws -> [String: String] {
-        try RunnerTests.states(database)
+        try RunnerFixtures.states(database)
     }
 
     @Test("a reset answered 500 after it took effect is asked about, found once the results show it, and never sent twice; at --concurrency 1 the others go out while it waits")
     func lateFiveHundred() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = HarshTransport(clock: clock, lag: 5) { command, _ in
             command.action == .resetPasscode ? .actedThen(.unknownOutcome(message: "HTTP 500 InternalServerError"))
@@ -105,7 +105,7 @@ struct HarshServiceTests {
 
     @Test("a Mac lock answered 502 that never took effect is sent again only once --settle has passed since its send")
     func absenceAfterSettle() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = HarshTransport(clock: clock, lag: 0) { command, number in
             command.deviceID == "d-mac" && number == 1 ? .refused(.unknownOutcome(message: "HTTP 502 BadGateway")) : .accepted
@@ -123,7 +123,7 @@ struct HarshServiceTests {
 
     @Test("questions that keep failing end the element unknown_outcome after --max-attempts; nothing is sent twice")
     func failingReads() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = HarshTransport(clock: clock, failingLookups: 100) { _, _ in .actedThen(.unknownOutcome(message: "timed out")) }
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,reset_passcode,d-and6\n")
@@ -138,7 +138,7 @@ struct HarshServiceTests {
 
     @Test("a 429 never makes an element fail: 12 in a row at --max-attempts 2, then it is sent")
     func throttlingNeverFails() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = HarshTransport(clock: clock) { _, number in
             number <= 12 ? .refused(.throttled(retryAfter: nil, message: "Too Many Requests")) : .accepted
@@ -157,7 +157,7 @@ struct HarshServiceTests {
 
     @Test("a breaker's probe of a reset that the service answers 500 after acting is asked about, never probed again")
     func probeObeysTheRule() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         // an outage first (refused connections), then 500s after the effect
         let transport = HarshTransport(clock: clock) { command, number in

@@ -35,7 +35,7 @@ struct ImportGroupTests {
     }
 
     static func csv(_ lines: [Line]) -> String {
-        lines.reduce(ImporterTests.header) { text, line in
+        lines.reduce(TestSupport.devicesHeader) { text, line in
             switch line {
             case .device(let id, let name): text + "\(id),\(name),,,iOS,17,mdm,,,,\n"
             case .badManagement(let id): text + "\(id),,,,iOS,17,bogus,,,,\n"

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Inventory import")
 struct ImporterTests {
-    static let header = "device_id,device_name,serial_number,imei,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set,last_check_in\n"
+    static let header = TestSupport.devicesHeader
 
     func importDevices(_ text: String, into database: AppDatabase, format: ImportFormat = .auto,
                        skipInvalid: Bool = false, name: String = "devices.csv") throws -> ImportSummary {

@@ -26,7 +26,7 @@ struct LoggingTests {
     @Test("a run logs its start and end with the run, the batch and the counts as metadata, never in the message")
     func runLogs() async throws {
         let handler = InMemoryLogHandler()
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         var options = RunOptions(actor: "tester")

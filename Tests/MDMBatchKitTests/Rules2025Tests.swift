@@ -4,7 +4,7 @@ import Testing
 /// RULES.md, "Rule set `intune-2025`": every row of the section is one case of one table.
 @Suite("Rule set intune-2025 (RULES.md)")
 struct Rules2025Tests {
-    static let now: Int64 = 1_795_000_000  // 2026-11-18
+    static let now = TestSupport.now
 
     /// One row: a request, the device it names, and what the set must say of it.
     struct Case: Sendable, CustomTestStringConvertible {

@@ -5,91 +5,24 @@ import Synchronization
 import Testing
 @testable import MDMBatchKit
 
-/// A transport whose answers a test writes.
-actor ScriptedTransport: DeviceActionTransport {
-    typealias Script = @Sendable (DeviceCommand) -> Result<TransportReceipt, TransportError>
-    private let script: Script
-    private let statusAnswer: ActionLookup
-    private let clock: any EngineClock
-    private(set) var sent: [(command: DeviceCommand, at: Double)] = []
-    private(set) var statusQueries: [String] = []
-
-    init(clock: any EngineClock, status: ActionLookup = .unknown("scripted"), script: @escaping Script) {
-        self.clock = clock
-        self.script = script
-        statusAnswer = status
-    }
-
-    func send(_ command: DeviceCommand) async throws -> TransportReceipt {
-        sent.append((command, clock.now()))
-        return try script(command).get()
-    }
-
-    func lookup(_ query: ActionQuery) async -> ActionLookup {
-        statusQueries.append(query.idempotencyKey)
-        return statusAnswer
-    }
-
-    func attempts(for deviceID: String) -> [Int] { sent.filter { $0.command.deviceID == deviceID }.map(\.command.attempt) }
-}
-
 @Suite("Runner: dispatch, retries, recovery")
 struct RunnerTests {
-    static let devices = """
-        device_id,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set
-        d-ios,iOS,17,mdm,a@c.com,a@c.com,true
-        d-and6,Android,6.0.1,mdm,a@c.com,a@c.com,true
-        d-and13,Android,13,mdm,a@c.com,a@c.com,true
-        d-mac,macOS,14,mdm,a@c.com,a@c.com,true
-        d-wp,Windows Phone,8.1,eas,a@c.com,a@c.com,true
-
-        """
-
-    static func fleet() throws -> AppDatabase {
-        let database = try AppDatabase.inMemory()
-        _ = try InventoryImporter.run(ImportRequest(kind: .devices, path: try TestSupport.file("d.csv", devices), actor: "t"),
-                                      into: database)
-        return database
-    }
-
-    static func runner(_ database: AppDatabase, _ transport: any DeviceActionTransport, _ clock: ImmediateClock,
-                       maxAttempts: Int = 5, rate: RatePolicy? = nil, stop: StopSignal = StopSignal(),
-                       concurrency: Int = 4, retryUnknown: Bool = false, rules: RuleSet? = nil, breakerThreshold: Int = 5) -> Runner {
-        var options = RunOptions(actor: "tester")
-        options.breakerThreshold = breakerThreshold
-        options.retryUnknown = retryUnknown
-        options.rules = rules
-        options.rate = rate
-        options.retry = RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.5, maxDelay: 8)
-        options.concurrency = concurrency
-        return Runner(database: database, transports: FixedTransport(transport), options: options,
-                      dependencies: RunDependencies(clock: clock, ids: SeededIdentifiers(seed: 7)),
-                      logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, stop: stop)
-    }
-
     /// The idempotency key of a request with an id.
     static func key(_ requestID: String, _ action: Action, _ device: String) -> String {
         IdempotencyKey.make(requestID: requestID, batchSHA256: "", line: 0, action: action, deviceID: device)
     }
 
-    static func states(_ database: AppDatabase) throws -> [String: String] {
-        try database.inspect { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT device_id, action, state FROM dispatches WHERE device_id IS NOT NULL")
-                .map { ("\($0["device_id"] as String)/\($0["action"] as String)", $0["state"] as String) })
-        }
-    }
-
     @Test("runs the batch through the mock: one effect per succeeded dispatch, audit rows for every step")
     func mockRun() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let journal = try TestSupport.temporaryDirectory().appendingPathComponent("journal.jsonl").path
         let mock = try MockTransport(configuration: MockTransportConfiguration(journalPath: journal), clock: clock)
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,lock,d-mac\nr4,reset_passcode,d-wp\n")
         let passcodes = PasscodeBox()
-        let outcome = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: passcodes)
+        let outcome = try await RunnerFixtures.runner(database, mock, clock).run(batchPath: batch, secrets: passcodes)
         #expect(!outcome.interrupted && !outcome.resumed)
-        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
+        #expect(try RunnerFixtures.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
                                               "d-mac/lock": "rejected", "d-wp/reset_passcode": "succeeded"])
         #expect(passcodes.values.map(\.deviceID).sorted() == ["d-and6", "d-wp"])
         let effects = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"type\":\"effect\"") }
@@ -109,7 +42,7 @@ struct RunnerTests {
 
     @Test("permanent errors fail at once; transient ones retry with backoff, honouring Retry-After, up to the limit")
     func retries() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = ScriptedTransport(clock: clock) { command in
             switch (command.deviceID, command.attempt) {
@@ -121,8 +54,8 @@ struct RunnerTests {
             }
         }
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\nlock,d-wp\n")
-        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch, secrets: DiscardingSecretSink())
-        #expect(try Self.states(database) == ["d-ios/lock": "failed", "d-and6/lock": "succeeded", "d-wp/lock": "failed"])
+        _ = try await RunnerFixtures.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch, secrets: DiscardingSecretSink())
+        #expect(try RunnerFixtures.states(database) == ["d-ios/lock": "failed", "d-and6/lock": "succeeded", "d-wp/lock": "failed"])
         #expect(await transport.attempts(for: "d-ios") == [1])
         #expect(await transport.attempts(for: "d-and6") == [1, 2, 3])
         #expect(await transport.attempts(for: "d-wp") == [1, 2, 3])
@@ -137,15 +70,15 @@ struct RunnerTests {
 
     @Test("a reset whose outcome is uncertain is asked of the transport, never re-sent")
     func uncertainReset() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = ScriptedTransport(clock: clock, status: .unknown("cannot tell")) { command in
             command.action == .resetPasscode ? .failure(.unknownOutcome(message: "timed out"))
                 : .failure(.unknownOutcome(message: "timed out"))
         }
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,reset_passcode,d-ios\nr2,lock,d-and6\n")
-        _ = try await Self.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch, secrets: DiscardingSecretSink())
-        #expect(try Self.states(database) == ["d-ios/reset_passcode": "unknown_outcome", "d-and6/lock": "failed"])
+        _ = try await RunnerFixtures.runner(database, transport, clock, maxAttempts: 3).run(batchPath: batch, secrets: DiscardingSecretSink())
+        #expect(try RunnerFixtures.states(database) == ["d-ios/reset_passcode": "unknown_outcome", "d-and6/lock": "failed"])
         #expect(await transport.attempts(for: "d-ios") == [1], "the reset went out once")
         #expect(Set(await transport.statusQueries) == [Self.key("r1", .resetPasscode, "d-ios")])
         #expect(await transport.statusQueries.count == 3, "asked --max-attempts times, then left unknown")
@@ -156,7 +89,7 @@ struct RunnerTests {
 
     @Test("after an interruption: locks found sending are re-sent with their key (no second effect); resets are asked, not re-sent, and a passcode the service still holds is delivered")
     func recovery() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let folder = try TestSupport.temporaryDirectory()
         let journal = folder.appendingPathComponent("journal.jsonl").path
@@ -164,16 +97,16 @@ struct RunnerTests {
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,reset_passcode,d-and6\nr3,reset_passcode,d-ios\n")
         let first = try MockTransport(configuration: service, clock: clock)
         let lost = PasscodeBox()
-        let run = try await Self.runner(database, first, clock).run(batchPath: batch, secrets: lost)
+        let run = try await RunnerFixtures.runner(database, first, clock).run(batchPath: batch, secrets: lost)
         // as if the process had died after each call and before its result was committed
         try database.tamper("UPDATE dispatches SET state = 'sending', secret_delivered_at = NULL WHERE run_id = ?", arguments: [run.runID])
         try database.tamper("UPDATE runs SET state = 'interrupted', finished_at = NULL")
         // a new process: the service remembers what it received
         let second = try MockTransport(configuration: service, clock: clock)
         let delivered = PasscodeBox()
-        let resumed = try await Self.runner(database, second, clock).run(batchPath: batch, secrets: delivered)
+        let resumed = try await RunnerFixtures.runner(database, second, clock).run(batchPath: batch, secrets: delivered)
         #expect(resumed.resumed && resumed.runID == run.runID)
-        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
+        #expect(try RunnerFixtures.states(database) == ["d-ios/lock": "succeeded", "d-and6/reset_passcode": "succeeded",
                                               "d-ios/reset_passcode": "succeeded"])
         #expect(delivered.values.map(\.deviceID) == ["d-and6"], "the passcode the service still holds is delivered")
         #expect(delivered.values.first?.secret == lost.values.first?.secret, "the same passcode: the reset was not redone")
@@ -187,7 +120,7 @@ struct RunnerTests {
 
     @Test("today's rules: a Mac's lock whose outcome is unknown is asked, never re-sent; an iPhone's lock is re-sent")
     func macLockIsAsked() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = ScriptedTransport(clock: clock, status: .received(ActionReport(state: .pending))) { command in
             command.attempt == 1 ? .failure(.unknownOutcome(message: "timed out")) : .success(TransportReceipt(channel: nil, effect: "accepted"))
@@ -200,7 +133,7 @@ struct RunnerTests {
                              dependencies: RunDependencies(clock: clock, ids: SeededIdentifiers(seed: 3)),
                              logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             .run(batchPath: batch, secrets: PasscodeBox())
-        #expect(try Self.states(database) == ["d-mac/lock": "succeeded", "d-ios/lock": "succeeded"])
+        #expect(try RunnerFixtures.states(database) == ["d-mac/lock": "succeeded", "d-ios/lock": "succeeded"])
         #expect(await transport.attempts(for: "d-mac") == [1], "the Mac's lock went out once, then was asked about")
         #expect(await transport.statusQueries == [Self.key("m1", .lock, "d-mac")])
         #expect(await transport.attempts(for: "d-ios") == [1, 2], "an iPhone's lock is simply sent again")
@@ -208,13 +141,13 @@ struct RunnerTests {
 
     @Test("a request_id that succeeded in an earlier run is skipped as already_done")
     func alreadyDone() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         let first = try TestSupport.file("b1.csv", "request_id,action,target\nr1,lock,d-ios\n")
-        _ = try await Self.runner(database, mock, clock).run(batchPath: first, secrets: DiscardingSecretSink())
+        _ = try await RunnerFixtures.runner(database, mock, clock).run(batchPath: first, secrets: DiscardingSecretSink())
         let second = try TestSupport.file("b2.csv", "request_id,action,target,reason\nr1,lock,d-ios,again\nr2,lock,d-and6,new\n")
-        let outcome = try await Self.runner(database, mock, clock).run(batchPath: second, secrets: DiscardingSecretSink())
+        let outcome = try await RunnerFixtures.runner(database, mock, clock).run(batchPath: second, secrets: DiscardingSecretSink())
         let rows = try database.inspect { try Row.fetchAll($0, sql: "SELECT request_id, state, reason FROM dispatches WHERE run_id = ? ORDER BY seq", arguments: [outcome.runID]) }
         #expect(rows.map { "\($0["request_id"] as String):\($0["state"] as String):\($0["reason"] as String? ?? "-")" }
                 == ["r1:skipped:already_done", "r2:succeeded:-"])
@@ -223,7 +156,7 @@ struct RunnerTests {
 
     @Test("unknown_outcome is final: a new run of the batch skips it as unknown_earlier; --retry-unknown reopens that run, past a plain re-run, and sends what the service never received, once")
     func unknownEarlierThenRetry() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nu1,reset_passcode,d-and6\nu2,lock,d-ios\n")
         func states(_ runID: String) throws -> [String] {
@@ -235,7 +168,7 @@ struct RunnerTests {
         let lost = ScriptedTransport(clock: clock, status: .unknown("cannot say")) { command in
             command.action == .resetPasscode ? .failure(.unknownOutcome(message: "timed out")) : .success(TransportReceipt(channel: "APNs", effect: "locked"))
         }
-        let first = try await Self.runner(database, lost, clock).run(batchPath: batch, secrets: PasscodeBox())
+        let first = try await RunnerFixtures.runner(database, lost, clock).run(batchPath: batch, secrets: PasscodeBox())
         #expect(try states(first.runID) == ["u1:unknown_outcome:-", "u2:succeeded:-"])
         #expect(await lost.sent.filter { $0.command.action == .resetPasscode }.count == 1, "a reset is never sent blindly again")
 
@@ -245,7 +178,7 @@ struct RunnerTests {
                                       secret: ServiceSecret(kind: .temporaryPasscode, value: "483920")))
         }
         clock.advance(seconds: 60)  // a run id is made of the time and a seeded suffix: another minute, another id
-        let second = try await Self.runner(database, answering, clock).run(batchPath: batch, secrets: PasscodeBox())
+        let second = try await RunnerFixtures.runner(database, answering, clock).run(batchPath: batch, secrets: PasscodeBox())
         #expect(second.runID != first.runID)
         #expect(try states(second.runID) == ["u1:skipped:unknown_earlier", "u2:skipped:already_done"])
         #expect(await answering.sent.isEmpty)
@@ -253,7 +186,7 @@ struct RunnerTests {
         // --retry-unknown: the first run reopened (not the re-run), asked, never received: sent once, succeeded
         let passcodes = PasscodeBox()
         clock.advance(seconds: 60)
-        let third = try await Self.runner(database, answering, clock, retryUnknown: true).run(batchPath: batch, secrets: passcodes)
+        let third = try await RunnerFixtures.runner(database, answering, clock, retryUnknown: true).run(batchPath: batch, secrets: passcodes)
         #expect(third.runID == first.runID && third.resumed)
         #expect(try states(first.runID) == ["u1:succeeded:-", "u2:succeeded:-"])
         #expect(await answering.statusQueries.count >= 1, "asked before it was sent again")
@@ -265,11 +198,11 @@ struct RunnerTests {
     /// A Mac's lock under intune-2025, answered as `answer` says (lookups cannot say), at the
     /// clock's start; then the verdict of the same lock planned `after` seconds later.
     static func macLockVerdict(answer: Result<TransportReceipt, TransportError>, after seconds: Int64) async throws -> String {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let transport = ScriptedTransport(clock: clock, status: .unknown("cannot say")) { _ in answer }
         let first = try TestSupport.file("lock1.csv", "request_id,action,target\nm1,lock,d-mac\n")
-        _ = try await Self.runner(database, transport, clock, maxAttempts: 1, rules: .intune2025).run(batchPath: first, secrets: PasscodeBox())
+        _ = try await RunnerFixtures.runner(database, transport, clock, maxAttempts: 1, rules: .intune2025).run(batchPath: first, secrets: PasscodeBox())
         var items: [PlanItem] = []
         let again = try TestSupport.file("lock2.csv", "request_id,action,target\nm2,lock,d-mac\n")
         _ = try Planner.plan(batchPath: again, database: database, rules: .intune2025,
@@ -293,7 +226,7 @@ struct RunnerTests {
 
     @Test("in an outage longer than the attempt budget, the breaker's probes do not spend it: every element succeeds once the service is back")
     func probesSpendNoAttempts() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let failuresLeft = Mutex(20)
         let outage = ScriptedTransport(clock: clock) { _ in
@@ -304,9 +237,9 @@ struct RunnerTests {
             }
         }
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and13\n")
-        _ = try await Self.runner(database, outage, clock, maxAttempts: 3, concurrency: 1, breakerThreshold: 2)
+        _ = try await RunnerFixtures.runner(database, outage, clock, maxAttempts: 3, concurrency: 1, breakerThreshold: 2)
             .run(batchPath: batch, secrets: DiscardingSecretSink())
-        #expect(try Self.states(database) == ["d-ios/lock": "succeeded", "d-and13/lock": "succeeded"])
+        #expect(try RunnerFixtures.states(database) == ["d-ios/lock": "succeeded", "d-and13/lock": "succeeded"])
         #expect(await outage.sent.count == 22, "twenty failures, then one success each")
         // every send is an attempt on record; the probes' do not count toward --max-attempts
         let attempts = try database.inspect { try Row.fetchAll($0, sql: "SELECT attempts, uncounted_attempts FROM dispatches ORDER BY seq") }
@@ -323,18 +256,18 @@ struct RunnerTests {
 
     @Test("a stop request ends the run as interrupted; the next run resumes it")
     func stopAndResume() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let stop = StopSignal()
         stop.request()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\n")
-        let first = try await Self.runner(database, mock, clock, stop: stop).run(batchPath: batch, secrets: DiscardingSecretSink())
+        let first = try await RunnerFixtures.runner(database, mock, clock, stop: stop).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(first.interrupted)
         #expect(try database.inspect { try String.fetchOne($0, sql: "SELECT state FROM runs") } == "interrupted")
-        let second = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
+        let second = try await RunnerFixtures.runner(database, mock, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(second.resumed && !second.interrupted && second.runID == first.runID)
-        #expect(try Self.states(database).values.allSatisfy { $0 == "succeeded" })
+        #expect(try RunnerFixtures.states(database).values.allSatisfy { $0 == "succeeded" })
     }
 
     @Test("only a second signal asks to stop at once; the engine's own requests, however many, stay a graceful stop")
@@ -393,12 +326,12 @@ struct RunnerTests {
 
     @Test("a job claimed (committed sending) while stopping goes back to the queue unsent, its attempt not counted")
     func claimedButUnsent() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let stop = StopSignal()
         let transport = StopAfterClaim(database: database, stop: stop)
         let batch = try TestSupport.file("b.csv", "action,target\nlock,d-ios\nlock,d-and6\nlock,d-wp\n")
-        let first = try await Self.runner(database, transport, clock, stop: stop, concurrency: 1).run(batchPath: batch, secrets: DiscardingSecretSink())
+        let first = try await RunnerFixtures.runner(database, transport, clock, stop: stop, concurrency: 1).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(first.interrupted)
         let rows = try database.inspect { db in
             try Row.fetchAll(db, sql: "SELECT device_id, state, attempts, first_sent_at FROM dispatches ORDER BY seq")
@@ -408,7 +341,7 @@ struct RunnerTests {
         let unsent = try database.inspect { try String.fetchAll($0, sql: "SELECT device_id FROM audit_log WHERE event = 'dispatch_unsent'") }
         #expect(unsent == ["d-and6"])
 
-        let second = try await Self.runner(database, transport, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
+        let second = try await RunnerFixtures.runner(database, transport, clock).run(batchPath: batch, secrets: DiscardingSecretSink())
         #expect(second.resumed && !second.interrupted)
         #expect(await transport.sent.map(\.deviceID) .sorted() == ["d-and6", "d-ios", "d-wp"])
         #expect(await transport.sent.allSatisfy { $0.attempt == 1 })
@@ -416,12 +349,12 @@ struct RunnerTests {
 
     @Test("a batch creating temporary passcodes is refused, before anything is sent, when they cannot be shown")
     func passcodesNeedSomewhere() async throws {
-        let database = try Self.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let mock = try MockTransport(configuration: MockTransportConfiguration(), clock: clock)
         let batch = try TestSupport.file("b.csv", "action,target\nreset_passcode,d-and6\nlock,d-ios\n")
         await #expect(throws: RunError.secretsNeedAnOutput(1)) {
-            _ = try await Self.runner(database, mock, clock).run(batchPath: batch, secrets: Nowhere())
+            _ = try await RunnerFixtures.runner(database, mock, clock).run(batchPath: batch, secrets: Nowhere())
         }
         #expect(await mock.sends == 0)
         #expect(try database.inspect { try Int.fetchOne($0, sql: "SELECT count(*) FROM runs") } == 0)
@@ -436,28 +369,11 @@ struct RunnerTests {
         let transport = ScriptedTransport(clock: clock) { _ in .success(TransportReceipt(channel: "APNs", effect: "locked")) }
         let batch = try TestSupport.file("b.csv", "action,target\n" + (0..<25).map { "lock,d\($0)" }.joined(separator: "\n"))
         // one worker: the test clock then reads exactly the slot each send went out at
-        _ = try await Self.runner(database, transport, clock, rate: RatePolicy(count: 10, per: 20), concurrency: 1)
+        _ = try await RunnerFixtures.runner(database, transport, clock, rate: RatePolicy(count: 10, per: 20), concurrency: 1)
             .run(batchPath: batch, secrets: DiscardingSecretSink())
         let times = await transport.sent.map(\.at)
         #expect(times.count == 25)
-        #expect(EngineTests.busiestWindow(times, 20) <= 10)
+        #expect(TestSupport.busiestWindow(times, 20) <= 10)
         #expect(times.prefix(10).allSatisfy { $0 == 0 } && times[10] > 20, "a burst of 10, then the window moves")
     }
-}
-
-/// Keeps the secrets a run delivers, for the test to look at.
-final class PasscodeBox: SecretSink, @unchecked Sendable {
-    // @unchecked: `lock` guards `values`.
-    private let lock = NSLock()
-    private(set) var values: [SecretNotice] = []
-    var canDeliver: Bool { true }
-    func claimTarget() throws -> SecretClaim? { nil }
-    func write(_ notices: [SecretNotice]) throws { lock.withLock { values.append(contentsOf: notices) } }
-}
-
-/// No safe place for a secret (stdout is not a terminal, no file given).
-struct Nowhere: SecretSink {
-    var canDeliver: Bool { false }
-    func claimTarget() throws -> SecretClaim? { nil }
-    func write(_ notices: [SecretNotice]) throws { Issue.record("a secret was delivered nowhere") }
 }

@@ -107,7 +107,7 @@ struct ServiceIdentityTests {
 
     @Test("a rehearsal over the mock does not make the Graph run a no-op; a Graph run's successes count for the next Graph run only, a trailing slash naming the same service")
     func alreadyDoneSameServiceOnly() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\nr2,lock,d-and13\n")
         let rehearsal = Self.locked(clock)
@@ -142,7 +142,7 @@ struct ServiceIdentityTests {
 
     @Test("unknown_earlier counts only the same service: an unknown outcome over the mock does not hold back the Graph run")
     func unknownEarlierSameServiceOnly() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nu1,reset_passcode,d-and6\n")
         let lost = ScriptedTransport(clock: clock, status: .unknown("cannot say")) { _ in .failure(.unknownOutcome(message: "timed out")) }
@@ -184,7 +184,7 @@ struct ServiceIdentityTests {
     @Test("unlock_pin_outstanding: a Mac lock still unfinished in another run, in any unfinished state, refuses a second one and names the run",
           arguments: PlanTables.unfinished)
     func unfinishedMacLock(state: DispatchState) async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let holder = try await Self.macLockLeft(in: state, database, clock)
         let second = try Self.secondMacLock(database, service: .mock)
@@ -203,7 +203,7 @@ struct ServiceIdentityTests {
 
     @Test("unlock_pin_outstanding: a failed Mac lock of an unfinished run holds no PIN; the run being planned is not its own earlier run")
     func notUnfinished() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         _ = try await Self.macLockLeft(in: .failed, database, clock)
         #expect(try Self.secondMacLock(database, service: .mock).verdict.accepted)
@@ -235,7 +235,7 @@ struct ServiceIdentityTests {
 
     @Test("a new run of a batch says when its earlier run sent to another service or under another rule set")
     func earlierRunDiffers() async throws {
-        let database = try RunnerTests.fleet()
+        let database = try RunnerFixtures.fleet()
         let clock = ImmediateClock()
         let batch = try TestSupport.file("b.csv", "request_id,action,target\nr1,lock,d-ios\n")
         let options = { (kind: TransportSettings.Kind?, rules: RuleSet?) -> RunOptions in

@@ -9,7 +9,8 @@ let testRoot: String = {
     return path
 }()
 
-/// Test helpers: temporary directories and files.
+/// Test helpers: temporary directories and files, CSV records, a devices header, the rules' now,
+/// and the busiest window of a list of send times.
 enum TestSupport {
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Corpus")
     static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -34,6 +35,12 @@ enum TestSupport {
         try file(name, Array(text.utf8))
     }
 
+    /// The header of a devices CSV with every column the importer knows.
+    static let devicesHeader = "device_id,device_name,serial_number,imei,platform,os_version,management,primary_user_upn,enrolled_by_upn,passcode_set,last_check_in\n"
+
+    /// The moment the rules' tests take as now (2026-11-18).
+    static let now: Int64 = 1_795_000_000
+
     /// All records of a CSV file, read with a given chunk size.
     static func records(ofCSV path: String, chunkSize: Int = 1 << 20) throws -> [[String]] {
         let reader = CSVReader(source: try ByteSource(path: path), chunkSize: chunkSize)
@@ -42,6 +49,16 @@ enum TestSupport {
             records.append((0..<reader.fieldCount).map { reader.string($0) })
         }
         return records
+    }
+
+    /// The most events in any half-open window [t, t + seconds).
+    static func busiestWindow(_ times: [Double], _ seconds: Double) -> Int {
+        let sorted = times.sorted()
+        var most = 0
+        for (index, start) in sorted.enumerated() {
+            most = max(most, sorted[index...].prefix { $0 < start + seconds - 1e-9 }.count)
+        }
+        return most
     }
 }
 
