@@ -94,7 +94,7 @@ extension GraphService {
             json.closeObject()
             return (json.text, caller)
         } catch {
-            throw error.by(caller, crossing: directory.others(holding: id, besides: tenant.id))
+            throw error.by(caller, crossing: directory.crossing(id, from: tenant))
         }
     }
 

@@ -149,7 +149,7 @@ public final class GraphService: Sendable {
         throws(ServiceFailure) -> (caller: Caller, fault: InjectedFault?) {
         let caller = try identify(authorization, trace: trace)
         let tenant = caller.tenant
-        let others = directory.others(holding: deviceID, besides: tenant.id)
+        let others = directory.crossing(deviceID, from: tenant)
         do throws(ServiceFailure) {
             try admit(caller, permission: .privilegedOperations, write: true, trace: trace)
             var fault: WriteFault? = nil

@@ -36,11 +36,12 @@ struct TenantDirectory: Sendable {
         byKey[id.lowercased()].map { all[$0] }
     }
 
-    /// The other tenants that hold a device of this id: a token of `tenant` asking for it
-    /// crosses tenants (the service answers 404; the journal says so).
-    func others(holding deviceID: String, besides tenant: String) -> [String] {
-        guard all.count > 1 else { return [] }
-        return all.filter { $0.id != tenant && $0.fleet.index(of: deviceID) != nil }.map(\.id)
+    /// When `tenant` holds no device of this id, the other tenants that do: a token of
+    /// `tenant` asking for it crosses tenants (the service answers 404; the journal says so).
+    /// Empty when `tenant` holds it (its own device) or nobody does.
+    func crossing(_ deviceID: String, from tenant: Tenant) -> [String] {
+        guard all.count > 1, tenant.fleet.index(of: deviceID) == nil else { return [] }
+        return all.filter { $0.id != tenant.id && $0.fleet.index(of: deviceID) != nil }.map(\.id)
     }
 }
 
