@@ -20,9 +20,15 @@ struct GraphSim: AsyncParsableCommand {
             the action took effect, other apps spending the tenant's write budget, refusals without a reason, a \
             second Mac lock accepted and then failed).
 
-            Example:
+            Several tenants: --tenant ID=FILE[,users=FILE] or --tenant ID=size=N, once for each, beside or instead \
+            of --fleet; each token works in its own tenant only; --deny-permission TENANT:NAME and --refuse-sign-in \
+            TENANT@FROM-TO act on one tenant.
+
+            Examples:
               graph-sim --fleet samples/devices.csv --users samples/users.csv --journal sim.jsonl \\
                 --app 11111111-2222-3333-4444-555555555555:certificate=app.cert.pem
+              graph-sim --tenant contoso=a.csv,users=a-users.csv --tenant fabrikam=size=400 --realistic \\
+                --refuse-sign-in fabrikam@0-30 --app 11111111-2222-3333-4444-555555555555:secret-file=secret.txt
 
             Exit status: 0 stopped by a signal; 64 usage; 65 malformed fleet, users, secret or certificate file; \
             66 a file missing or unreadable; 73 the journal cannot be opened; 70 the port cannot be bound, or an \
@@ -30,7 +36,7 @@ struct GraphSim: AsyncParsableCommand {
             """
     )
 
-    @OptionGroup(title: "Fleet") var fleet: FleetOptions
+    @OptionGroup(title: "Tenants and their fleets") var fleet: FleetOptions
     @OptionGroup(title: "Network") var network: NetworkOptions
     @OptionGroup(title: "Sign-in and permissions") var signIn: SignInOptions
     @OptionGroup(title: "Devices") var devices: DeviceOptions
@@ -46,12 +52,9 @@ struct GraphSim: AsyncParsableCommand {
     var logLevel: Logger.Level = .notice
 
     func validate() throws {
-        guard (fleet.fleet == nil) != (fleet.fleetSize == nil) else {
-            throw ValidationError("Give the fleet as --fleet FILE or --fleet-size N (one of them).")
-        }
-        if fleet.fleetSize != nil && fleet.users != nil {
-            throw ValidationError("--users goes with --fleet; --fleet-size makes its own users.")
-        }
+        // the options' own checks: the fleets and tenants (FleetOptions.validate), the flags naming tenants
+        var configuration = SimConfiguration()
+        try signIn.apply(to: &configuration, tenants: fleet.served, loadingApps: false)
     }
 
     func run() async throws {
@@ -63,19 +66,27 @@ struct GraphSim: AsyncParsableCommand {
         }
         let logger = Logger(label: "graph-sim")
         var configuration = SimConfiguration()
-        try signIn.apply(to: &configuration)
+        let added = try fleet.added()
+        configuration.tenant = fleet.primary ?? added[0].id
+        configuration.journalTenant = !added.isEmpty
+        try signIn.apply(to: &configuration, tenants: fleet.served)
         try devices.apply(to: &configuration)
         try throttling.apply(to: &configuration)
         try realism.apply(to: &configuration)  // before the faults: theirs win over what --realistic set
         try faults.apply(to: &configuration)
 
-        let started = ContinuousClock.now
-        let loaded: Fleet
-        if let size = fleet.fleetSize {
-            loaded = Fleet.synthetic(count: size, seed: faults.seed)
-        } else {
+        var specs = added
+        if let primary = fleet.primary {
+            let source: FleetSource = fleet.fleetSize.map { .synthetic(count: $0) } ?? .file(devices: fleet.fleet!,
+                                                                                            users: fleet.users)
+            specs.insert(TenantSpec(id: primary, fleet: source), at: 0)
+        }
+        var tenants: [ServedTenant] = []
+        for spec in specs {
+            let started = ContinuousClock.now
+            let loaded: Fleet
             do {
-                loaded = try Fleet.load(devicesFile: fleet.fleet!, usersFile: fleet.users)
+                loaded = try spec.load(seed: configuration.seed(forTenant: spec.id))
             } catch let error as any ClassifiedError {
                 let status: Int32 = switch error.failureKind {
                 case .noInput: 66
@@ -84,16 +95,19 @@ struct GraphSim: AsyncParsableCommand {
                 }
                 Self.fail(error.localizedDescription, status: status)
             } catch {
-                Self.fail("cannot load the fleet: \(error)", status: 70)
+                Self.fail("cannot load the fleet of tenant \(spec.id): \(error)", status: 70)
             }
+            var metadata: Logger.Metadata = ["devices": "\(loaded.devices.count)", "users": "\(loaded.users.count)",
+                                             "elapsed": "\(ContinuousClock.now - started)"]
+            if configuration.journalTenant { metadata["tenant"] = "\(spec.id)" }
+            logger.notice("fleet loaded", metadata: metadata)
+            tenants.append(ServedTenant(id: spec.id, fleet: loaded))
         }
-        logger.notice("fleet loaded", metadata: ["devices": "\(loaded.devices.count)", "users": "\(loaded.users.count)",
-                                                 "elapsed": "\(ContinuousClock.now - started)"])
         var journalFile: Journal? = nil
         if let journal {
             do { journalFile = try Journal(path: journal) } catch { Self.fail("\(error)", status: 73) }
         }
-        let service = GraphService(configuration: configuration, fleet: loaded, journal: journalFile)
+        let service = GraphService(configuration: configuration, tenants: tenants, journal: journalFile)
         do {
             try await GraphSimServer(service: service).run(host: network.host, port: network.port, logger: logger) { url in
                 // tests read this line: one write, no buffering

@@ -4,6 +4,14 @@ import GraphSimulator
 import MDMBatchShared
 
 struct FleetOptions: ParsableArguments {
+    @Option(name: .customLong("tenant"),
+            help: ArgumentHelp("ID: the tenant id of --fleet or --fleet-size (the {tenant} of the token URL; default "
+                               + "\(SimConfiguration.defaultTenant)). ID=FILE[,users=FILE] or ID=size=N: one more tenant "
+                               + "and its fleet, as --fleet (and --users) or --fleet-size give it. Repeatable. Tokens are "
+                               + "bound to their tenant; a device of another tenant is not found (404, journalled with "
+                               + "cross_tenant). Every --app is consented in every tenant.", valueName: "ID[=FLEET]"))
+    var tenants: [String] = []
+
     @Option(help: ArgumentHelp("The devices the tenant holds: any inventory file mdmbatch imports (canonical CSV, Intune "
                                + "export, Graph JSON, JSONL).", valueName: "FILE"))
     var fleet: String?
@@ -17,6 +25,54 @@ struct FleetOptions: ParsableArguments {
 
     func validate() throws {
         if let fleetSize, fleetSize < 0 { throw ValidationError("--fleet-size must be 0 or more.") }
+        let plain = tenants.filter { !$0.contains("=") }
+        guard plain.count <= 1 else {
+            throw ValidationError("--tenant ID (the tenant of --fleet) is given once; more tenants are --tenant ID=FLEET.")
+        }
+        if let id = plain.first { try Self.check { () throws(FlagValueError) in try TenantSpec.checkID(id, flag: "--tenant") } }
+        let specs = try added()
+        let hasFleet = fleet != nil || fleetSize != nil
+        guard hasFleet || !specs.isEmpty else {
+            throw ValidationError("Give the fleet as --fleet FILE or --fleet-size N (one of them), or tenants as "
+                + "--tenant ID=FLEET.")
+        }
+        guard fleet == nil || fleetSize == nil else {
+            throw ValidationError("Give the fleet as --fleet FILE or --fleet-size N (one of them).")
+        }
+        if let id = plain.first, !hasFleet {
+            throw ValidationError("--tenant \(id) is the tenant of --fleet or --fleet-size, and neither is given; give its "
+                + "fleet as --tenant \(id)=FILE.")
+        }
+        if fleetSize != nil && users != nil {
+            throw ValidationError("--users goes with --fleet; --fleet-size makes its own users.")
+        }
+        if fleet == nil && users != nil {
+            throw ValidationError("--users goes with --fleet; a tenant of --tenant ID=FILE gives its own (,users=FILE).")
+        }
+        var seen: Set<String> = []
+        for id in served where !seen.insert(id.lowercased()).inserted {
+            throw ValidationError("--tenant \(id) is given twice (tenant ids match whatever their case).")
+        }
+    }
+
+    /// The tenants of `--tenant ID=FLEET`, in order.
+    func added() throws -> [TenantSpec] {
+        try tenants.filter { $0.contains("=") }.map { text in try Self.check { () throws(FlagValueError) in try TenantSpec(flag: text) } }
+    }
+
+    /// The tenant of `--fleet`/`--fleet-size`, if either is given.
+    var primary: String? {
+        fleet != nil || fleetSize != nil ? tenants.first { !$0.contains("=") } ?? SimConfiguration.defaultTenant : nil
+    }
+
+    /// Every tenant id served, the primary first.
+    var served: [String] {
+        (primary.map { [$0] } ?? []) + ((try? added()) ?? []).map(\.id)
+    }
+
+    /// A flag value's error as a usage error (64).
+    static func check<T>(_ body: () throws(FlagValueError) -> T) throws -> T {
+        do { return try body() } catch { throw ValidationError(error.description) }
     }
 }
 
@@ -35,9 +91,6 @@ struct NetworkOptions: ParsableArguments {
 }
 
 struct SignInOptions: ParsableArguments {
-    @Option(help: "The tenant id (the {tenant} of the token URL).")
-    var tenant = SimConfiguration.defaultTenant
-
     @Option(name: .customLong("app"),
             help: ArgumentHelp("An app that may sign in: CLIENT_ID:secret-file=PATH (the file holds its client secret) or "
                                + "CLIENT_ID:certificate=PATH (a PEM certificate whose key signs its client assertions). "
@@ -46,9 +99,16 @@ struct SignInOptions: ParsableArguments {
 
     @Option(name: .customLong("deny-permission"),
             help: ArgumentHelp("Take this application permission away from every app, so that the calls needing it answer "
-                               + "403: \(GraphPermission.allCases.map(\.rawValue).joined(separator: ", ")). Repeatable.",
-                               valueName: "NAME"))
+                               + "403: \(GraphPermission.allCases.map(\.rawValue).joined(separator: ", ")); in every "
+                               + "tenant, or with TENANT: in that one. Repeatable.",
+                               valueName: "[TENANT:]NAME"))
     var deniedPermissions: [String] = []
+
+    @Option(name: .customLong("refuse-sign-in"),
+            help: ArgumentHelp("Refuse every sign-in of TENANT from FROM to TO seconds after the start (e.g. 0-30, 10s-1m) "
+                               + "as Entra refuses an app not consented there (400 unauthorized_client, AADSTS700016); "
+                               + "tokens already issued keep working. Repeatable.", valueName: "TENANT@FROM-TO"))
+    var refusedSignIns: [String] = []
 
     @Option(help: ArgumentHelp("Lifetime of an access token, in seconds.", valueName: "SECONDS"))
     var tokenTTL = 3599
@@ -58,18 +118,42 @@ struct SignInOptions: ParsableArguments {
 
     func validate() throws {
         guard tokenTTL >= 1 else { throw ValidationError("--token-ttl must be at least 1 second.") }
-        for name in deniedPermissions where GraphPermission(rawValue: name) == nil {
-            throw ValidationError("--deny-permission: unknown permission \(name); one of "
-                + GraphPermission.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+        for text in deniedPermissions {
+            _ = try FleetOptions.check { () throws(FlagValueError) in try FlagValues.deniedPermission(text) }
+        }
+        for text in refusedSignIns {
+            _ = try FleetOptions.check { () throws(FlagValueError) in try FlagValues.signInRefusal(text) }
         }
     }
 
-    func apply(to configuration: inout SimConfiguration) throws {
-        configuration.tenant = tenant
+    /// `tenants`: the ids served; a tenant named here must be one of them. `loadingApps`:
+    /// read the apps' secret and certificate files (not while validating).
+    func apply(to configuration: inout SimConfiguration, tenants: [String], loadingApps: Bool = true) throws {
+        func served(_ tenant: String, _ flag: String) throws -> String {
+            guard let id = tenants.first(where: { $0.lowercased() == tenant.lowercased() }) else {
+                throw ValidationError("\(flag): \(tenant) is not a tenant served (\(tenants.joined(separator: ", "))).")
+            }
+            return id
+        }
         configuration.tokenTTL = tokenTTL
         configuration.rejectReusedJTI = rejectReusedJti
-        configuration.deniedPermissions = Set(deniedPermissions.compactMap(GraphPermission.init(rawValue:)))
-        configuration.apps = try apps.map(Self.app)
+        for text in deniedPermissions {
+            let (tenant, permission) = try FleetOptions.check { () throws(FlagValueError) in
+                try FlagValues.deniedPermission(text)
+            }
+            if let tenant {
+                configuration.tenantDeniedPermissions[try served(tenant, "--deny-permission \(text)").lowercased(),
+                                                      default: []].insert(permission)
+            } else {
+                configuration.deniedPermissions.insert(permission)
+            }
+        }
+        configuration.signInRefusals = try refusedSignIns.map { text in
+            var refusal = try FleetOptions.check { () throws(FlagValueError) in try FlagValues.signInRefusal(text) }
+            refusal.tenant = try served(refusal.tenant, "--refuse-sign-in \(text)")
+            return refusal
+        }
+        if loadingApps { configuration.apps = try apps.map(Self.app) }
     }
 
     static func app(_ spec: String) throws -> RegisteredApp {
@@ -167,6 +251,12 @@ struct ThrottleOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The same for all apps of the tenant together (Intune: 4000/20).", valueName: "N/SECONDS"))
     var tenantRequestLimit = "4000/20"
 
+    @Option(name: [.customLong("app-request-limit"), .customLong("app-limit")],
+            help: ArgumentHelp("Requests of every kind allowed per app over all tenants together (Graph's global limit: "
+                               + "130000/10); the limits above are per app in each tenant, and per tenant.",
+                               valueName: "N/SECONDS"))
+    var appRequestLimit = "130000/10"
+
     @Option(help: ArgumentHelp("Slack at each window's edge: a request is timed when it arrives, so a client pacing "
                                + "exactly N per window sees a few milliseconds of jitter; the windows are this much "
                                + "shorter. 0 for exact windows.", valueName: "MS"))
@@ -195,6 +285,7 @@ struct ThrottleOptions: ParsableArguments {
         limits.tenantWrites = try limit("tenant-write-limit", tenantWriteLimit)
         limits.appRequests = try limit("request-limit", requestLimit)
         limits.tenantRequests = try limit("tenant-request-limit", tenantRequestLimit)
+        limits.appWideRequests = try limit("app-request-limit", appRequestLimit)
         guard throttleSlackMs >= 0 else { throw ValidationError("--throttle-slack-ms must be 0 or more.") }
         limits.slack = Double(throttleSlackMs) / 1000
         configuration.throttle = limits

@@ -59,49 +59,52 @@ public struct GraphSimServer: Sendable {
         router.post(":tenant/oauth2/v2.0/token") { request, context in
             let body = try await request.body.collect(upTo: 1 << 20)
             let tenant = context.parameters.get("tenant") ?? ""
-            let (json, app) = try service.issueToken(tenant: tenant, form: FormFields(String(buffer: body)),
-                                                     origin: origin(request), trace: context.trace)
+            let (json, app, served) = try service.issueToken(tenant: tenant, form: FormFields(String(buffer: body)),
+                                                             origin: origin(request), trace: context.trace)
             var response = ServiceFrontMiddleware.json(.ok, json, contentType: "application/json; charset=utf-8")
             response.headers[.cacheControl] = "no-store, no-cache"
             response.headers[InternalHeader.app] = app
+            response.headers[InternalHeader.tenant] = served
             return response
         }
 
         for version in GraphVersion.allCases {
             let graph = router.group(RouterPath(version.rawValue))
             graph.get("deviceManagement/managedDevices") { request, context in
-                let (body, app, fault) = try service.listDevices(read(request, context, version))
-                return Self.answer(.ok, body, app: app, fault: fault)
+                let (body, caller, fault) = try service.listDevices(read(request, context, version))
+                return Self.answer(.ok, body, caller: caller, fault: fault)
             }
             graph.get("deviceManagement/managedDevices/:id") { request, context in
                 let id = Self.pathParameter(context, "id")
-                let (body, app) = try service.device(id, read(request, context, version))
-                return Self.answer(.ok, body, app: app)
+                let (body, caller) = try service.device(id, read(request, context, version))
+                return Self.answer(.ok, body, caller: caller)
             }
             for action in DeviceAction.allCases {
                 graph.post("deviceManagement/managedDevices/:id/\(action.rawValue)") { request, context in
                     let url = origin(request) + request.uri.path
-                    let (app, fault) = try service.act(action, deviceID: Self.pathParameter(context, "id"),
-                                                       authorization: request.headers[.authorization], url: url,
-                                                       trace: context.trace)
+                    let (caller, fault) = try service.act(action, deviceID: Self.pathParameter(context, "id"),
+                                                          authorization: request.headers[.authorization], url: url,
+                                                          trace: context.trace)
                     var response = Response(status: .noContent)
-                    response.headers[InternalHeader.app] = app
+                    response.headers[InternalHeader.app] = caller.app
+                    response.headers[InternalHeader.tenant] = caller.tenant.id
                     if let fault { response.headers[InternalHeader.fault] = fault.rawValue }
                     return response
                 }
             }
             graph.get("users") { request, context in
-                let (body, app) = try service.listUsers(read(request, context, version))
-                return Self.answer(.ok, body, app: app)
+                let (body, caller) = try service.listUsers(read(request, context, version))
+                return Self.answer(.ok, body, caller: caller)
             }
         }
         return router
     }
 
-    private static func answer(_ status: HTTPResponse.Status, _ body: String, app: String, fault: InjectedFault? = nil)
+    private static func answer(_ status: HTTPResponse.Status, _ body: String, caller: Caller, fault: InjectedFault? = nil)
         -> Response {
         var response = ServiceFrontMiddleware.json(status, body, contentType: ServiceFrontMiddleware.graphContentType)
-        response.headers[InternalHeader.app] = app
+        response.headers[InternalHeader.app] = caller.app
+        response.headers[InternalHeader.tenant] = caller.tenant.id
         if let fault { response.headers[InternalHeader.fault] = fault.rawValue }
         return response
     }

@@ -8,6 +8,7 @@ import NIOCore
 enum InternalHeader {
     static let app = HTTPField.Name("x-graph-sim-app")!
     static let fault = HTTPField.Name("x-graph-sim-fault")!
+    static let tenant = HTTPField.Name("x-graph-sim-tenant")!
     static let clientRequestID = HTTPField.Name("client-request-id")!
     static let requestID = HTTPField.Name("request-id")!
 }
@@ -28,16 +29,22 @@ struct ServiceFrontMiddleware: RouterMiddleware {
         let trace = context.trace
         var response: Response
         var app: String?
+        var tenant: String?
+        var crossTenant: [String] = []
         var fault: InjectedFault?
         do {
             response = try await next(request, context)
             app = response.headers[InternalHeader.app]
+            tenant = response.headers[InternalHeader.tenant]
             fault = response.headers[InternalHeader.fault].flatMap(InjectedFault.init(rawValue:))
             response.headers[InternalHeader.app] = nil
+            response.headers[InternalHeader.tenant] = nil
             response.headers[InternalHeader.fault] = nil
         } catch let failure as ServiceFailure {
             response = Self.response(failure)
             app = failure.app
+            tenant = failure.tenant
+            crossTenant = failure.crossTenant
             fault = failure.fault
         } catch let error as HTTPError {
             let failure: ServiceFailure = if error.status == .notFound {
@@ -57,7 +64,8 @@ struct ServiceFrontMiddleware: RouterMiddleware {
         }
         response.headers[InternalHeader.requestID] = trace.requestID
         response.headers[InternalHeader.clientRequestID] = trace.clientRequestID ?? trace.requestID
-        service.journal?.request(method: request.method.rawValue, path: request.uri.path, app: app, trace: trace,
+        service.journal?.request(method: request.method.rawValue, path: request.uri.path, app: app,
+                                 tenant: service.journalled(tenant), crossTenant: crossTenant, trace: trace,
                                  status: fault == .drop ? 0 : response.status.code, fault: fault)
         context.logger.debug("answered", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",

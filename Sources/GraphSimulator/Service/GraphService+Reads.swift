@@ -50,10 +50,12 @@ extension GraphService {
 
     /// `GET /deviceManagement/managedDevices`: a page of at most 1 000 (`$top` fewer),
     /// `$select`, and `@odata.nextLink` with an opaque skip token until the last page.
-    func listDevices(_ read: ReadRequest) throws(ServiceFailure) -> (body: String, app: String, fault: InjectedFault?) {
-        let app = try authorize(read.authorization, permission: .readDevices, write: false, trace: read.trace)
+    /// Of the token's tenant only.
+    func listDevices(_ read: ReadRequest) throws(ServiceFailure) -> (body: String, caller: Caller, fault: InjectedFault?) {
+        let caller = try authorize(read.authorization, permission: .readDevices, write: false, trace: read.trace)
+        let tenant = caller.tenant, fleet = caller.tenant.fleet
         do throws(ServiceFailure) {
-            try readFault(app: app, trace: read.trace)
+            try readFault(trace: read.trace)
             try refuseUnsupportedOptions(read)
             let explicit = try selection(read, known: deviceSelectable(read.version), type: "managedDevice")
             let selected = explicit ?? Self.deviceProperties + (read.version == .beta ? Self.betaDeviceProperties : [])
@@ -62,34 +64,37 @@ extension GraphService {
             let end = min(offset + size, fleet.devices.count)
             let now = clock.now()
             let json = page(read, "deviceManagement/managedDevices", selected: explicit, offset ..< end, of: fleet.devices.count,
-                            bytesPerItem: 420) { index, json in writeDevice(index, selected, now: now, into: &json) }
+                            bytesPerItem: 420) { index, json in writeDevice(index, of: tenant, selected, now: now, into: &json) }
             if let page = configuration.malformedPage, offset / size + 1 == page {
                 // the page breaks off inside its value: not JSON
-                return (String(json.text.prefix(max(json.text.count / 2, 40))) + ",{\"id\":", app, .malformed)
+                return (String(json.text.prefix(max(json.text.count / 2, 40))) + ",{\"id\":", caller, .malformed)
             }
-            return (json.text, app, nil)
+            return (json.text, caller, nil)
         } catch {
-            throw error.by(app)
+            throw error.by(caller)
         }
     }
 
-    /// `GET /deviceManagement/managedDevices/{id}` (`$select=deviceActionResults` for the actions).
-    func device(_ id: String, _ read: ReadRequest) throws(ServiceFailure) -> (body: String, app: String) {
-        let app = try authorize(read.authorization, permission: .readDevices, write: false, trace: read.trace)
+    /// `GET /deviceManagement/managedDevices/{id}` (`$select=deviceActionResults` for the actions),
+    /// in the token's tenant: an id only other tenants hold is not found (and journalled so).
+    func device(_ id: String, _ read: ReadRequest) throws(ServiceFailure) -> (body: String, caller: Caller) {
+        let caller = try identify(read.authorization, trace: read.trace)
+        let tenant = caller.tenant
         do throws(ServiceFailure) {
-            try readFault(app: app, trace: read.trace)
+            try admit(caller, permission: .readDevices, write: false, trace: read.trace)
+            try readFault(trace: read.trace)
             try refuseUnsupportedOptions(read)
             let explicit = try selection(read, known: deviceSelectable(read.version), type: "managedDevice")
             let selected = explicit ?? Self.deviceProperties + (read.version == .beta ? Self.betaDeviceProperties : [])
-            guard let index = fleet.index(of: id) else { throw notFound(id, url: read.url, trace: read.trace) }
+            guard let index = tenant.fleet.index(of: id) else { throw notFound(id, url: read.url, trace: read.trace) }
             var json = JSONWriter(capacity: 1024)
             json.openObject()
             json.member("@odata.context", context(read, "deviceManagement/managedDevices", selected: explicit) + "/$entity")
-            writeDeviceMembers(index, selected, now: clock.now(), into: &json)
+            writeDeviceMembers(index, of: tenant, selected, now: clock.now(), into: &json)
             json.closeObject()
-            return (json.text, app)
+            return (json.text, caller)
         } catch {
-            throw error.by(app)
+            throw error.by(caller, crossing: directory.crossing(id, from: tenant))
         }
     }
 
@@ -97,14 +102,16 @@ extension GraphService {
         Self.deviceProperties + Self.unmodelledDeviceProperties + (version == .beta ? Self.betaDeviceProperties : [])
     }
 
-    private func writeDevice(_ index: Int, _ selected: [String], now: Date, into json: inout JSONWriter) {
+    private func writeDevice(_ index: Int, of tenant: TenantDirectory.Tenant, _ selected: [String], now: Date,
+                             into json: inout JSONWriter) {
         json.openObject()
-        writeDeviceMembers(index, selected, now: now, into: &json)
+        writeDeviceMembers(index, of: tenant, selected, now: now, into: &json)
         json.closeObject()
     }
 
-    private func writeDeviceMembers(_ index: Int, _ selected: [String], now: Date, into json: inout JSONWriter) {
-        let device = fleet.devices[index]
+    private func writeDeviceMembers(_ index: Int, of tenant: TenantDirectory.Tenant, _ selected: [String], now: Date,
+                                    into json: inout JSONWriter) {
+        let device = tenant.fleet.devices[index]
         for name in selected {
             switch name {
             case "id": json.member(name, device.id)
@@ -118,16 +125,16 @@ extension GraphService {
             case "imei": json.member(name, device.imei)
             case "lastSyncDateTime": json.member(name, device.lastSyncDateTime)
             case "enrolledByUserPrincipalName": json.member(name, device.enrolledByUserPrincipalName)
-            case "deviceActionResults": writeActionResults(index, now: now, into: &json)
+            case "deviceActionResults": writeActionResults(index, of: tenant, now: now, into: &json)
             default: json.key(name); json.null()
             }
         }
     }
 
-    private func writeActionResults(_ index: Int, now: Date, into json: inout JSONWriter) {
+    private func writeActionResults(_ index: Int, of tenant: TenantDirectory.Tenant, now: Date, into json: inout JSONWriter) {
         json.key("deviceActionResults")
         json.openArray()
-        for result in book.results(index: index, now: now) {
+        for result in tenant.book.results(index: index, now: now) {
             json.openObject()
             let type = switch result.secretField {
             case .unlockPin: "#microsoft.graph.remoteLockActionResult"
@@ -170,10 +177,12 @@ extension GraphService {
 
     /// `GET /users`: 100 a page unless `$top` (at most 999) says otherwise, `$select`,
     /// `@odata.nextLink`.
-    func listUsers(_ read: ReadRequest) throws(ServiceFailure) -> (body: String, app: String) {
-        let app = try authorize(read.authorization, permission: .readUsers, write: false, trace: read.trace)
+    /// Of the token's tenant only.
+    func listUsers(_ read: ReadRequest) throws(ServiceFailure) -> (body: String, caller: Caller) {
+        let caller = try authorize(read.authorization, permission: .readUsers, write: false, trace: read.trace)
+        let fleet = caller.tenant.fleet
         do throws(ServiceFailure) {
-            try readFault(app: app, trace: read.trace)
+            try readFault(trace: read.trace)
             try refuseUnsupportedOptions(read)
             let explicit = try selection(read, known: Self.userProperties + Self.unmodelledUserProperties, type: "user")
             let selected = explicit ?? Self.defaultUserProperties
@@ -196,9 +205,9 @@ extension GraphService {
                 }
                 json.closeObject()
             }
-            return (json.text, app)
+            return (json.text, caller)
         } catch {
-            throw error.by(app)
+            throw error.by(caller)
         }
     }
 

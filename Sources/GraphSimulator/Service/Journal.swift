@@ -16,8 +16,11 @@ public final class Journal: Sendable {
     }
 
     /// `type: request`: what was asked, by which app, and the status answered (0 for a
-    /// connection closed without an answer).
-    func request(method: String, path: String, app: String?, trace: RequestTrace, status: Int, fault: InjectedFault?) {
+    /// connection closed without an answer). `tenant` (nil: not written, as for a service of
+    /// one tenant given the old way): the token's, or the token URL's. `crossTenant`: the
+    /// other tenants that hold the device a token of `tenant` asked for (answered 404).
+    func request(method: String, path: String, app: String?, tenant: String? = nil, crossTenant: [String] = [],
+                 trace: RequestTrace, status: Int, fault: InjectedFault?) {
         var json = JSONWriter()
         json.openObject()
         json.member("type", "request")
@@ -25,6 +28,13 @@ public final class Journal: Sendable {
         json.member("method", method)
         json.member("path", path)
         json.member("app", app)
+        if let tenant { json.member("tenant", tenant) }
+        if !crossTenant.isEmpty {
+            json.key("cross_tenant")
+            json.openArray()
+            for other in crossTenant { json.string(other) }
+            json.closeArray()
+        }
         json.member("client_request_id", trace.clientRequestID)
         json.member("request_id", trace.requestID)
         json.member("status", status)
@@ -37,13 +47,15 @@ public final class Journal: Sendable {
     /// action has now taken effect there (a second reset voids the first passcode).
     /// `fails_on_device`: accepted, but it will end `failed` (a second Mac lock under
     /// `--second-mac-lock fails`); it counts all the same, as the service received it.
-    func effect(deviceID: String, action: DeviceAction, count: Int, failsOnDevice: Bool = false, time: Date,
-                trace: RequestTrace) {
+    /// `tenant`: the device's (nil: not written, as for requests).
+    func effect(deviceID: String, tenant: String? = nil, action: DeviceAction, count: Int, failsOnDevice: Bool = false,
+                time: Date, trace: RequestTrace) {
         var json = JSONWriter()
         json.openObject()
         json.member("type", "effect")
         json.member("time", GraphTime.string(time))
         json.member("device_id", deviceID)
+        if let tenant { json.member("tenant", tenant) }
         json.member("action", action.rawValue)
         json.member("count", count)
         if failsOnDevice { json.key("fails_on_device"); json.bool(true) }

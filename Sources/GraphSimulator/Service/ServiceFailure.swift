@@ -43,6 +43,10 @@ public struct ServiceFailure: Error, Sendable {
     public var headers: [(String, String)]
     /// The signed-in app, when known (for the journal).
     public var app: String?
+    /// The tenant of the token, or of the token URL (for the journal).
+    public var tenant: String?
+    /// The other tenants holding the device a token of `tenant` asked for (for the journal).
+    public var crossTenant: [String] = []
     public var fault: InjectedFault?
 
     public init(status: HTTPResponse.Status, body: String, headers: [(String, String)] = [], app: String? = nil,
@@ -57,6 +61,13 @@ public struct ServiceFailure: Error, Sendable {
     func by(_ app: String?) -> ServiceFailure {
         var copy = self
         copy.app = copy.app ?? app
+        return copy
+    }
+
+    func by(_ caller: Caller, crossing others: [String] = []) -> ServiceFailure {
+        var copy = by(caller.app)
+        copy.tenant = copy.tenant ?? caller.tenant.id
+        if copy.crossTenant.isEmpty { copy.crossTenant = others }
         return copy
     }
 

@@ -51,6 +51,9 @@ public struct ThrottleLimits: Sendable, Equatable {
     public var tenantWrites = RateLimit(count: 400, seconds: 20)
     public var appRequests = RateLimit(count: 2_000, seconds: 20)
     public var tenantRequests = RateLimit(count: 4_000, seconds: 20)
+    /// Requests of every kind per app over all tenants together (Graph's global limit per
+    /// app, 130 000 per 10 s); nil: none.
+    public var appWideRequests: RateLimit? = RateLimit(count: 130_000, seconds: 10)
     /// Seconds taken off each window, for arrival-time jitter (see `SlidingWindow`).
     public var slack: Double = 0.05
 
@@ -100,13 +103,42 @@ public enum FailedState: String, Sendable, CaseIterable {
     case failed, notSupported, canceled
 }
 
+/// A tenant's sign-ins refused for a while (`--refuse-sign-in TENANT@FROM-TO`), as Entra
+/// refuses an app that is not consented in the tenant.
+public struct SignInRefusal: Sendable, Equatable {
+    public var tenant: String
+    /// Seconds after the service started: refused from `from` (included) to `to` (excluded).
+    public var from: Double
+    public var to: Double
+
+    public init(tenant: String, from: Double, to: Double) {
+        self.tenant = tenant
+        self.from = from
+        self.to = to
+    }
+
+    func covers(tenant: String, elapsed: Double) -> Bool {
+        self.tenant.lowercased() == tenant.lowercased() && from <= elapsed && elapsed < to
+    }
+}
+
 /// Everything the command line sets.
 public struct SimConfiguration: Sendable {
     public static let defaultTenant = "8f4b2d6e-3c1a-4e5f-9a7b-0d2c4e6f8a1b"
 
+    /// The tenant of `--tenant ID` with `--fleet` (or, without them, the first `--tenant
+    /// ID=FLEET`): its seed is `seed` itself, so that one tenant behaves as it always did.
     public var tenant = SimConfiguration.defaultTenant
     public var apps: [RegisteredApp] = []
+    /// Denied in every tenant.
     public var deniedPermissions: Set<GraphPermission> = []
+    /// Denied in one tenant (`--deny-permission TENANT:NAME`), by the tenant id lower-cased.
+    public var tenantDeniedPermissions: [String: Set<GraphPermission>] = [:]
+    /// Tenants whose sign-ins are refused for a while.
+    public var signInRefusals: [SignInRefusal] = []
+    /// Journal lines name their tenant (`tenant`): set once tenants are given as `--tenant
+    /// ID=FLEET`; a service of more than one tenant does it anyway.
+    public var journalTenant = false
     /// Lifetime of an access token.
     public var tokenTTL: Int = 3599
     /// Refuse a client assertion whose `jti` was seen before (Entra itself does not).
@@ -144,6 +176,22 @@ public struct SimConfiguration: Sendable {
     public var malformedPage: Int? = nil
 
     public init() {}
+
+    /// Whether calls needing `permission` answer 403 in `tenant`.
+    public func denies(_ permission: GraphPermission, tenant: String) -> Bool {
+        deniedPermissions.contains(permission) || tenantDeniedPermissions[tenant.lowercased()]?.contains(permission) == true
+    }
+
+    /// The seed of what is drawn for one tenant alone (a synthetic fleet, other apps' load):
+    /// `seed` for the primary tenant, so that one tenant draws what it always drew; for the
+    /// others `seed` mixed with their id, so that two tenants do not hold the same devices.
+    public func seed(forTenant id: String) -> UInt64 {
+        let key = id.lowercased()
+        guard key != tenant.lowercased() else { return seed }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+        for byte in key.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
+        return seed ^ hash
+    }
 
     /// `--realistic`: as harsh as Intune (DESIGN.md, "What the real service does that
     /// graph-sim did not"); explicit flags are applied after it.

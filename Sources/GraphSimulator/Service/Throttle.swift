@@ -19,11 +19,13 @@ struct Refusal: Sendable, Equatable {
 }
 
 /// Intune's service limits (DESIGN.md, "Pacing"): writes per app and per tenant, all
-/// requests per app and per tenant, each a sliding window. A refused request counts in none.
-/// With a foreign load, other apps' writes (seeded arrivals, a mean rate per second) spend
-/// the tenant's write budget; nothing else of them is modelled.
+/// requests per app and per tenant, each a sliding window, kept for each tenant on its own
+/// (an app's limits are per app *per tenant*); and Graph's limit per app over all tenants.
+/// A refused request counts in none. With a foreign load, other apps' writes (seeded
+/// arrivals, a mean rate per second) spend each tenant's write budget; nothing else of them
+/// is modelled.
 final class Throttle: Sendable {
-    private struct Windows: Sendable {
+    private struct TenantWindows: Sendable {
         var appWrites: [String: SlidingWindow] = [:]
         var appRequests: [String: SlidingWindow] = [:]
         var tenantWrites: SlidingWindow
@@ -31,45 +33,65 @@ final class Throttle: Sendable {
         var foreign: ForeignLoad?
     }
 
+    private struct Windows: Sendable {
+        /// By tenant id.
+        var tenants: [String: TenantWindows]
+        /// By app, over all tenants.
+        var appWide: [String: SlidingWindow] = [:]
+    }
+
     private let limits: ThrottleLimits
     private let windows: NIOLockedValueBox<Windows>
 
-    init(limits: ThrottleLimits, foreignLoad: Double = 0, seed: UInt64 = 1, start: Double = 0) {
+    /// `tenants`: each tenant's id and the seed of its other apps' load.
+    init(limits: ThrottleLimits, tenants: [(id: String, seed: UInt64)] = [("", 1)], foreignLoad: Double = 0,
+         start: Double = 0) {
         self.limits = limits
-        let foreign = foreignLoad > 0 ? ForeignLoad(rate: foreignLoad, seed: seed, start: start) : nil
-        windows = NIOLockedValueBox(Windows(tenantWrites: SlidingWindow(limits.tenantWrites, slack: limits.slack),
-                                            tenantRequests: SlidingWindow(limits.tenantRequests, slack: limits.slack),
-                                            foreign: foreign))
+        var all: [String: TenantWindows] = [:]
+        for tenant in tenants {
+            let foreign = foreignLoad > 0 ? ForeignLoad(rate: foreignLoad, seed: tenant.seed, start: start) : nil
+            all[tenant.id] = TenantWindows(tenantWrites: SlidingWindow(limits.tenantWrites, slack: limits.slack),
+                                           tenantRequests: SlidingWindow(limits.tenantRequests, slack: limits.slack),
+                                           foreign: foreign)
+        }
+        windows = NIOLockedValueBox(Windows(tenants: all))
     }
 
     /// Nil: admitted (and counted). Otherwise why not, and how long until it would fit.
-    func admit(app: String, write: Bool, now: Double) -> Refusal? {
+    func admit(app: String, tenant: String = "", write: Bool, now: Double) -> Refusal? {
         windows.withLockedValue { windows in
-            if windows.appRequests[app] == nil {
-                windows.appRequests[app] = SlidingWindow(limits.appRequests, slack: limits.slack)
-                windows.appWrites[app] = SlidingWindow(limits.appWrites, slack: limits.slack)
+            guard var own = windows.tenants.removeValue(forKey: tenant) else {
+                return Refusal(wait: limits.tenantRequests.seconds, shared: false)  // not served: never asked
+            }
+            defer { windows.tenants[tenant] = own }  // moved out and back: a window holds thousands of times
+            if own.appRequests[app] == nil {
+                own.appRequests[app] = SlidingWindow(limits.appRequests, slack: limits.slack)
+                own.appWrites[app] = SlidingWindow(limits.appWrites, slack: limits.slack)
+            }
+            if let appWide = limits.appWideRequests, windows.appWide[app] == nil {
+                windows.appWide[app] = SlidingWindow(appWide, slack: limits.slack)
             }
             // other apps' writes since the last request: each counted when it fits (else it was
             // throttled too)
-            for time in windows.foreign?.arrivals(until: now, horizon: limits.tenantWrites.seconds) ?? [] {
-                if windows.tenantWrites.wait(at: time) == nil { windows.tenantWrites.record(at: time) }
+            for time in own.foreign?.arrivals(until: now, horizon: limits.tenantWrites.seconds) ?? [] {
+                if own.tenantWrites.wait(at: time) == nil { own.tenantWrites.record(at: time) }
             }
-            // mutated in place: a window holds thousands of times
-            var own = [windows.appRequests[app]!.wait(at: now)]
-            var tenant = [windows.tenantRequests.wait(at: now)]
+            var mine = [own.appRequests[app]!.wait(at: now), windows.appWide[app]?.wait(at: now)]
+            var shared = [own.tenantRequests.wait(at: now)]
             if write {
-                own.append(windows.appWrites[app]!.wait(at: now))
-                tenant.append(windows.tenantWrites.wait(at: now))
+                mine.append(own.appWrites[app]!.wait(at: now))
+                shared.append(own.tenantWrites.wait(at: now))
             }
-            let ownWait = own.compactMap { $0 }.max(), tenantWait = tenant.compactMap { $0 }.max()
+            let ownWait = mine.compactMap { $0 }.max(), tenantWait = shared.compactMap { $0 }.max()
             if ownWait != nil || tenantWait != nil {
-                return Refusal(wait: max(ownWait ?? 0, tenantWait ?? 0), shared: tenantWait != nil && windows.foreign != nil)
+                return Refusal(wait: max(ownWait ?? 0, tenantWait ?? 0), shared: tenantWait != nil && own.foreign != nil)
             }
-            windows.appRequests[app]!.record(at: now)
-            windows.tenantRequests.record(at: now)
+            own.appRequests[app]!.record(at: now)
+            own.tenantRequests.record(at: now)
+            windows.appWide[app]?.record(at: now)
             if write {
-                windows.appWrites[app]!.record(at: now)
-                windows.tenantWrites.record(at: now)
+                own.appWrites[app]!.record(at: now)
+                own.tenantWrites.record(at: now)
             }
             return nil
         }

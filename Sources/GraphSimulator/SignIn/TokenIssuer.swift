@@ -4,34 +4,45 @@ import Hummingbird
 import MDMBatchShared
 import NIOConcurrencyHelpers
 
-/// The tenant's token endpoint (OAuth 2.0 client credentials, as Entra answers it) and
-/// the access tokens it handed out: opaque random strings, valid for `--token-ttl`.
+/// The tenants' token endpoint (OAuth 2.0 client credentials, as Entra answers it) and
+/// the access tokens it handed out: opaque random strings, valid for `--token-ttl`, each
+/// bound to the tenant it was issued for. Every app is consented in every tenant served.
 final class TokenIssuer: Sendable {
     private struct IssuedToken: Sendable {
         var app: String
+        var tenant: String
         var expires: Double
     }
 
     private let configuration: SimConfiguration
     private let apps: [String: RegisteredApp]
+    /// The tenants served, by id lower-cased.
+    private let tenants: [String: String]
     private let tokens = NIOLockedValueBox<[String: IssuedToken]>([:])
     /// Assertion ids seen, until they expire (only with `--reject-reused-jti`).
     private let seenJTIs = NIOLockedValueBox<[String: Double]>([:])
 
-    init(configuration: SimConfiguration) {
+    init(configuration: SimConfiguration, tenants: [String]) {
         self.configuration = configuration
         apps = Dictionary(configuration.apps.map { ($0.clientID, $0) }, uniquingKeysWith: { first, _ in first })
+        self.tenants = Dictionary(tenants.map { ($0.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Answers `POST /{tenant}/oauth2/v2.0/token` with the form `fields`. `origin` is the
     /// simulator's own (`http://127.0.0.1:PORT`): the assertion's audience is
     /// `{origin}/{tenant}/oauth2/v2.0/token`, the scope `{origin}/.default` (or Graph's own).
-    /// Returns the token response's JSON and the app, or throws the refusal.
+    /// `signInRefused`: the tenant refuses every app for now (`--refuse-sign-in`), answered
+    /// as Entra answers for an app not consented there. Returns the token response's JSON,
+    /// the app and the tenant (as it was given to the simulator), or throws the refusal.
     func issue(tenant: String, fields: FormFields, origin: String, trace: RequestTrace,
-               now: Double = Date().timeIntervalSince1970) throws(ServiceFailure) -> (json: String, app: String) {
+               now: Double = Date().timeIntervalSince1970, signInRefused: Bool = false) throws(ServiceFailure)
+        -> (json: String, app: String, tenant: String) {
+        let served = tenants[tenant.lowercased()]
         func refuse(_ status: HTTPResponse.Status, _ error: String, _ code: Int, _ description: String) -> ServiceFailure {
-            ServiceFailure.entra(status, error: error, code: code, description: description, trace: trace)
+            var failure = ServiceFailure.entra(status, error: error, code: code, description: description, trace: trace)
                 .by(fields["client_id"])
+            failure.tenant = served ?? tenant
+            return failure
         }
         func required(_ name: String) throws(ServiceFailure) -> String {
             guard let value = fields[name], !value.isEmpty else {
@@ -40,7 +51,7 @@ final class TokenIssuer: Sendable {
             }
             return value
         }
-        guard tenant.lowercased() == configuration.tenant.lowercased() else {
+        guard let served else {
             throw refuse(.badRequest, "invalid_request", 90002,
                          "Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID and are "
                              + "signing into the correct cloud.")
@@ -50,7 +61,7 @@ final class TokenIssuer: Sendable {
             throw refuse(.badRequest, "unsupported_grant_type", 70003, "The app requested an unsupported grant type '\(grant)'.")
         }
         let clientID = try required("client_id")
-        guard let app = apps[clientID] else {
+        guard let app = apps[clientID], !signInRefused else {
             throw refuse(.badRequest, "unauthorized_client", 700_016,
                          "Application with identifier '\(clientID)' was not found in the directory '\(tenant)'. This can "
                              + "happen if the application has not been installed by the administrator of the tenant or "
@@ -113,7 +124,7 @@ final class TokenIssuer: Sendable {
         let ttl = configuration.tokenTTL
         tokens.withLockedValue { tokens in
             if tokens.count > 10_000 { tokens = tokens.filter { $0.value.expires > now } }
-            tokens[token] = IssuedToken(app: clientID, expires: now + Double(ttl))
+            tokens[token] = IssuedToken(app: clientID, tenant: served, expires: now + Double(ttl))
         }
         var json = JSONWriter()
         json.openObject()
@@ -122,12 +133,13 @@ final class TokenIssuer: Sendable {
         json.member("ext_expires_in", ttl)
         json.member("access_token", token)
         json.closeObject()
-        return (json.text, clientID)
+        return (json.text, clientID, served)
     }
 
-    /// The app behind an `Authorization: Bearer …` header, or why there is none.
+    /// The app behind an `Authorization: Bearer …` header and the tenant its token is
+    /// for, or why there is none.
     enum Bearer {
-        case app(String)
+        case app(String, tenant: String)
         case missing, unknown, expired
     }
 
@@ -137,7 +149,7 @@ final class TokenIssuer: Sendable {
         }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         guard let issued = tokens.withLockedValue({ $0[token] }) else { return .unknown }
-        return issued.expires > now ? .app(issued.app) : .expired
+        return issued.expires > now ? .app(issued.app, tenant: issued.tenant) : .expired
     }
 
     /// Compares in time independent of where the first difference is.
