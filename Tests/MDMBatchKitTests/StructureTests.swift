@@ -63,6 +63,15 @@ struct StructureTests {
         #expect(store.contains("private let writer"), "AppDatabase's writer is private")
     }
 
+    @Test("the kit reads time and makes ids only through its injected clock and ids: no Date() or UUID() but in SystemClock and SystemIdentifiers")
+    func timeAndIdsInjected() throws {
+        let system = ["MDMBatchKit/Common/Clock.swift", "MDMBatchKit/Engine/RunDependencies.swift"]
+        for (path, text) in try Self.swiftFiles() where (path.hasPrefix("MDMBatchKit/") || path.hasPrefix("MDMBatchShared/"))
+            && !system.contains(path) {
+            #expect(text.range(of: #"(?<![A-Za-z_.])(Date|UUID)\(\)"#, options: .regularExpression) == nil, "\(path) reads the time or makes an id itself")
+        }
+    }
+
     @Test("audit events are named once (AuditEventKind) and built in Audit/: no event name in SQL or elsewhere")
     func auditEventsTyped() throws {
         for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/") {

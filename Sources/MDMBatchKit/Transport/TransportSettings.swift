@@ -196,13 +196,17 @@ public struct TransportFactory: TransportProvider {
     /// The run's concurrency: the size of the HTTP connection pool.
     public var concurrency: Int
     public var clock: any EngineClock
+    /// The Graph session's own request ids.
+    public var ids: any IdentifierSource
     public var logger: Logger
 
-    public init(environment: [String: String], credentialsFile: String?, concurrency: Int, clock: any EngineClock, logger: Logger) {
+    public init(environment: [String: String], credentialsFile: String?, concurrency: Int, clock: any EngineClock,
+                ids: any IdentifierSource = SystemIdentifiers(), logger: Logger) {
         self.environment = environment
         self.credentialsFile = credentialsFile
         self.concurrency = concurrency
         self.clock = clock
+        self.ids = ids
         self.logger = logger
     }
 
@@ -238,7 +242,7 @@ public struct TransportFactory: TransportProvider {
     public func graphSession(_ settings: TransportSettings, betaURL: String? = nil) async throws -> GraphSession {
         let graph = try graphSettings(settings, betaURL: betaURL)
         let credentials = try GraphCredentials.load(environment: environment, file: credentialsFile)
-        let session = GraphSession.live(settings: graph, credentials: credentials, clock: clock, logger: logger)
+        let session = GraphSession.live(settings: graph, credentials: credentials, clock: clock, ids: ids, logger: logger)
         do {
             try await signIn(session)
         } catch {
