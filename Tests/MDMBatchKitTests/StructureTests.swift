@@ -172,13 +172,13 @@ struct StructureTests {
     @Test("the report models are typed: RunSummary keys no dictionary by String and keeps no string sentinel; ReportElement holds no PlanItem")
     func reportModelsAreTyped() throws {
         let files = try Self.swiftFiles()
-        let summary = try #require(files.first { $0.path == "MDMBatchKit/Report/RunReport.swift" }.flatMap { Self.body(of: "RunSummary", in: $0.text) })
+        let summary = try #require(files.first { $0.path == "MDMBatchKit/Report/RunSummary.swift" }.flatMap { Self.body(of: "RunSummary", in: $0.text) })
         #expect(summary.contains("byPlatform") && summary.contains("byDeviceState"), "RunSummary was found")
         #expect(summary.range(of: #"\[\s*String\s*:|Dictionary\s*<\s*String\s*,"#, options: .regularExpression) == nil,
                 "RunSummary keys a dictionary by String")
         #expect(summary.range(of: #"static let \w+(\s*:\s*String)?\s*=\s*""#, options: .regularExpression) == nil,
                 "RunSummary keeps a string sentinel")
-        let element = try #require(files.first { $0.path == "MDMBatchKit/Report/RunReport.swift" }.flatMap { Self.body(of: "ReportElement", in: $0.text) })
+        let element = try #require(files.first { $0.path == "MDMBatchKit/Report/ReportElement.swift" }.flatMap { Self.body(of: "ReportElement", in: $0.text) })
         #expect(!element.contains("PlanItem"), "ReportElement holds a PlanItem")
     }
 
