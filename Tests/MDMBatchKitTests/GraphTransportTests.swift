@@ -303,6 +303,8 @@ struct GraphTransportTests {
     @Test("malformed timestamps are refused", arguments: [
         "2026-11-18", "2026-11-18T11:06:40", "2026-13-18T11:06:40Z", "2026-11-18T11:06:40.Z", "2026-11-18T11:06:40+0100",
         "2026-11-18T11:06:40.1234567890123Z", "2026-11-18T11:06:40Zjunk",
+        // forms ISOTimestamp reads for inventories, which Graph never writes
+        "2026-11-18 11:06:40Z", "2026-11-18T11:06Z", "2026-11-18T11:06:40,5Z",
     ])
     func badTimestamps(text: String) {
         #expect(GraphTimestamp.parse(text) == nil)

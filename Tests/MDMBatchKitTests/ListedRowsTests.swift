@@ -5,7 +5,7 @@ import Testing
 struct ListedRowsTests {
     static func item(_ line: Int, _ reason: ReasonCode?, skip: ReasonCode? = nil) -> PlanItem {
         var item = PlanItem(line: line, requestID: "r-\(line)", action: .lock, actionText: "lock", target: "d-\(line)", deviceID: "d-\(line)",
-                            platform: nil, verdict: Verdict(reason: reason, warnings: [], temporaryPasscode: false, detail: nil),
+                            platform: nil, verdict: Verdict(reason: reason, warnings: [], secret: nil, detail: nil),
                             requestedBy: nil, justification: nil, ticket: nil)
         item.skip = skip
         return item

@@ -63,6 +63,15 @@ struct StructureTests {
         #expect(store.contains("private let writer"), "AppDatabase's writer is private")
     }
 
+    @Test("the kit reads time and makes ids only through its injected clock and ids: no Date() or UUID() but in SystemClock and SystemIdentifiers")
+    func timeAndIdsInjected() throws {
+        let system = ["MDMBatchKit/Common/Clock.swift", "MDMBatchKit/Engine/RunDependencies.swift"]
+        for (path, text) in try Self.swiftFiles() where (path.hasPrefix("MDMBatchKit/") || path.hasPrefix("MDMBatchShared/"))
+            && !system.contains(path) {
+            #expect(text.range(of: #"(?<![A-Za-z_.])(Date|UUID)\(\)"#, options: .regularExpression) == nil, "\(path) reads the time or makes an id itself")
+        }
+    }
+
     @Test("audit events are named once (AuditEventKind) and built in Audit/: no event name in SQL or elsewhere")
     func auditEventsTyped() throws {
         for (path, text) in try Self.swiftFiles() where path.hasPrefix("MDMBatchKit/") {
@@ -163,13 +172,13 @@ struct StructureTests {
     @Test("the report models are typed: RunSummary keys no dictionary by String and keeps no string sentinel; ReportElement holds no PlanItem")
     func reportModelsAreTyped() throws {
         let files = try Self.swiftFiles()
-        let summary = try #require(files.first { $0.path == "MDMBatchKit/Report/RunReport.swift" }.flatMap { Self.body(of: "RunSummary", in: $0.text) })
+        let summary = try #require(files.first { $0.path == "MDMBatchKit/Report/RunSummary.swift" }.flatMap { Self.body(of: "RunSummary", in: $0.text) })
         #expect(summary.contains("byPlatform") && summary.contains("byDeviceState"), "RunSummary was found")
         #expect(summary.range(of: #"\[\s*String\s*:|Dictionary\s*<\s*String\s*,"#, options: .regularExpression) == nil,
                 "RunSummary keys a dictionary by String")
         #expect(summary.range(of: #"static let \w+(\s*:\s*String)?\s*=\s*""#, options: .regularExpression) == nil,
                 "RunSummary keeps a string sentinel")
-        let element = try #require(files.first { $0.path == "MDMBatchKit/Report/RunReport.swift" }.flatMap { Self.body(of: "ReportElement", in: $0.text) })
+        let element = try #require(files.first { $0.path == "MDMBatchKit/Report/ReportElement.swift" }.flatMap { Self.body(of: "ReportElement", in: $0.text) })
         #expect(!element.contains("PlanItem"), "ReportElement holds a PlanItem")
     }
 

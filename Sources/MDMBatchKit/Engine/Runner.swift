@@ -199,29 +199,25 @@ public final class Runner: Sendable {
                      logger: Logger) async throws -> RunOutcome {
         progress.start(total: start.queued)
         let ledger = DispatchLedger(database: database, runID: start.runID, secrets: secrets, dependencies: dependencies)
-        let stop = self.stop, clock = dependencies.clock
-        let timer = Task {
-            guard let deadline else { return }
-            try await clock.sleep(until: deadline)
-            Self.outlived(stop, logger: logger)
-        }
-        defer { timer.cancel() }
+        let stop = self.stop
         var options = self.options
         if options.settleAskedFor == nil { options.settleAskedFor = start.recordedSettle }
         let pool = WorkerPool(runID: start.runID, database: database, transport: transport, options: options,
                               dependencies: dependencies, ledger: ledger, secrets: secrets, stop: stop, progress: progress,
                               logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await ledger.run() }
-            do {
-                let settle = try await recover(runID: start.runID, ledger: ledger)
-                if !stop.isRequested { try await pool.run(settle: settle) }
-            } catch {
-                try? await ledger.close()
-                throw error
+        try await untilSent(deadline: deadline, logger: logger) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await ledger.run() }
+                do {
+                    let settle = try await recover(runID: start.runID, ledger: ledger)
+                    if !stop.isRequested { try await pool.run(settle: settle) }
+                } catch {
+                    try? await ledger.close()
+                    throw error
+                }
+                try await ledger.close()
+                try await group.waitForAll()
             }
-            try await ledger.close()
-            try await group.waitForAll()
         }
         let interrupted = try finish(runID: start.runID)
         logger.info(interrupted ? "run interrupted: run the same batch again to resume" : "run finished")
@@ -229,6 +225,20 @@ public final class Runner: Sendable {
                                  stopReason: interrupted ? stop.reason : nil, batch: start.batch, transport: start.transport)
         outcome.secretsToCollect = try database.read { try $0.secretsToCollect(runID: start.runID) }
         return outcome
+    }
+
+    /// Runs `send` with `--max-run-time`'s timer beside it: a child task that requests the
+    /// stop at `deadline` (clock time), cancelled as soon as `send` ends.
+    private func untilSent(deadline: Double?, logger: Logger, _ send: () async throws -> Void) async throws {
+        guard let deadline else { return try await send() }
+        let stop = self.stop, clock = dependencies.clock
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if (try? await clock.sleep(until: deadline)) != nil { Self.outlived(stop, logger: logger) }
+            }
+            defer { group.cancelAll() }
+            try await send()
+        }
     }
 
     /// What an interruption left open: a lock found `sending` goes back to the queue (the

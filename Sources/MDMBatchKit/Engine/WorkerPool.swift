@@ -52,64 +52,88 @@ struct WorkerPool: Sendable {
                                    random: random))
         await shared.feeder.addSettling(settle.count)
         for pending in settle { await shared.settling.add(pending, at: clock.now()) }
-        let workers = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await withThrowingTaskGroup(of: Void.self) { workers in
-                        for _ in 0..<max(1, options.concurrency) {
-                            workers.addTask { try await self.work(shared) }
-                        }
-                        try await workers.waitForAll()
-                    }
-                    // the workers end once nothing is left to send or to settle: so do the settlers
-                    await shared.settling.close()
-                }
-                for _ in 0..<Self.settlers {
-                    group.addTask { try await self.settle(shared) }
-                }
-                try await group.waitForAll()
-            }
-        }
-        // a worker or settler waiting for work wakes when the run stops
-        let waker = Task { [stop] in
-            await stop.waitUntilRequested()
-            await shared.feeder.wake()
-            await shared.settling.close()
-        }
-        let watchdog = Task { [stop, options, clock, logger] in
-            await Self.abandon(workers, after: stop, grace: options.stopGrace, clock: clock, logger: logger)
-        }
-        defer {
-            watchdog.cancel()
-            waker.cancel()
-        }
+        // the workers, the waker and the watchdog are children of one task group: cancelling
+        // the run cancels them all, and none outlives it
+        var workersEnded = false
         do {
-            try await workers.value
+            try await withThrowingTaskGroup(of: Child.self) { group in
+                group.addTask {
+                    try await self.sendAndSettle(shared)
+                    return .workers
+                }
+                // a worker or settler waiting for work wakes when the run stops
+                group.addTask { [stop] in
+                    await stop.waitUntilRequested()
+                    await shared.feeder.wake()
+                    await shared.settling.close()
+                    return .waker
+                }
+                group.addTask { [stop, options, clock] in
+                    .watchdog(graceEnded: await Self.graceEnded(after: stop, grace: options.stopGrace, clock: clock))
+                }
+                while let child = try await group.next() {
+                    switch child {
+                    case .workers:
+                        // nothing left to send or settle: the waker and the watchdog end
+                        workersEnded = true
+                        group.cancelAll()
+                    case .watchdog(graceEnded: true) where !workersEnded:
+                        logger.warning("calls still in flight after the stop grace period: abandoning them (resolved on resume)",
+                                       metadata: ["grace_s": "\(options.stopGrace)"])
+                        group.cancelAll()
+                    case .waker, .watchdog:
+                        continue
+                    }
+                }
+            }
         } catch is CancellationError where stop.isRequested {
             // abandoned after the grace period: the run ends interrupted
         }
     }
 
+    /// A child of `run`'s task group.
+    private enum Child: Sendable {
+        /// The workers and the settlers have ended.
+        case workers
+        /// The waker has woken those waiting for work (a stop was requested), or was cancelled.
+        case waker
+        /// The watchdog: the grace period after a stop ended, or it was cancelled first.
+        case watchdog(graceEnded: Bool)
+    }
+
+    /// The workers, then the settlers' end once the workers have ended.
+    private func sendAndSettle(_ shared: Shared) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await withThrowingTaskGroup(of: Void.self) { workers in
+                    for _ in 0..<max(1, options.concurrency) {
+                        workers.addTask { try await self.work(shared) }
+                    }
+                    try await workers.waitForAll()
+                }
+                // the workers end once nothing is left to send or to settle: so do the settlers
+                await shared.settling.close()
+            }
+            for _ in 0..<Self.settlers {
+                group.addTask { try await self.settle(shared) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     /// Once a stop is requested, waits for the grace period (cut short by a second
-    /// request), then cancels the workers: the calls still out are abandoned.
-    private static func abandon(_ workers: Task<Void, any Error>, after stop: StopSignal, grace: Double, clock: any EngineClock,
-                                logger: Logger) async {
+    /// request): true then, the calls still out are to be abandoned; false when cancelled first.
+    private static func graceEnded(after stop: StopSignal, grace: Double, clock: any EngineClock) async -> Bool {
         await stop.waitUntilRequested()
-        if Task.isCancelled { return }
-        let urgent = Task { await stop.waitUntilUrgent() }
-        let timer = Task { try? await clock.sleep(seconds: grace) }
+        if Task.isCancelled { return false }
         // whichever comes first: the grace period, or a second signal
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await urgent.value }
-            group.addTask { await timer.value }
+            group.addTask { await stop.waitUntilUrgent() }
+            group.addTask { try? await clock.sleep(seconds: grace) }
             await group.next()
-            urgent.cancel()
-            timer.cancel()
+            group.cancelAll()
         }
-        if Task.isCancelled { return }
-        logger.warning("calls still in flight after the stop grace period: abandoning them (resolved on resume)",
-                       metadata: ["grace_s": "\(grace)"])
-        workers.cancel()
+        return !Task.isCancelled
     }
 
     private func work(_ shared: Shared) async throws {

@@ -18,7 +18,7 @@ enum ClientAssertion {
     }
 
     static func make(certificate: ClientCertificate, clientID: String, audience: String, now: Date,
-                     jti: String = UUID().uuidString) throws -> String {
+                     jti: String = SystemIdentifiers().uuid()) throws -> String {
         let header = #"{"alg":"PS256","typ":"JWT","x5t#S256":"\#(certificate.thumbprintSHA256)"}"#
         let issued = Int64(now.timeIntervalSince1970.rounded(.down))
         let claims = Claims(aud: audience, iss: clientID, sub: clientID, jti: jti, nbf: issued, iat: issued,

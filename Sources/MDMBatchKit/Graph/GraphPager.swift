@@ -162,7 +162,7 @@ public struct GraphPager: AsyncSequence, Sendable {
             }
             let failure: TransportError
             do {
-                let response = try await session.send(.get, url: url, requestID: UUID().uuidString.lowercased())
+                let response = try await session.send(.get, url: url, requestID: session.ids.uuid())
                 if let error = GraphAnswer.error(for: response, permission: permission) {
                     failure = error
                 } else {

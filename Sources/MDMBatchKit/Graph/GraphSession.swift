@@ -11,23 +11,27 @@ public final class GraphSession: Sendable {
     let executor: any GraphHTTPExecutor
     let limiter: RateLimiter?
     let clock: any EngineClock
+    /// The `client-request-id`s of the requests the session makes itself (sign-in, pages).
+    let ids: any IdentifierSource
     let logger: Logger
 
     public init(settings: GraphSettings, credentials: GraphCredentials, executor: any GraphHTTPExecutor,
-                clock: any EngineClock, logger: Logger) {
+                clock: any EngineClock, ids: any IdentifierSource = SystemIdentifiers(), logger: Logger) {
         self.settings = settings
         self.executor = executor
         self.clock = clock
+        self.ids = ids
         self.logger = logger
-        tokens = TokenProvider(credentials: credentials, settings: settings, executor: executor, clock: clock, logger: logger)
+        tokens = TokenProvider(credentials: credentials, settings: settings, executor: executor, clock: clock, ids: ids,
+                               logger: logger)
         limiter = settings.requestRate.map { RateLimiter(policy: $0, clock: clock) }
     }
 
     /// A session over a new async-http-client `HTTPClient` (`GraphHTTPClient`).
     public static func live(settings: GraphSettings, credentials: GraphCredentials, clock: any EngineClock,
-                            logger: Logger) -> GraphSession {
+                            ids: any IdentifierSource = SystemIdentifiers(), logger: Logger) -> GraphSession {
         GraphSession(settings: settings, credentials: credentials,
-                     executor: GraphHTTPClient(settings: settings, logger: logger), clock: clock, logger: logger)
+                     executor: GraphHTTPClient(settings: settings, logger: logger), clock: clock, ids: ids, logger: logger)
     }
 
     /// Signs in now, so that a refused sign-in (77) stops a command before anything is sent.

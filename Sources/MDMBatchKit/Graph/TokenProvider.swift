@@ -35,6 +35,8 @@ public actor TokenProvider {
     private let userAgent: String
     private let executor: any GraphHTTPExecutor
     private let clock: any EngineClock
+    /// The assertions' `jti` and the requests' `client-request-id`.
+    private let ids: any IdentifierSource
     private let logger: Logger
     private var current: AccessToken?
     private var pending: SharedSignIn?
@@ -42,13 +44,14 @@ public actor TokenProvider {
     public private(set) var signIns = 0
 
     public init(credentials: GraphCredentials, settings: GraphSettings, executor: any GraphHTTPExecutor,
-                clock: any EngineClock, logger: Logger) {
+                clock: any EngineClock, ids: any IdentifierSource = SystemIdentifiers(), logger: Logger) {
         self.credentials = credentials
         tokenURL = settings.tokenURL(tenantID: credentials.tenantID)
         scope = settings.scope
         userAgent = settings.userAgent
         self.executor = executor
         self.clock = clock
+        self.ids = ids
         self.logger = logger
     }
 
@@ -96,7 +99,7 @@ public actor TokenProvider {
             let assertion: String
             do {
                 assertion = try ClientAssertion.make(certificate: certificate, clientID: credentials.clientID,
-                                                     audience: tokenURL, now: clock.date())
+                                                     audience: tokenURL, now: clock.date(), jti: ids.uuid())
             } catch {
                 throw TransportError.signInRefused(message: "cannot sign the client assertion with the key of \(certificate.path)")
             }
@@ -107,7 +110,7 @@ public actor TokenProvider {
         let request = GraphHTTPRequest(
             method: .post, url: tokenURL,
             headers: ["Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
-                      "User-Agent": userAgent, "client-request-id": UUID().uuidString.lowercased()],
+                      "User-Agent": userAgent, "client-request-id": ids.uuid()],
             body: Array(FormFields.encode(form).utf8))
 
         let response: GraphHTTPResponse

@@ -83,8 +83,8 @@ public enum GraphInventory {
     /// stored `enrolled_by_upn` is left as it is.
     public static func importInventory(_ kind: InventoryKind, session: GraphSession, beta: Bool, database: AppDatabase,
                                        actor: String, limits: InputLimits = .standard,
-                                       policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom, tenant: TenantName? = nil,
-                                       now: @escaping @Sendable () -> Date = { Date() }) async throws -> ImportSummary {
+                                       policy: PageReadPolicy = PageReadPolicy(), random: SharedRandom,
+                                       tenant: TenantName? = nil) async throws -> ImportSummary {
         let pager: GraphPager
         switch kind {
         case .devices:
@@ -133,7 +133,7 @@ public enum GraphInventory {
         request.absentFields = kind == .devices && !beta ? ["enrolled_by_upn"] : []
         request.tenant = tenant
         do {
-            return try InventoryImporter.run(request, into: database, now: now)
+            return try InventoryImporter.run(request, into: database, clock: session.clock)
         } catch ImportError.malformed(let location, let message) {
             let page = pages.last { $0.firstLine <= location.line } ?? (1, pager.firstURL)
             throw ImportError.malformed(SourceLocation(file: page.url, line: location.line - page.firstLine + 1, column: 1),

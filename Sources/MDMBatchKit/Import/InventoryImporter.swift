@@ -57,14 +57,14 @@ public enum InventoryImporter {
     public static func run(
         _ request: ImportRequest,
         into database: AppDatabase,
-        now: @Sendable () -> Date = { Date() },
+        clock: any EngineClock = SystemClock(),
         onSkip: (SkippedRow) -> Void = { _ in }
     ) throws -> ImportSummary {
         switch request.kind {
         case .users:
-            return try run(UserSchema.self, request, database, now, onSkip)
+            return try run(UserSchema.self, request, database, clock, onSkip)
         case .devices:
-            var summary = try run(DeviceSchema.self, request, database, now, onSkip)
+            var summary = try run(DeviceSchema.self, request, database, clock, onSkip)
             summary.androidWithoutEnrollment = try database.read { store in
                 try store.androidDevicesWithoutEnrollment(tenant: try store.tenantNumber(request.tenant))
             }
@@ -74,11 +74,11 @@ public enum InventoryImporter {
 
     private static func run<Schema: InventorySchema>(
         _ schema: Schema.Type, _ request: ImportRequest, _ database: AppDatabase,
-        _ now: () -> Date, _ onSkip: (SkippedRow) -> Void
+        _ clock: any EngineClock, _ onSkip: (SkippedRow) -> Void
     ) throws -> ImportSummary {
         let (source, format) = try InventoryInput.open(request.path, displayName: request.displayName, kind: Schema.kind,
                                                        format: request.format)
-        let started = now()
+        let started = clock.date()
 
         // the writer keeps the reporter of duplicates for as long as this import, no longer
         return try withoutActuallyEscaping(onSkip) { onSkip in try database.writeBulk { store in
@@ -113,7 +113,7 @@ public enum InventoryImporter {
                 importID: load.importID, kind: Schema.kind, file: source.displayName, format: resolvedFormat,
                 sha256: source.finishDigest(), rows: rowsWritten, inserted: counts.inserted,
                 updated: counts.updated, unchanged: counts.unchanged, skipped: skipped, tenant: request.tenant)
-            let finished = now()
+            let finished = clock.date()
             try load.record(summary, actor: request.actor, startedAt: started, finishedAt: finished)
             try store.appendAudit(.imported(summary, actor: request.actor), at: finished, checkpoint: .required)
             return summary

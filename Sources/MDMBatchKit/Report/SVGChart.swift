@@ -1,24 +1,5 @@
 import Foundation
 
-/// Text and attribute escaping for HTML and SVG: every value from the data goes through it.
-public enum HTMLText {
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text.unicodeScalars {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(character)
-            }
-        }
-        return out
-    }
-}
-
 /// A small SVG renderer for the report's charts: labelled horizontal bars (plain or
 /// stacked), a histogram and a two-series line chart. Colours are the Okabe–Ito palette
 /// (distinguishable with colour-blindness); every bar carries its value as text, every

@@ -84,11 +84,6 @@ public struct Verdict: Sendable, Equatable {
         self.detail = detail
     }
 
-    /// For the callers of round 1, which knew only temporary passcodes.
-    public init(reason: ReasonCode?, warnings: [Warning], temporaryPasscode: Bool, detail: String?) {
-        self.init(reason: reason, warnings: warnings, secret: temporaryPasscode ? .temporaryPasscode : nil, detail: detail)
-    }
-
     public var accepted: Bool { reason == nil }
 
     /// An accepted reset here yields a temporary passcode.

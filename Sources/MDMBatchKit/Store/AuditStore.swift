@@ -72,14 +72,6 @@ extension StoreWriter {
         return seq
     }
 
-    /// A call written before checkpoint policies: `true` seals as `.required` does, so that
-    /// it never adds an unsigned checkpoint to a signed database.
-    @available(*, deprecated, message: "pass a CheckpointPolicy: .required, .whenSignable or .none")
-    @discardableResult
-    public func appendAudit(_ event: AuditEvent, at time: Date, checkpoint: Bool) throws -> Int64 {
-        try appendAudit(event, at: time, checkpoint: checkpoint ? .required : .none)
-    }
-
     /// Refuses now, in this transaction, what a checkpoint appended under `policy` at the
     /// end would refuse: the first call of a command that must seal what it writes
     /// (`.required`), before it writes or sends anything.

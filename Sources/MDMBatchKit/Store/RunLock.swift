@@ -10,8 +10,9 @@ public final class RunLock: Sendable {
     public let path: String
     private let descriptor: Int32
 
-    /// Takes the lock at once or throws `RunLockError.held` naming the holder.
-    public init(databasePath: String, command: String) throws {
+    /// Takes the lock at once or throws `RunLockError.held` naming the holder; the file
+    /// says when it was taken, by `clock`.
+    public init(databasePath: String, command: String, clock: any EngineClock = SystemClock()) throws {
         path = databasePath + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw RunLockError.cannotOpen(path, String(cString: strerror(errno))) }
@@ -23,7 +24,7 @@ public final class RunLock: Sendable {
             throw RunLockError.cannotOpen(path, String(cString: strerror(reason)))
         }
         descriptor = fd
-        let note = "pid \(getpid()), started \(ISOTimestamp.format(epochSeconds: Int64(Date().timeIntervalSince1970))), \(command)\n"
+        let note = "pid \(getpid()), started \(ISOTimestamp.format(epochSeconds: Int64(clock.date().timeIntervalSince1970))), \(command)\n"
         _ = ftruncate(fd, 0)
         _ = note.withCString { pwrite(fd, $0, strlen($0), 0) }
     }

@@ -29,6 +29,44 @@ public enum ISOTimestamp {
     }
 
     public static func epochSeconds(_ text: String) -> Int64? {
+        guard let parts = parts(text), parts.day <= daysIn(month: parts.month, year: parts.year) else { return nil }
+        var offset = 0
+        if case .offset(let sign, let hours, let minutes, _) = parts.zone {
+            guard hours < 24, minutes < 60 else { return nil }
+            offset = sign * (hours * 3600 + minutes * 60)
+        }
+        return Int64(parts.daysSinceEpoch) * 86_400 + Int64(parts.hour * 3600 + parts.minute * 60 + min(parts.second, 59) - offset)
+    }
+
+    /// What an ISO 8601 timestamp says, as written: the one reading of the text, whose
+    /// callers decide which of its forms they take (`epochSeconds` any; Graph's
+    /// `DateTimeOffset` only the full one with seconds and a zone).
+    package struct Parts {
+        package var year = 0, month = 0, day = 0
+        package var hour = 0, minute = 0, second = 0
+        /// `T`, `t` or a space; nil for a date alone.
+        package var separator: UInt8?
+        package var hasSeconds = false
+        /// The fraction of a second, and how many digits it was written with (after `.`, or `,`).
+        package var fraction = 0.0
+        package var fractionDigits = 0
+        package var decimalComma = false
+        package var zone = Zone.none
+
+        package enum Zone {
+            case none
+            case utc
+            /// `±hh:mm`, or `±hhmm` without the colon; the hours and minutes as written.
+            case offset(sign: Int, hours: Int, minutes: Int, colon: Bool)
+        }
+
+        /// Days from 1970-01-01 to the date.
+        package var daysSinceEpoch: Int { ISOTimestamp.daysFromCivil(year: year, month: month, day: day) }
+    }
+
+    /// Reads `YYYY-MM-DD[(T|t| )HH:MM[:SS[(.|,)fraction]][Z|z|±HH[:]MM]]`; nil when the text
+    /// is not that, or a field is out of its range (a day of 1 to 31, a second up to 60).
+    package static func parts(_ text: String) -> Parts? {
         let b = Array(text.utf8)
         var i = 0
         func number(_ digits: Int) -> Int? {
@@ -47,38 +85,48 @@ public enum ISOTimestamp {
             i += 1
             return true
         }
+        var parts = Parts()
         guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
-              (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { return nil }
-        var hour = 0, minute = 0, second = 0, offset = 0
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        (parts.year, parts.month, parts.day) = (year, month, day)
         if i < b.count && (b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: "t") || b[i] == 0x20) {
+            parts.separator = b[i]
             i += 1
             guard let h = number(2), expect(0x3A), let m = number(2), h < 24, m < 60 else { return nil }
-            hour = h; minute = m
+            (parts.hour, parts.minute) = (h, m)
             if expect(0x3A) {
                 guard let s = number(2), s < 61 else { return nil }
-                second = min(s, 59)
+                parts.second = s
+                parts.hasSeconds = true
+                parts.decimalComma = i < b.count && b[i] == 0x2C
                 if expect(0x2E) || expect(0x2C) {
                     let start = i
-                    while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { i += 1 }
+                    var scale = 0.1
+                    while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 {
+                        parts.fraction += Double(b[i] - 0x30) * scale
+                        scale /= 10
+                        i += 1
+                    }
                     guard i > start else { return nil }
+                    parts.fractionDigits = i - start
                 }
             }
             if i < b.count {
                 if b[i] == UInt8(ascii: "Z") || b[i] == UInt8(ascii: "z") {
                     i += 1
+                    parts.zone = .utc
                 } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                     let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
                     i += 1
-                    guard let oh = number(2) else { return nil }
-                    _ = expect(0x3A)
-                    guard let om = number(2), oh < 24, om < 60 else { return nil }
-                    offset = sign * (oh * 3600 + om * 60)
+                    guard let hours = number(2) else { return nil }
+                    let colon = expect(0x3A)
+                    guard let minutes = number(2) else { return nil }
+                    parts.zone = .offset(sign: sign, hours: hours, minutes: minutes, colon: colon)
                 }
             }
         }
         guard i == b.count else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offset)
+        return parts
     }
 
     public static func format(epochSeconds: Int64) -> String {

@@ -10,8 +10,3 @@ public protocol CommandResult {
 extension CommandResult {
     public var failureCause: (any Error)? { nil }
 }
-
-/// The version of mdmbatch (`mdmbatch --version`, the `User-Agent` of its requests).
-public enum MDMBatchVersion {
-    public static let current = "0.2.0"
-}
