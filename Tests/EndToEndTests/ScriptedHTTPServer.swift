@@ -65,16 +65,16 @@ final class ScriptedHTTPServer: Sendable {
     deinit { stop() }
 
     func stop() {
-        let connections = state.withLock { state -> [Int32]? in
-            guard !state.stopped else { return nil }
-            state.stopped = true
-            return state.connections
-        }
         // once only: the deinit of a server stopped long before must not shut down a socket
-        // that has since taken its listener's number (the next test's server)
-        guard let connections else { return }
-        shutdown(listener, Int32(SHUT_RDWR))
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        // that has since taken its listener's number (the next test's server). The
+        // connections are shut down under the lock their threads close them under, so that
+        // none is closed (and its number taken by another test's socket) in between.
+        state.withLock { state in
+            guard !state.stopped else { return }
+            state.stopped = true
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in state.connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func acceptLoop() {
@@ -104,9 +104,11 @@ final class ScriptedHTTPServer: Sendable {
 
     private func serve(_ fd: Int32) {
         defer {
-            // forgotten before it is closed: `stop` must never shut down a number reused since
-            state.withLock { $0.connections.removeAll { $0 == fd } }
-            close(fd)
+            // forgotten and closed under the lock: `stop` must never shut down a number reused since
+            state.withLock { state in
+                state.connections.removeAll { $0 == fd }
+                close(fd)
+            }
         }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
