@@ -25,25 +25,13 @@ struct StoreTests {
 
     @Test("v0010 keys devices and users by (tenant, id): every row of a database of v0009 kept, as default's (0); the lookups by serial, IMEI and user per tenant")
     func tenantsMigration() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        let path = dir.appendingPathComponent("v9.sqlite").path
-        do {  // a database of v0009, with a device and a user in it
-            let queue = try DatabaseQueue(path: path)
-            var migrator = DatabaseMigrator()
-            for migration in Migrations.all.prefix(while: { $0.identifier != "v0010_tenants" }) {
-                migrator.registerMigration(migration.identifier) { try $0.execute(sql: migration.sql) }
-            }
-            try migrator.migrate(queue)
-            try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO devices (device_id, serial_number, platform, os_raw, management, enrollment, passcode_set, primary_user_upn,
-                                         seen_import, seen_line, changed_import)
-                    VALUES ('d1', 'SN1', 'ios', 'iOS', 'eas_mdm', 'aosp', 1, 'A@B.C', 1, 2, 1);
-                    INSERT INTO users (upn, display_name, seen_import, seen_line, changed_import) VALUES ('A@B.C', 'A', 1, 2, 1);
-                    """)
-            }
-            try queue.close()
-        }
+        // a database of v0009, with a device and a user in it
+        let path = try Self.database(before: "v0010_tenants", holding: """
+            INSERT INTO devices (device_id, serial_number, platform, os_raw, management, enrollment, passcode_set, primary_user_upn,
+                                 seen_import, seen_line, changed_import)
+            VALUES ('d1', 'SN1', 'ios', 'iOS', 'eas_mdm', 'aosp', 1, 'A@B.C', 1, 2, 1);
+            INSERT INTO users (upn, display_name, seen_import, seen_line, changed_import) VALUES ('A@B.C', 'A', 1, 2, 1);
+            """)
         let database = try AppDatabase.open(path: path, mode: .mustExist)
         defer { try? database.close() }
         try database.inspect { db in
@@ -70,24 +58,12 @@ struct StoreTests {
 
     @Test("v0006 rebuilds devices with CHECKs of `=` chains: rows and indexes kept, the same values allowed as the enums name")
     func devicesChecksMigration() throws {
-        let dir = try TestSupport.temporaryDirectory()
-        let path = dir.appendingPathComponent("old.sqlite").path
-        do {  // a database of v0005, with a device in it
-            let queue = try DatabaseQueue(path: path)
-            var migrator = DatabaseMigrator()
-            for migration in Migrations.all.prefix(while: { $0.identifier != "v0006_devices_checks" }) {
-                migrator.registerMigration(migration.identifier) { try $0.execute(sql: migration.sql) }
-            }
-            try migrator.migrate(queue)
-            try queue.write { db in
-                try db.execute(sql: """
-                    INSERT INTO devices (device_id, platform, os_raw, management, enrollment, passcode_set, primary_user_upn,
-                                         seen_import, seen_line, changed_import)
-                    VALUES ('d1', 'ios', 'iOS', 'eas_mdm', 'aosp', 1, 'A@B.C', 1, 2, 1)
-                    """)
-            }
-            try queue.close()
-        }
+        // a database of v0005, with a device in it
+        let path = try Self.database(before: "v0006_devices_checks", holding: """
+            INSERT INTO devices (device_id, platform, os_raw, management, enrollment, passcode_set, primary_user_upn,
+                                 seen_import, seen_line, changed_import)
+            VALUES ('d1', 'ios', 'iOS', 'eas_mdm', 'aosp', 1, 'A@B.C', 1, 2, 1)
+            """)
         let database = try AppDatabase.open(path: path, mode: .mustExist)
         defer { try? database.close() }
         try database.inspect { db in
@@ -151,5 +127,19 @@ struct StoreTests {
     @Test("the canonical row encoding is length-prefixed, with ~ for NULL")
     func canonicalEncoding() {
         #expect(String(decoding: AuditLog.canonicalEncoding(["ab", nil, "", "é"]), as: UTF8.self) == "2:ab;~;0:;2:é;")
+    }
+
+    /// A database file migrated up to (not including) `migration`, holding what `sql` inserts.
+    static func database(before migration: String, holding sql: String) throws -> String {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("old.sqlite").path
+        let queue = try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        for step in Migrations.all.prefix(while: { $0.identifier != migration }) {
+            migrator.registerMigration(step.identifier) { try $0.execute(sql: step.sql) }
+        }
+        try migrator.migrate(queue)
+        try queue.write { try $0.execute(sql: sql) }
+        try queue.close()
+        return path
     }
 }

@@ -63,19 +63,22 @@ final class SimProcess: SimClient, @unchecked Sendable {
             all += ["--app", "\(secretApp):secret-file=\(secretFile)",
                     "--app", "\(certificateApp):certificate=\(fixtures.appendingPathComponent("graph-test-app.cert.pem").path)"]
         }
-        let launchArguments = all + arguments
+        try await sim.launchOffPool(all + arguments)
+        return sim
+    }
+
+    /// Launches with `arguments` and waits for the URL line: a blocking read, off the cooperative pool.
+    func launchOffPool(_ arguments: [String]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            // a blocking read of the first line: off the cooperative pool
             DispatchQueue.global().async {
                 do {
-                    try sim.launch(launchArguments)
+                    try self.launch(arguments)
                     continuation.resume()
                 } catch {
                     continuation.resume(throwing: error)
                 }
             }
         }
-        return sim
     }
 
     func launch(_ arguments: [String]) throws {

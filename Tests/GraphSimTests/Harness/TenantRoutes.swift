@@ -82,18 +82,8 @@ extension SimProcess {
     static func startBare(_ arguments: [String]) async throws -> SimProcess {
         let sim = try SimProcess()
         let secretFile = try sim.write("secret.txt", secret + "\n")
-        let launchArguments = ["--port", "0", "--journal", sim.journal.path,
-                               "--app", "\(secretApp):secret-file=\(secretFile)"] + arguments
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            DispatchQueue.global().async {  // a blocking read of the first line: off the cooperative pool
-                do {
-                    try sim.launch(launchArguments)
-                    continuation.resume()
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await sim.launchOffPool(["--port", "0", "--journal", sim.journal.path,
+                                     "--app", "\(secretApp):secret-file=\(secretFile)"] + arguments)
         return sim
     }
 }
