@@ -1,17 +1,23 @@
 import Foundation
+import Synchronization
 
 /// Commits dispatch state changes, many at a time: whatever accumulates while one
 /// transaction commits goes into the next (group commit), each change with its audit row
 /// in the same transaction. `record` returns once its entry is committed; `post` only
 /// queues it, for outcomes whose loss in a crash recovery already handles (the row is
 /// still `sending` in the database, and is settled on resume). After a failed commit
-/// every later entry fails with the same error, and `close` reports it.
+/// every later entry fails with the same error, and `close` reports it. Secrets claimed by
+/// a commit and then written to their file are marked delivered by the next commit (or at
+/// the end): one transaction less per commit that carries secrets; a kill before the mark
+/// leaves claims, which the next run or confirm resolves from the file.
 final class DispatchLedger: Sendable {
     private let database: AppDatabase
     private let runID: String
     private let queue = CommitQueue()
     private let handOver: SecretHandOver
     private let dependencies: RunDependencies
+    /// Claimed secrets whose lines are durable in their file, with when they were: to mark delivered.
+    private let marks = Mutex<[(seqs: [Int64], at: Date)]>([])
 
     /// - Parameter secrets: where the secrets the entries carry go, exactly once (`SecretHandOver`).
     init(database: AppDatabase, runID: String, secrets: any SecretSink, dependencies: RunDependencies) {
@@ -42,6 +48,11 @@ final class DispatchLedger: Sendable {
                 for pending in batch { pending.done?.resume(throwing: error) }
             }
         }
+        // the marks the last commit left (kept as claims, resolved at the next start, should this fail)
+        let marks = takeMarks(), runID = self.runID
+        if !marks.isEmpty {
+            try? await database.writeAsync { try Self.mark(marks, in: $0, runID: runID) }
+        }
     }
 
     /// Ends the commit loop once everything queued is committed; throws the first commit
@@ -55,15 +66,29 @@ final class DispatchLedger: Sendable {
         let runID = self.runID
         let crashPoints = dependencies.crashPoints, clock = dependencies.clock
         let database = self.database
+        // the secrets the commit before wrote to their file: marked delivered in this transaction
+        let earlier = takeMarks()
         try await handOver.commit(entries.compactMap(\.secretNotice), record: { secrets in
             try await database.writeAsync { store in
+                try Self.mark(earlier, in: store, runID: runID)
                 try store.applyDispatchChanges(entries, runID: runID, secrets: secrets, at: { crashPoints.reached(.midCommit) })
                 if entries.contains(where: \.isSending) { crashPoints.reached(.beforeSendingCommit) }
             }
         }, mark: { seqs in
             let now = clock.date()
-            try await database.writeAsync { try $0.markSecretsDelivered(runID: runID, seqs: seqs, at: now) }
+            marks.withLock { $0.append((seqs, now)) }
         })
+    }
+
+    private func takeMarks() -> [(seqs: [Int64], at: Date)] {
+        marks.withLock { marks in
+            defer { marks.removeAll() }
+            return marks
+        }
+    }
+
+    private static func mark(_ marks: [(seqs: [Int64], at: Date)], in store: StoreWriter, runID: String) throws {
+        for mark in marks { try store.markSecretsDelivered(runID: runID, seqs: mark.seqs, at: mark.at) }
     }
 }
 

@@ -98,7 +98,10 @@ extension StoreReader {
     /// still to deliver.
     func jobs(runID: String, states: [DispatchState], after seq: Int64, limit: Int, actor: String,
               unconfirmed: Bool = false) throws -> [DispatchJob] {
-        let rows = try Row.fetchAll(db, sql: """
+        // a cursor, not fetchAll: a copied row finds a column by name by lowercasing every
+        // column name before it, about 900 allocations per dispatches row; the cursor's row
+        // looks names up in a dictionary
+        let rows = try Row.fetchCursor(db, sql: """
             SELECT d.*, v.management AS device_management
             FROM dispatches d LEFT JOIN devices v ON v.tenant = d.tenant AND v.device_id = d.device_id
             WHERE d.run_id = ? AND d.seq > ? AND d.state IN (\(Self.list(states)))
@@ -108,10 +111,12 @@ extension StoreReader {
                 """ : "")
             ORDER BY d.seq LIMIT ?
             """, arguments: [runID, seq, limit == Int.max ? -1 : limit])
-        return rows.compactMap { row in
-            DispatchJob(DispatchRecord(row: row), management: (row["device_management"] as String?).flatMap(Management.init(rawValue:)),
-                        runActor: actor)
+        var jobs: [DispatchJob] = []
+        while let row = try rows.next() {
+            let management = (row["device_management"] as String?).flatMap(Management.init(rawValue:))
+            if let job = DispatchJob(DispatchRecord(row: row), management: management, runActor: actor) { jobs.append(job) }
         }
+        return jobs
     }
 
     /// `'a', 'b'`: state names for an `IN (...)` list (enum values, never user input).
