@@ -62,12 +62,15 @@ struct ImportArguments: ParsableArguments {
     var maxAttempts = 5
 
     @Option(name: .long, help: ArgumentHelp("""
-        The registered tenant whose inventory this is (mdmbatch tenant list); without it, the operator's own (default).         With --from-graph, read with that tenant's app, endpoints and pace.
+        The registered tenant whose inventory this is (mdmbatch tenant list); without it, the operator's own (default). \
+        With --from-graph, read with that tenant's app, endpoints and pace.
         """, valueName: "name"))
     var tenant: String?
 
     @Flag(name: .long, help: """
-        With --from-graph: import every registered tenant's inventory, each all or nothing on its own, one line a tenant;         a tenant that fails is named and the others are kept. Exit status: the first of 77, 75, 65 that a tenant got,         1 for any other failure, else 0.
+        With --from-graph: import every registered tenant's inventory, each all or nothing on its own, one line a tenant; \
+        a tenant that fails is named and the others are kept. Exit status: the first of 77, 75, 65 that a tenant got, \
+        1 for any other failure, else 0.
         """)
     var allTenants = false
 

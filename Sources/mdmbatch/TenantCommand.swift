@@ -8,7 +8,7 @@ struct TenantCommand: ParsableCommand {
         abstract: "Register the customer tenants one database serves (service providers): add, list, show, remove.",
         discussion: """
             A database serves the operator's own tenant, `default`, until a customer tenant is registered. Each
-            registered tenant has its own inventory (`import … --tenant NAME`), its own pace and its own audit chain.
+            registered tenant has its own inventory (`import … --tenant NAME`), read with its own sign-in and pace.
             Only a credentials file's path is kept, never a secret; without one, the tenant signs in with the app of
             the environment (one multi-tenant app registration consented in each customer tenant).
             Every change is a row of the operator's audit chain; a signed database needs the signing key.
