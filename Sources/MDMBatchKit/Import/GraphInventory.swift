@@ -21,15 +21,11 @@ public enum GraphInventory {
     public static func importInventory(_ request: GraphImportRequest, transports: TransportFactory,
                                        openDatabase: () throws -> AppDatabase) async throws -> ImportSummary {
         guard let name = request.tenant, !name.isOperator else {
-            let settings = request.settings(tenant: nil)
-            try transports.check(settings)
+            let (settings, transports) = try request.checked(for: nil, transports)
             return try await importInventory(request, settings: settings, transports: transports, database: try openDatabase())
         }
         let database = try openDatabase()
-        let tenant = try database.read { try $0.registeredTenant(name) }
-        let settings = request.settings(tenant: tenant)
-        let tenantTransports = transports.signingIn(to: tenant)
-        try tenantTransports.check(settings)
+        let (settings, tenantTransports) = try request.checked(for: try database.read { try $0.registeredTenant(name) }, transports)
         return try await importInventory(request, settings: settings, transports: tenantTransports, database: database)
     }
 
@@ -44,9 +40,7 @@ public enum GraphInventory {
             var asked = request
             asked.tenant = tenant.name
             do {
-                let settings = asked.settings(tenant: tenant)
-                let tenantTransports = transports.signingIn(to: tenant)
-                try tenantTransports.check(settings)
+                let (settings, tenantTransports) = try asked.checked(for: tenant, transports)
                 imports.outcomes.append((tenant.name, .success(
                     try await importInventory(asked, settings: settings, transports: tenantTransports, database: database))))
             } catch is CancellationError {
@@ -183,13 +177,17 @@ public struct GraphImportRequest: Sendable {
         self.actor = actor
     }
 
-    /// The Graph settings asked for, the tenant's pace of reads where it registered one.
-    func settings(tenant: TenantRecord?) -> TransportSettings {
+    /// The Graph settings asked for (the tenant's pace of reads where it registered one) and
+    /// the factory signing in to `tenant` (nil: the operator's own), both checked without
+    /// any network: URLs and credentials (78).
+    func checked(for tenant: TenantRecord?, _ transports: TransportFactory) throws -> (TransportSettings, TransportFactory) {
         var asked = transport
         asked.kind = .graph
         var settings = asked.settings(databasePath: nil)
         if let readRate = tenant?.readRate { settings.readRate = readRate }
-        return settings
+        let signingIn = transports.signingIn(to: tenant)
+        try signingIn.check(settings)
+        return (settings, signingIn)
     }
 }
 

@@ -176,3 +176,15 @@ extension TenantName: Codable {
         try container.encode(text)
     }
 }
+
+extension GraphCredentials {
+    /// A registered tenant's own credentials file, which must name its tenant id
+    /// (`tenantID`, lower case): `TenantError.credentialsForAnotherTenant` (78) otherwise.
+    static func load(file: String, tenantID: String) throws -> GraphCredentials {
+        let credentials = try load(file: file)
+        guard credentials.tenantID.lowercased() == tenantID else {
+            throw TenantError.credentialsForAnotherTenant(path: file, names: credentials.tenantID, registered: tenantID)
+        }
+        return credentials
+    }
+}

@@ -49,10 +49,7 @@ public enum TenantRegistry {
         var credentialsPath: String?
         if let path = request.credentialsPath {
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            let credentials = try GraphCredentials.load(file: absolute)
-            guard credentials.tenantID.lowercased() == tenantID else {
-                throw TenantError.credentialsForAnotherTenant(path: path, names: credentials.tenantID, registered: tenantID)
-            }
+            _ = try GraphCredentials.load(file: absolute, tenantID: tenantID)
             credentialsPath = absolute
         }
         var endpoints: TenantEndpoints?

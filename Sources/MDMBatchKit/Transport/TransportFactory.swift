@@ -60,13 +60,7 @@ public struct TransportFactory: TransportProvider {
     /// signing in to the registered tenant id (the registered id wins).
     func credentials() throws -> GraphCredentials {
         guard let tenant else { return try GraphCredentials.load(environment: environment, file: credentialsFile) }
-        if let path = tenant.credentialsPath {
-            let credentials = try GraphCredentials.load(file: path)
-            guard credentials.tenantID.lowercased() == tenant.tenantID else {
-                throw TenantError.credentialsForAnotherTenant(path: path, names: credentials.tenantID, registered: tenant.tenantID)
-            }
-            return credentials
-        }
+        if let path = tenant.credentialsPath { return try GraphCredentials.load(file: path, tenantID: tenant.tenantID) }
         // one multi-tenant app (the environment's or --credentials'), consented in this tenant
         var environment = environment
         environment[GraphCredentials.tenantVariable] = tenant.tenantID
